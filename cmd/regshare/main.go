@@ -1,0 +1,101 @@
+// Command regshare is the token server and share manager of a private
+// container registry.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/regshare/regshare/tokenauth"
+)
+
+const usage = `regshare: share private registry images between domains, pull only.
+
+Usage:
+  regshare serve --config FILE     run the token server and share API
+  regshare keygen --out DIR        make a root CA and a signing key chained to it
+  regshare hash-password           read a password on stdin, print its bcrypt hash
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "regshare:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	fs := flag.NewFlagSet("regshare "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	switch args[0] {
+	case "serve":
+		config := fs.String("config", "regshare.yml", "configuration file")
+		logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+			return err
+		}
+		log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+		return serve(ctx, *config, log)
+	case "keygen":
+		out := fs.String("out", "keys", "directory to write the keys and certificates to")
+		alg := fs.String("alg", tokenauth.AlgES256, "signing algorithm: ES256, RS256 or EdDSA")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := tokenauth.GenerateKeys(*out, *alg, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s/{%s,%s,%s,%s,%s}\nset the registry's auth.token.rootcertbundle to %s/%s\n",
+			*out, tokenauth.RootCertFile, tokenauth.RootKeyFile, tokenauth.SigningKeyFile, tokenauth.SigningCertFile, tokenauth.JWKSFile, *out, tokenauth.RootCertFile)
+		return nil
+	case "hash-password":
+		cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt cost (10 or more)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *cost < bcrypt.DefaultCost {
+			return fmt.Errorf("cost %d is below %d", *cost, bcrypt.DefaultCost)
+		}
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password := strings.TrimRight(line, "\r\n")
+		if password == "" {
+			return errors.New("empty password on stdin")
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), *cost)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(hash))
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/bolt"
+	"github.com/regshare/regshare/tokenauth"
+)
+
+// app is regshare wired together, without its listener.
+type app struct {
+	handler http.Handler
+	grants  *grants.Grants
+	store   grants.Store
+}
+
+func openStore(cfg StoreConfig) (grants.Store, error) {
+	switch cfg.Type {
+	case "memory":
+		return grants.NewMemoryStore(), nil
+	default:
+		return bolt.Open(cfg.Path)
+	}
+}
+
+// newApp opens the store, loads the index and builds the HTTP handler.
+func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Logger) (*app, error) {
+	dir, err := grants.NewDirectory(cfg.DirectoryConfig)
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	keys, err := tokenauth.LoadKeys(cfg.Keys.SigningKey, cfg.Keys.SigningCert)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if left := keys.NotAfter.Sub(now()); left < 30*24*time.Hour {
+		log.Warn("signing certificate expires soon; rotate it with `regshare keygen`", "not_after", keys.NotAfter)
+	}
+	store, err := openStore(cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	g, err := grants.New(ctx, dir, store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	tokens, err := tokenauth.NewServer(tokenauth.Config{
+		Service:   cfg.Token.Service,
+		Issuer:    cfg.Token.Issuer,
+		TTL:       cfg.Token.TTL,
+		Leeway:    cfg.Token.RegistryLeeway,
+		Realm:     cfg.Token.Realm,
+		MaxScopes: cfg.Token.MaxScopes,
+	}, keys, tokenauth.NewAuthenticator(g), g, now, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	tokens.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
+	return &app{handler: mux, grants: g, store: store}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// serve runs until ctx ends, reloading the directory on SIGHUP.
+func serve(ctx context.Context, path string, log *slog.Logger) error {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, time.Now, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			if err := a.reload(path); err != nil {
+				log.Error("configuration reload refused; the previous one stays in force", "err", err)
+			} else {
+				log.Info("configuration reloaded")
+			}
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+}
+
+// reload swaps in the directory of the file at path. Settings other than
+// the directory take effect at the next restart.
+func (a *app) reload(path string) error {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	dir, err := grants.NewDirectory(cfg.DirectoryConfig)
+	if err != nil {
+		return err
+	}
+	a.grants.SetDirectory(dir)
+	return nil
+}

@@ -1,0 +1,190 @@
+package grants
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a user may do on their own domain's namespaces.
+type Role string
+
+const (
+	RoleManage Role = "manage" // pull, push, delete, share
+	RoleWrite  Role = "write"  // pull, push
+	RoleRead   Role = "read"   // pull
+)
+
+// Registry actions.
+const (
+	ActionPull   = "pull"
+	ActionPush   = "push"
+	ActionDelete = "delete"
+	ActionAll    = "*"
+)
+
+// Actions returns the registry actions the role allows on owned repositories.
+func (r Role) Actions() []string {
+	switch r {
+	case RoleManage:
+		return []string{ActionPull, ActionPush, ActionDelete}
+	case RoleWrite:
+		return []string{ActionPull, ActionPush}
+	case RoleRead:
+		return []string{ActionPull}
+	}
+	return nil
+}
+
+// CanShare reports whether the role may create, change and revoke shares.
+func (r Role) CanShare() bool { return r == RoleManage }
+
+// DirectoryConfig is the directory as the configuration file writes it.
+type DirectoryConfig struct {
+	// Superusers may read the registry's catalog.
+	Superusers []string                `yaml:"superusers"`
+	Domains    map[string]DomainConfig `yaml:"domains"`
+}
+
+// DomainConfig is one tenant: the namespaces it owns and its users.
+type DomainConfig struct {
+	Namespaces []string              `yaml:"namespaces"`
+	Users      map[string]UserConfig `yaml:"users"`
+}
+
+// UserConfig is one user; PasswordHash is a bcrypt hash.
+type UserConfig struct {
+	PasswordHash string `yaml:"password_hash"`
+	Role         Role   `yaml:"role"`
+}
+
+// User is an authenticated identity: who it is and what its domain is.
+type User struct {
+	Name         string
+	Domain       string
+	Role         Role
+	Superuser    bool
+	PasswordHash []byte
+}
+
+// String never shows the password hash.
+func (u User) String() string { return u.Name + "@" + u.Domain }
+
+// Directory is the immutable, validated view of domains, namespaces and
+// users. A reload builds a new Directory and swaps it in whole.
+type Directory struct {
+	users      map[string]User
+	namespaces map[string]string // namespace -> owning domain
+	domains    map[string][]string
+}
+
+// NewDirectory validates cfg and builds a Directory. Every problem found is
+// reported, so an operator fixes the file in one go.
+func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
+	d := &Directory{
+		users:      map[string]User{},
+		namespaces: map[string]string{},
+		domains:    map[string][]string{},
+	}
+	var errs []error
+	supers := map[string]bool{}
+	for _, s := range cfg.Superusers {
+		supers[s] = true
+	}
+	for _, name := range sortedKeys(cfg.Domains) {
+		dom := cfg.Domains[name]
+		if err := ValidateNamespace(name); err != nil {
+			errs = append(errs, fmt.Errorf("domain %q: name must be lower-case letters, digits, '.', '_' or '-'", name))
+		}
+		nss := append([]string(nil), dom.Namespaces...)
+		sort.Strings(nss)
+		d.domains[name] = nss
+		for _, ns := range nss {
+			if err := ValidateNamespace(ns); err != nil {
+				errs = append(errs, fmt.Errorf("domain %q: %w", name, err))
+				continue
+			}
+			if other, ok := d.namespaces[ns]; ok {
+				errs = append(errs, fmt.Errorf("namespace %q is owned by both %q and %q", ns, other, name))
+				continue
+			}
+			d.namespaces[ns] = name
+		}
+		for _, uname := range sortedKeys(dom.Users) {
+			u := dom.Users[uname]
+			if uname == "" || strings.ContainsAny(uname, ":\x00") {
+				errs = append(errs, fmt.Errorf("domain %q: user name %q must be non-empty and hold no ':'", name, uname))
+				continue
+			}
+			if other, ok := d.users[uname]; ok {
+				errs = append(errs, fmt.Errorf("user %q is in both domains %q and %q", uname, other.Domain, name))
+				continue
+			}
+			if u.Role.Actions() == nil {
+				errs = append(errs, fmt.Errorf("user %q: role %q must be one of manage, write, read", uname, u.Role))
+			}
+			if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
+				errs = append(errs, fmt.Errorf("user %q: password_hash is not a bcrypt hash (make one with `regshare hash-password`)", uname))
+			}
+			d.users[uname] = User{
+				Name:         uname,
+				Domain:       name,
+				Role:         u.Role,
+				Superuser:    supers[uname],
+				PasswordHash: []byte(u.PasswordHash),
+			}
+		}
+	}
+	for s := range supers {
+		if _, ok := d.users[s]; !ok {
+			errs = append(errs, fmt.Errorf("superuser %q is not a user of any domain", s))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// User looks a user up by name.
+func (d *Directory) User(name string) (User, bool) {
+	u, ok := d.users[name]
+	return u, ok
+}
+
+// HasDomain reports whether the domain exists.
+func (d *Directory) HasDomain(name string) bool {
+	_, ok := d.domains[name]
+	return ok
+}
+
+// Namespaces returns the namespaces a domain owns, sorted.
+func (d *Directory) Namespaces(domain string) []string { return d.domains[domain] }
+
+// NamespaceOwner returns the domain that owns a namespace.
+func (d *Directory) NamespaceOwner(ns string) (string, bool) {
+	dom, ok := d.namespaces[ns]
+	return dom, ok
+}
+
+// RepositoryOwner returns the domain that owns a repository: the owner of
+// its first path component, when the name has at least two components.
+func (d *Directory) RepositoryOwner(repository string) (string, bool) {
+	ns, rest, ok := strings.Cut(repository, "/")
+	if !ok || rest == "" {
+		return "", false
+	}
+	return d.NamespaceOwner(ns)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

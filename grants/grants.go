@@ -1,0 +1,206 @@
+package grants
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Resource types and names with a meaning of their own.
+const (
+	TypeRepository = "repository"
+	TypeRegistry   = "registry"
+	NameCatalog    = "catalog"
+)
+
+// Access is one resource a client asks for, or what it is granted on it.
+type Access struct {
+	Type    string
+	Class   string // e.g. "plugin"; ignored by the decision
+	Name    string
+	Actions []string
+}
+
+// Decision is what one requested Access is granted.
+type Decision struct {
+	Type    string
+	Name    string
+	Actions []string // granted, in the order asked; empty when nothing is
+	// Deadline is the deadline of the share the grant relies on, zero when
+	// it relies on none (or on a permanent share). Tokens must not outlive it.
+	Deadline time.Time
+}
+
+// Grants answers who may do what: the directory of domains and users, and
+// the share table (the index, fed from the durable store).
+type Grants struct {
+	dir   atomic.Pointer[Directory]
+	store Store
+	index *Index
+	// wmu orders store writes and their index updates alike, so the index
+	// never ends up holding what the store lacks.
+	wmu sync.Mutex
+}
+
+// New loads the index from store. The directory may be swapped later with
+// SetDirectory (configuration reload).
+func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
+	shares, err := store.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load shares: %w", err)
+	}
+	ix, err := NewIndex(shares)
+	if err != nil {
+		return nil, err
+	}
+	g := &Grants{store: store, index: ix}
+	g.dir.Store(dir)
+	return g, nil
+}
+
+// Directory returns the directory in force.
+func (g *Grants) Directory() *Directory { return g.dir.Load() }
+
+// SetDirectory swaps in a new directory; decisions made afterwards use it.
+func (g *Grants) SetDirectory(d *Directory) { g.dir.Store(d) }
+
+// Index returns the share index, for listings.
+func (g *Grants) Index() *Index { return g.index }
+
+// Authorize decides, for each requested resource, what u is granted at now.
+// It reads only memory. A missing permission is not an error: the decision
+// is then empty and the registry refuses the request.
+func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
+	dir := g.dir.Load()
+	out := make([]Decision, len(req))
+	for i, a := range req {
+		out[i] = Decision{Type: a.Type, Name: a.Name}
+		switch a.Type {
+		case TypeRepository:
+			if ValidateRepository(a.Name) != nil {
+				continue
+			}
+			if owner, ok := dir.RepositoryOwner(a.Name); ok && owner == u.Domain {
+				out[i].Actions = intersect(a.Actions, u.Role.Actions())
+				continue
+			}
+			s, ok := g.index.Get(Key{a.Name, u.Domain})
+			if ok && s.Valid(now) {
+				out[i].Actions = intersect(a.Actions, []string{ActionPull})
+				out[i].Deadline = s.Deadline
+			}
+		case TypeRegistry:
+			if a.Name == NameCatalog && u.Superuser && slices.Contains(a.Actions, ActionAll) {
+				out[i].Actions = []string{ActionAll}
+			}
+		}
+	}
+	return out
+}
+
+// intersect returns the allowed actions that were asked for, in the order
+// asked, without duplicates; "*" asks for every allowed action.
+func intersect(asked, allowed []string) []string {
+	var out []string
+	add := func(a string) {
+		if slices.Contains(allowed, a) && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, a := range asked {
+		if a == ActionAll {
+			for _, b := range allowed {
+				add(b)
+			}
+			continue
+		}
+		add(a)
+	}
+	return out
+}
+
+// authorizeShare checks that u may manage the shares of repository and
+// returns the owning domain.
+func (g *Grants) authorizeShare(u User, repository string) (string, error) {
+	if err := ValidateRepository(repository); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	owner, ok := g.dir.Load().RepositoryOwner(repository)
+	if !ok || owner != u.Domain {
+		return "", fmt.Errorf("%w: %s does not belong to domain %s", ErrForbidden, repository, u.Domain)
+	}
+	if !u.Role.CanShare() {
+		return "", fmt.Errorf("%w: role %s cannot share; manage is needed", ErrForbidden, u.Role)
+	}
+	return owner, nil
+}
+
+// Create shares s.Repository with s.Recipient on behalf of u. Owner,
+// creator and times are set here. It returns once the store has the share.
+func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Share, error) {
+	owner, err := g.authorizeShare(u, s.Repository)
+	if err != nil {
+		return Share{}, err
+	}
+	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
+		return Share{}, fmt.Errorf("%w: domain %q does not exist", ErrInvalid, s.Recipient)
+	}
+	s.Owner = owner
+	s.CreatorID, s.CreatorName = u.Name, u.Name
+	s.Created, s.Updated = now.UTC(), now.UTC()
+	if err := s.Validate(now); err != nil {
+		return Share{}, err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if len(g.index.ByRepository(s.Repository)) >= MaxSharesPerRepository {
+		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
+	}
+	if err := g.store.Create(ctx, s); err != nil {
+		return Share{}, err
+	}
+	return s, g.index.Put(s)
+}
+
+// Update changes a share's deadline, description or permit on behalf of u.
+// fn receives the current share and returns the wanted one; the key, owner,
+// creator and creation time are kept whatever fn does. An expired share can
+// be given a new deadline.
+func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn func(Share) Share) (Share, error) {
+	if _, err := g.authorizeShare(u, k.Repository); err != nil {
+		return Share{}, err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	s, err := g.store.Update(ctx, k, func(old Share) (Share, error) {
+		s := fn(old)
+		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
+		s.CreatorID, s.CreatorName, s.Created = old.CreatorID, old.CreatorName, old.Created
+		s.Updated = now.UTC()
+		return s, s.Validate(now)
+	})
+	if err != nil {
+		return Share{}, err
+	}
+	return s, g.index.Put(s)
+}
+
+// Revoke removes a share on behalf of u; tokens issued afterwards no longer
+// rely on it.
+func (g *Grants) Revoke(ctx context.Context, u User, k Key) error {
+	if _, err := g.authorizeShare(u, k.Repository); err != nil {
+		return err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if err := g.store.Delete(ctx, k); err != nil {
+		return err
+	}
+	return g.index.Remove(k)
+}
+
+// User looks a user up in the directory in force.
+func (g *Grants) User(name string) (User, bool) { return g.dir.Load().User(name) }

@@ -1,0 +1,235 @@
+package grants
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+const sharesTable = "shares"
+
+// Index names of the shares table.
+const (
+	indexID         = "id"         // repository + recipient, unique
+	indexRecipient  = "recipient"  // "shared with me"
+	indexOwner      = "owner"      // "shared by me"
+	indexNamespace  = "namespace"  // per owner namespace
+	indexRepository = "repository" // per repository
+	indexDeadline   = "deadline"   // ordered by deadline, permanent last
+)
+
+func sharesTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: sharesTable,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {
+				Name:   indexID,
+				Unique: true,
+				Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+					&memdb.StringFieldIndex{Field: "Repository"},
+					&memdb.StringFieldIndex{Field: "Recipient"},
+				}},
+			},
+			indexRecipient:  {Name: indexRecipient, Indexer: &memdb.StringFieldIndex{Field: "Recipient"}},
+			indexOwner:      {Name: indexOwner, Indexer: &memdb.StringFieldIndex{Field: "Owner"}},
+			indexRepository: {Name: indexRepository, Indexer: &memdb.StringFieldIndex{Field: "Repository"}},
+			indexNamespace:  {Name: indexNamespace, Indexer: namespaceIndexer{}},
+			indexDeadline:   {Name: indexDeadline, Indexer: deadlineIndexer{}},
+		},
+	}
+}
+
+func schema() *memdb.DBSchema {
+	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		sharesTable: sharesTableSchema(),
+	}}
+}
+
+// namespaceIndexer indexes a share by the namespace its repository is below.
+type namespaceIndexer struct{}
+
+func (namespaceIndexer) FromObject(obj any) (bool, []byte, error) {
+	s, ok := obj.(*Share)
+	if !ok {
+		return false, nil, fmt.Errorf("namespace index: unexpected %T", obj)
+	}
+	return true, append([]byte(s.Namespace()), 0), nil
+}
+
+func (namespaceIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("namespace index: want one argument, got %d", len(args))
+	}
+	ns, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("namespace index: unexpected %T", args[0])
+	}
+	return append([]byte(ns), 0), nil
+}
+
+// deadlineIndexer orders shares by deadline; permanent shares sort last.
+type deadlineIndexer struct{}
+
+func deadlineKey(t time.Time) []byte {
+	u := uint64(math.MaxUint64)
+	if !t.IsZero() {
+		// Offset so that times before 1970 still sort correctly.
+		u = uint64(t.UnixNano()) ^ (1 << 63)
+	}
+	return binary.BigEndian.AppendUint64(nil, u)
+}
+
+func (deadlineIndexer) FromObject(obj any) (bool, []byte, error) {
+	s, ok := obj.(*Share)
+	if !ok {
+		return false, nil, fmt.Errorf("deadline index: unexpected %T", obj)
+	}
+	return true, deadlineKey(s.Deadline), nil
+}
+
+func (deadlineIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("deadline index: want one argument, got %d", len(args))
+	}
+	t, ok := args[0].(time.Time)
+	if !ok {
+		return nil, fmt.Errorf("deadline index: unexpected %T", args[0])
+	}
+	return deadlineKey(t), nil
+}
+
+// Index is the in-memory share table every token decision reads. It holds
+// only what the durable store has: writers update it after the store
+// acknowledged a change. Stored shares are never modified in place.
+type Index struct {
+	mu sync.Mutex // serializes writers with Load's swap
+	db atomic.Pointer[memdb.MemDB]
+}
+
+// NewIndex returns an index holding shares.
+func NewIndex(shares []Share) (*Index, error) {
+	ix := &Index{}
+	if err := ix.Load(shares); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Load replaces the whole content of the index in one step: the new table is
+// built aside and swapped in, so readers see either the old or the new one.
+func (ix *Index) Load(shares []Share) error {
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return err
+	}
+	txn := db.Txn(true)
+	defer txn.Abort()
+	for i := range shares {
+		s := shares[i]
+		if err := txn.Insert(sharesTable, &s); err != nil {
+			return fmt.Errorf("index share %s for %s: %w", s.Repository, s.Recipient, err)
+		}
+	}
+	txn.Commit()
+	ix.mu.Lock()
+	ix.db.Store(db)
+	ix.mu.Unlock()
+	return nil
+}
+
+// Put inserts or replaces a share.
+func (ix *Index) Put(s Share) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	txn := ix.db.Load().Txn(true)
+	defer txn.Abort()
+	if err := txn.Insert(sharesTable, &s); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// Remove deletes a share; removing an absent share is not an error.
+func (ix *Index) Remove(k Key) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	txn := ix.db.Load().Txn(true)
+	defer txn.Abort()
+	if _, err := txn.DeleteAll(sharesTable, indexID, k.Repository, k.Recipient); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// Get returns one share.
+func (ix *Index) Get(k Key) (Share, bool) {
+	raw, err := ix.db.Load().Txn(false).First(sharesTable, indexID, k.Repository, k.Recipient)
+	if err != nil || raw == nil {
+		return Share{}, false
+	}
+	return *raw.(*Share), true
+}
+
+// ByRecipient returns the shares made with a domain ("shared with me").
+func (ix *Index) ByRecipient(domain string) []Share {
+	return ix.list(indexRecipient, domain)
+}
+
+// ByOwner returns the shares a domain made ("shared by me").
+func (ix *Index) ByOwner(domain string) []Share { return ix.list(indexOwner, domain) }
+
+// ByNamespace returns the shares of repositories below a namespace.
+func (ix *Index) ByNamespace(ns string) []Share { return ix.list(indexNamespace, ns) }
+
+// ByRepository returns the shares of one repository.
+func (ix *Index) ByRepository(repo string) []Share { return ix.list(indexRepository, repo) }
+
+// ExpiringBy returns the shares whose deadline is at or before t, earliest
+// first. Permanent shares never appear.
+func (ix *Index) ExpiringBy(t time.Time) []Share {
+	it, err := ix.db.Load().Txn(false).Get(sharesTable, indexDeadline)
+	if err != nil {
+		return nil
+	}
+	var out []Share
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		s := raw.(*Share)
+		if s.Permanent() || s.Deadline.After(t) {
+			break
+		}
+		out = append(out, *s)
+	}
+	return out
+}
+
+// Len returns the number of shares held.
+func (ix *Index) Len() int {
+	it, err := ix.db.Load().Txn(false).Get(sharesTable, indexID)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		n++
+	}
+	return n
+}
+
+func (ix *Index) list(index, value string) []Share {
+	it, err := ix.db.Load().Txn(false).Get(sharesTable, index, value)
+	if err != nil {
+		return nil
+	}
+	var out []Share
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, *raw.(*Share))
+	}
+	return out
+}

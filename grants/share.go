@@ -1,0 +1,95 @@
+package grants
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors of the share table and its stores.
+var (
+	ErrNotFound   = errors.New("share not found")
+	ErrExists     = errors.New("share already exists")
+	ErrInvalid    = errors.New("invalid share")
+	ErrForbidden  = errors.New("forbidden")
+	ErrTooMany    = errors.New("too many shares")
+	ErrKeyChanged = errors.New("an update cannot change the repository or recipient of a share")
+)
+
+// PermitRead is the only permission a share can carry: pull.
+const PermitRead = "read"
+
+// MaxDescription is the longest description, in characters (runes).
+const MaxDescription = 1000
+
+// MaxSharesPerRepository bounds the domains one repository is shared with.
+const MaxSharesPerRepository = 500
+
+// Share lets one domain pull one repository of another domain.
+//
+// Shares are values: once handed to the index they are never modified,
+// a change is a new Share that replaces the old one.
+type Share struct {
+	Repository  string    `json:"repository"` // full name, e.g. acme/team/api
+	Owner       string    `json:"owner"`      // owning domain
+	Recipient   string    `json:"recipient"`  // domain it is shared with
+	Permit      string    `json:"permit"`
+	Deadline    time.Time `json:"deadline"` // zero: permanent
+	Description string    `json:"description"`
+	CreatorID   string    `json:"creator_id"`
+	CreatorName string    `json:"creator_name"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+// Permanent reports whether the share has no deadline.
+func (s Share) Permanent() bool { return s.Deadline.IsZero() }
+
+// Valid reports whether the share grants access at now.
+func (s Share) Valid(now time.Time) bool {
+	return s.Permanent() || now.Before(s.Deadline)
+}
+
+// Namespace is the namespace the shared repository is below.
+func (s Share) Namespace() string { return Namespace(s.Repository) }
+
+// Validate checks the share's own fields as of now; whether its domains
+// exist is the directory's business. A deadline must lie in the future.
+func (s Share) Validate(now time.Time) error {
+	var errs []error
+	if err := ValidateRepository(s.Repository); err != nil {
+		errs = append(errs, err)
+	} else if Namespace(s.Repository) == s.Repository {
+		errs = append(errs, fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrInvalidName, s.Repository))
+	}
+	if s.Owner == "" || s.Recipient == "" {
+		errs = append(errs, errors.New("owner and recipient domains are required"))
+	} else if s.Owner == s.Recipient {
+		errs = append(errs, errors.New("a repository cannot be shared with its own domain"))
+	}
+	if s.Permit != PermitRead {
+		errs = append(errs, fmt.Errorf("permit %q: only %q (pull) can be shared", s.Permit, PermitRead))
+	}
+	if !s.Permanent() && !s.Deadline.After(now) {
+		errs = append(errs, fmt.Errorf("deadline %s is not in the future", s.Deadline.UTC().Format(time.RFC3339)))
+	}
+	if !utf8.ValidString(s.Description) {
+		errs = append(errs, errors.New("description is not valid UTF-8"))
+	} else if n := utf8.RuneCountInString(s.Description); n > MaxDescription {
+		errs = append(errs, fmt.Errorf("description has %d characters, at most %d are allowed", n, MaxDescription))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// Key identifies a share: one repository, one recipient.
+type Key struct {
+	Repository string
+	Recipient  string
+}
+
+// Key returns the share's identity.
+func (s Share) Key() Key { return Key{s.Repository, s.Recipient} }

@@ -1,0 +1,101 @@
+package grants
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+)
+
+// Store is the durable home of shares. A method returns only once the
+// change is durable; the index is rebuilt from List at start.
+type Store interface {
+	// List returns every share, in no particular order.
+	List(ctx context.Context) ([]Share, error)
+	// Get returns one share or ErrNotFound.
+	Get(ctx context.Context, k Key) (Share, error)
+	// Create adds a share, or fails with ErrExists.
+	Create(ctx context.Context, s Share) error
+	// Update replaces a share with what fn returns, atomically with respect
+	// to other writers; an error from fn aborts the change and is returned.
+	// The key cannot change. ErrNotFound when there is no such share.
+	Update(ctx context.Context, k Key, fn func(old Share) (Share, error)) (Share, error)
+	// Delete removes a share, or fails with ErrNotFound.
+	Delete(ctx context.Context, k Key) error
+	Close() error
+}
+
+// MemoryStore is a Store that keeps nothing across restarts: for tests and
+// for trying regshare out. It passes the same conformance suite.
+type MemoryStore struct {
+	mu     sync.Mutex
+	shares map[Key]Share
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{shares: map[Key]Share{}} }
+
+func (m *MemoryStore) List(ctx context.Context) ([]Share, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Collect(maps.Values(m.shares)), ctx.Err()
+}
+
+func (m *MemoryStore) Get(ctx context.Context, k Key) (Share, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.shares[k]
+	if !ok {
+		return Share{}, ErrNotFound
+	}
+	return s, ctx.Err()
+}
+
+func (m *MemoryStore) Create(ctx context.Context, s Share) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.shares[s.Key()]; ok {
+		return ErrExists
+	}
+	m.shares[s.Key()] = s
+	return nil
+}
+
+func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, error)) (Share, error) {
+	if err := ctx.Err(); err != nil {
+		return Share{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.shares[k]
+	if !ok {
+		return Share{}, ErrNotFound
+	}
+	s, err := fn(old)
+	if err != nil {
+		return Share{}, err
+	}
+	if s.Key() != k {
+		return Share{}, ErrKeyChanged
+	}
+	m.shares[k] = s
+	return s, nil
+}
+
+func (m *MemoryStore) Delete(ctx context.Context, k Key) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.shares[k]; !ok {
+		return ErrNotFound
+	}
+	delete(m.shares, k)
+	return nil
+}
+
+func (m *MemoryStore) Close() error { return nil }

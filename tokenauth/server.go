@@ -1,0 +1,312 @@
+// Package tokenauth implements the Docker registry token protocol: the
+// token endpoint (GET and POST /token), the scope grammar, authentication
+// of users and the signing of the JWTs the registry verifies.
+package tokenauth
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// Config is what the token endpoint needs to know of its registry.
+type Config struct {
+	// Service and Issuer must equal the registry's auth.token.service and
+	// auth.token.issuer.
+	Service string
+	Issuer  string
+	// TTL is the lifetime of a token (at least 60 s; clients treat less as 60 s).
+	TTL time.Duration
+	// Leeway is how long past exp the registry still accepts a token (60 s
+	// for distribution). Tokens relying on a share expire this much before
+	// the share's deadline.
+	Leeway time.Duration
+	// Realm names the Basic authentication realm in challenges.
+	Realm string
+	// MaxScopes bounds the scopes of one request.
+	MaxScopes int
+}
+
+// Defaults for Config's zero fields.
+const (
+	DefaultTTL       = 5 * time.Minute
+	DefaultLeeway    = 60 * time.Second
+	DefaultRealm     = "regshare"
+	DefaultMaxScopes = 64
+	minTTL           = 60 * time.Second
+	maxFormBytes     = 64 << 10
+)
+
+// Authorizer decides what a user is granted.
+type Authorizer interface {
+	Authorize(u grants.User, req []grants.Access, now time.Time) []grants.Decision
+}
+
+// Server serves the token endpoint and the JWK Set.
+type Server struct {
+	cfg   Config
+	keys  *Keys
+	authn *Authenticator
+	authz Authorizer
+	now   func() time.Time
+	log   *slog.Logger
+	jwks  []byte
+}
+
+// NewServer checks cfg, fills in its defaults and returns a Server.
+func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, now func() time.Time, log *slog.Logger) (*Server, error) {
+	if cfg.Service == "" || cfg.Issuer == "" {
+		return nil, errors.New("token service and issuer are required (they must equal the registry's auth.token.service and issuer)")
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.TTL < minTTL {
+		return nil, fmt.Errorf("token ttl %s is below the minimum of %s", cfg.TTL, minTTL)
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = DefaultLeeway
+	}
+	if cfg.Leeway < 0 {
+		return nil, fmt.Errorf("registry leeway %s is negative", cfg.Leeway)
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
+	if cfg.MaxScopes == 0 {
+		cfg.MaxScopes = DefaultMaxScopes
+	}
+	jwks, err := json.Marshal(keys.JWKS())
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks}, nil
+}
+
+// Register adds the server's routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /token", s.handleGet)
+	mux.HandleFunc("POST /token", s.handlePost)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+}
+
+// AccessEntry is one element of the token's access claim.
+type AccessEntry struct {
+	Type    string   `json:"type"`
+	Name    string   `json:"name"`
+	Actions []string `json:"actions"`
+}
+
+// Claims are the claims of a registry token.
+type Claims struct {
+	jwt.RegisteredClaims
+	Access []AccessEntry `json:"access"`
+}
+
+type tokenResponse struct {
+	Token       string `json:"token"`
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	IssuedAt    string `json:"issued_at"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// requestError is an error with the HTTP status it answers with.
+type requestError struct {
+	status int
+	code   string // OAuth2 error code
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &requestError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...)}
+}
+
+var errUnauthorized = &requestError{http.StatusUnauthorized, "invalid_grant", ErrUnauthorized.Error()}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var user *grants.User
+	name, password, hasAuth := r.BasicAuth()
+	if r.Header.Get("Authorization") != "" && !hasAuth {
+		s.fail(w, r, "", badRequest("the Authorization header must use the Basic scheme"))
+		return
+	}
+	if hasAuth {
+		u, err := s.authn.Authenticate(name, password)
+		if err != nil {
+			s.fail(w, r, name, errUnauthorized)
+			return
+		}
+		user = &u
+	}
+	if acct := q.Get("account"); acct != "" {
+		if user == nil {
+			s.fail(w, r, "", errUnauthorized)
+			return
+		}
+		if acct != user.Name {
+			s.fail(w, r, user.Name, badRequest("account %q does not match the authenticated user", acct))
+			return
+		}
+	}
+	s.issue(w, r, user, q.Get("service"), q["scope"], false)
+}
+
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, "", badRequest("cannot read the form: %v", err))
+		return
+	}
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "password":
+		name := r.PostForm.Get("username")
+		u, err := s.authn.Authenticate(name, r.PostForm.Get("password"))
+		if err != nil {
+			s.fail(w, r, name, errUnauthorized)
+			return
+		}
+		s.issue(w, r, &u, r.PostForm.Get("service"), r.PostForm["scope"], true)
+	case "":
+		s.fail(w, r, "", badRequest("grant_type is required"))
+	default:
+		s.fail(w, r, "", &requestError{http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported", gt)})
+	}
+}
+
+func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=300")
+	w.Write(s.jwks)
+}
+
+// issue authorizes the requested scopes for user (nil: anonymous, who is
+// granted nothing) and answers with a signed token.
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User, service string, scopes []string, post bool) {
+	name := ""
+	if user != nil {
+		name = user.Name
+	}
+	if service != "" && service != s.cfg.Service {
+		s.fail(w, r, name, badRequest("unknown service %q", service))
+		return
+	}
+	req, err := ParseScopes(scopes, s.cfg.MaxScopes)
+	if err != nil {
+		s.fail(w, r, name, badRequest("%v", err))
+		return
+	}
+	now := s.now()
+	var decisions []grants.Decision
+	if user != nil {
+		decisions = s.authz.Authorize(*user, req, now)
+	}
+	token, exp, access, err := s.sign(name, decisions, now)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "sign token", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	resp := tokenResponse{
+		Token:       token,
+		AccessToken: token,
+		ExpiresIn:   max(int(exp.Sub(now)/time.Second), int(minTTL/time.Second)),
+		IssuedAt:    now.UTC().Format(time.RFC3339),
+	}
+	if post {
+		resp.Scope = scopeString(access)
+	}
+	s.log.InfoContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", scopeString(access), "client_id", r.FormValue("client_id"))
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// sign signs a token for subject granting what decisions allow. The
+// expiry is capped so that a token relying on a share is refused by the
+// registry from the share's deadline on: exp = min(now+ttl, deadline-leeway).
+func (s *Server) sign(subject string, decisions []grants.Decision, now time.Time) (string, time.Time, []AccessEntry, error) {
+	exp := now.Add(s.cfg.TTL)
+	access := make([]AccessEntry, 0, len(decisions))
+	for _, d := range decisions {
+		if len(d.Actions) == 0 {
+			continue
+		}
+		access = append(access, AccessEntry{Type: d.Type, Name: d.Name, Actions: d.Actions})
+		if !d.Deadline.IsZero() {
+			if limit := d.Deadline.Add(-s.cfg.Leeway); limit.Before(exp) {
+				exp = limit
+			}
+		}
+	}
+	claims := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.cfg.Issuer,
+			Subject:   subject,
+			Audience:  jwt.ClaimStrings{s.cfg.Service},
+			ExpiresAt: jwt.NewNumericDate(exp),
+			NotBefore: jwt.NewNumericDate(now),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ID:        rand.Text(),
+		},
+		Access: access,
+	}
+	token, err := s.keys.Sign(claims)
+	return token, claims.ExpiresAt.Time, access, err
+}
+
+// scopeString writes granted access back in scope syntax.
+func scopeString(access []AccessEntry) string {
+	parts := make([]string, len(access))
+	for i, a := range access {
+		parts[i] = a.Type + ":" + a.Name + ":" + strings.Join(a.Actions, ",")
+	}
+	return strings.Join(parts, " ")
+}
+
+type errorBody struct {
+	Errors []errorEntry `json:"errors"`
+	// OAuth2 clients read these.
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+type errorEntry struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, user string, err error) {
+	var re *requestError
+	if !errors.As(err, &re) {
+		re = &requestError{http.StatusInternalServerError, "server_error", "internal error"}
+	}
+	code := "INVALID_REQUEST"
+	if re.status == http.StatusUnauthorized {
+		code = "UNAUTHORIZED"
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.cfg.Realm))
+	}
+	s.log.InfoContext(r.Context(), "token refused", "user", user, "status", re.status, "reason", re.msg)
+	writeJSON(w, re.status, errorBody{
+		Errors:      []errorEntry{{Code: code, Message: re.msg}},
+		Error:       re.code,
+		Description: re.msg,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,97 @@
+package tokenauth
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Keys is the token signing key with what the registry needs to trust it:
+// the certificate chain (sent as x5c) and the RFC 7638 thumbprint (kid).
+type Keys struct {
+	key    crypto.Signer
+	method jwt.SigningMethod
+	x5c    []string
+	kid    string
+	jwk    jose.JSONWebKey
+	// NotAfter is when the signing certificate expires; the registry refuses
+	// tokens whose x5c chain has expired.
+	NotAfter time.Time
+}
+
+// LoadKeys reads the signing key and its certificate chain (leaf first).
+// The algorithm follows from the key: ES256 for P-256, RS256 for RSA,
+// EdDSA for Ed25519.
+func LoadKeys(keyPath, certPath string) (*Keys, error) {
+	key, err := readKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := readCerts(certPath)
+	if err != nil {
+		return nil, err
+	}
+	k := &Keys{key: key, NotAfter: certs[0].NotAfter}
+	if !publicKeysEqual(certs[0].PublicKey, key.Public()) {
+		return nil, fmt.Errorf("%s does not certify the key in %s", certPath, keyPath)
+	}
+	switch pub := key.Public().(type) {
+	case *ecdsa.PublicKey:
+		if pub.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("%s: only the P-256 curve (ES256) is supported", keyPath)
+		}
+		k.method = jwt.SigningMethodES256
+	case *rsa.PublicKey:
+		if pub.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("%s: RSA keys need at least 2048 bits", keyPath)
+		}
+		k.method = jwt.SigningMethodRS256
+	case ed25519.PublicKey:
+		k.method = jwt.SigningMethodEdDSA
+	default:
+		return nil, fmt.Errorf("%s: unsupported key type %T", keyPath, pub)
+	}
+	for _, c := range certs {
+		k.x5c = append(k.x5c, base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	k.jwk = jose.JSONWebKey{Key: key.Public(), Algorithm: k.method.Alg(), Use: "sig"}
+	tp, err := k.jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	k.kid = base64.RawURLEncoding.EncodeToString(tp)
+	k.jwk.KeyID = k.kid
+	return k, nil
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	ea, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && ea.Equal(b)
+}
+
+// Alg is the JWS algorithm the keys sign with.
+func (k *Keys) Alg() string { return k.method.Alg() }
+
+// KeyID is the RFC 7638 thumbprint of the public key.
+func (k *Keys) KeyID() string { return k.kid }
+
+// JWKS is the public key set, as served at /.well-known/jwks.json.
+func (k *Keys) JWKS() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k.jwk}}
+}
+
+// Sign returns the compact JWS of claims, with x5c and kid in its header.
+func (k *Keys) Sign(claims jwt.Claims) (string, error) {
+	t := jwt.NewWithClaims(k.method, claims)
+	t.Header["kid"] = k.kid
+	t.Header["x5c"] = k.x5c
+	return t.SignedString(k.key)
+}
