@@ -3,6 +3,7 @@ package grants
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,8 +100,7 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		if err := ValidateNamespace(name); err != nil {
 			errs = append(errs, fmt.Errorf("domain %q: name must be lower-case letters, digits, '.', '_' or '-'", name))
 		}
-		nss := append([]string(nil), dom.Namespaces...)
-		sort.Strings(nss)
+		nss := slices.Compact(slices.Sorted(slices.Values(dom.Namespaces)))
 		d.domains[name] = nss
 		for _, ns := range nss {
 			if err := ValidateNamespace(ns); err != nil {

@@ -83,14 +83,19 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			if ValidateRepository(a.Name) != nil {
 				continue
 			}
-			if owner, ok := dir.RepositoryOwner(a.Name); ok && owner == u.Domain {
+			owner, owned := dir.RepositoryOwner(a.Name)
+			if owned && owner == u.Domain {
 				out[i].Actions = intersect(a.Actions, u.Role.Actions())
 				continue
 			}
+			// A share counts only while its owner still owns the namespace:
+			// moving a namespace to another domain ends the old owner's shares.
 			s, ok := g.index.Get(Key{a.Name, u.Domain})
-			if ok && s.Valid(now) {
+			if ok && owned && s.Owner == owner && s.Valid(now) {
 				out[i].Actions = intersect(a.Actions, []string{ActionPull})
-				out[i].Deadline = s.Deadline
+				if len(out[i].Actions) > 0 {
+					out[i].Deadline = s.Deadline
+				}
 			}
 		case TypeRegistry:
 			if a.Name == NameCatalog && u.Superuser && slices.Contains(a.Actions, ActionAll) {
@@ -126,7 +131,7 @@ func intersect(asked, allowed []string) []string {
 // returns the owning domain.
 func (g *Grants) authorizeShare(u User, repository string) (string, error) {
 	if err := ValidateRepository(repository); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %w", ErrBadRepository, err)
 	}
 	owner, ok := g.dir.Load().RepositoryOwner(repository)
 	if !ok || owner != u.Domain {
@@ -146,7 +151,7 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 		return Share{}, err
 	}
 	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
-		return Share{}, fmt.Errorf("%w: domain %q does not exist", ErrInvalid, s.Recipient)
+		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
 	}
 	s.Owner = owner
 	s.CreatorID, s.CreatorName = u.Name, u.Name
@@ -156,6 +161,9 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
+	if _, ok := g.index.Get(s.Key()); ok {
+		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
+	}
 	if len(g.index.ByRepository(s.Repository)) >= MaxSharesPerRepository {
 		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
 	}
@@ -180,7 +188,14 @@ func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn fu
 		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
 		s.CreatorID, s.CreatorName, s.Created = old.CreatorID, old.CreatorName, old.Created
 		s.Updated = now.UTC()
-		return s, s.Validate(now)
+		// A deadline must lie in the future only when it changes: the
+		// description of an expired share can still be edited. The zero
+		// time makes any set deadline pass that check.
+		vnow := now
+		if s.Deadline.Equal(old.Deadline) {
+			vnow = time.Time{}
+		}
+		return s, s.Validate(vnow)
 	})
 	if err != nil {
 		return Share{}, err

@@ -3,7 +3,6 @@ package grants
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,12 +75,13 @@ func (namespaceIndexer) FromArgs(args ...any) ([]byte, error) {
 type deadlineIndexer struct{}
 
 func deadlineKey(t time.Time) []byte {
-	u := uint64(math.MaxUint64)
-	if !t.IsZero() {
-		// Offset so that times before 1970 still sort correctly.
-		u = uint64(t.UnixNano()) ^ (1 << 63)
+	if t.IsZero() {
+		return []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	}
-	return binary.BigEndian.AppendUint64(nil, u)
+	// Seconds (sign bit flipped so earlier times sort first, before 1970
+	// too), then nanoseconds: UnixNano would overflow after 2262.
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 12), uint64(t.Unix())^(1<<63))
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
 }
 
 func (deadlineIndexer) FromObject(obj any) (bool, []byte, error) {

@@ -17,6 +17,16 @@ var (
 	ErrKeyChanged = errors.New("an update cannot change the repository or recipient of a share")
 )
 
+// The rules a share breaks, each its own error; all wrap ErrInvalid.
+var (
+	ErrBadRepository   = fmt.Errorf("%w: repository", ErrInvalid)
+	ErrUnknownDomain   = fmt.Errorf("%w: unknown domain", ErrInvalid)
+	ErrOwnDomain       = fmt.Errorf("%w: own domain", ErrInvalid)
+	ErrBadPermit       = fmt.Errorf("%w: permit", ErrInvalid)
+	ErrDeadlinePassed  = fmt.Errorf("%w: deadline", ErrInvalid)
+	ErrDescriptionLong = fmt.Errorf("%w: description", ErrInvalid)
+)
+
 // PermitRead is the only permission a share can carry: pull.
 const PermitRead = "read"
 
@@ -59,30 +69,28 @@ func (s Share) Namespace() string { return Namespace(s.Repository) }
 func (s Share) Validate(now time.Time) error {
 	var errs []error
 	if err := ValidateRepository(s.Repository); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%w: %w", ErrBadRepository, err))
 	} else if Namespace(s.Repository) == s.Repository {
-		errs = append(errs, fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrInvalidName, s.Repository))
+		errs = append(errs, fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrBadRepository, s.Repository))
 	}
-	if s.Owner == "" || s.Recipient == "" {
-		errs = append(errs, errors.New("owner and recipient domains are required"))
-	} else if s.Owner == s.Recipient {
-		errs = append(errs, errors.New("a repository cannot be shared with its own domain"))
+	switch {
+	case s.Owner == "" || s.Recipient == "":
+		errs = append(errs, fmt.Errorf("%w: owner and recipient domains are required", ErrUnknownDomain))
+	case s.Owner == s.Recipient:
+		errs = append(errs, fmt.Errorf("%w: a repository cannot be shared with its own domain", ErrOwnDomain))
 	}
 	if s.Permit != PermitRead {
-		errs = append(errs, fmt.Errorf("permit %q: only %q (pull) can be shared", s.Permit, PermitRead))
+		errs = append(errs, fmt.Errorf("%w %q: only %q (pull) can be shared", ErrBadPermit, s.Permit, PermitRead))
 	}
 	if !s.Permanent() && !s.Deadline.After(now) {
-		errs = append(errs, fmt.Errorf("deadline %s is not in the future", s.Deadline.UTC().Format(time.RFC3339)))
+		errs = append(errs, fmt.Errorf("%w %s is not in the future", ErrDeadlinePassed, s.Deadline.UTC().Format(time.RFC3339)))
 	}
 	if !utf8.ValidString(s.Description) {
-		errs = append(errs, errors.New("description is not valid UTF-8"))
+		errs = append(errs, fmt.Errorf("%w is not valid UTF-8", ErrDescriptionLong))
 	} else if n := utf8.RuneCountInString(s.Description); n > MaxDescription {
-		errs = append(errs, fmt.Errorf("description has %d characters, at most %d are allowed", n, MaxDescription))
+		errs = append(errs, fmt.Errorf("%w has %d characters, at most %d are allowed", ErrDescriptionLong, n, MaxDescription))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Key identifies a share: one repository, one recipient.

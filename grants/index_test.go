@@ -1,0 +1,491 @@
+package grants_test
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/grantstest"
+)
+
+// indexShare is a complete share owned by the domain named like the
+// repository's namespace.
+func indexShare(repository, recipient string, deadline time.Time) grants.Share {
+	s := grantstest.Share(repository, recipient)
+	s.Deadline = deadline
+	return s
+}
+
+func newIndex(t *testing.T, shares ...grants.Share) *grants.Index {
+	t.Helper()
+	ix, err := grants.NewIndex(shares)
+	if err != nil {
+		t.Fatalf("NewIndex: %v", err)
+	}
+	return ix
+}
+
+func wantIndex(t *testing.T, ix *grants.Index, want ...grants.Share) {
+	t.Helper()
+	if n := ix.Len(); n != len(want) {
+		t.Errorf("Len = %d, want %d", n, len(want))
+	}
+	for _, s := range want {
+		got, ok := ix.Get(s.Key())
+		if !ok {
+			t.Errorf("Get(%v): missing", s.Key())
+			continue
+		}
+		if d := grantstest.Diff(got, s); d != "" {
+			t.Errorf("Get(%v): %s", s.Key(), d)
+		}
+	}
+}
+
+func TestIndexEmpty(t *testing.T) {
+	ix := newIndex(t)
+	if n := ix.Len(); n != 0 {
+		t.Errorf("Len = %d", n)
+	}
+	if s, ok := ix.Get(grants.Key{Repository: "acme/web", Recipient: "globex"}); ok {
+		t.Errorf("Get = %+v", s)
+	}
+	if got := ix.ByRecipient("globex"); len(got) != 0 {
+		t.Errorf("ByRecipient = %+v", got)
+	}
+	if got := ix.ExpiringBy(now.AddDate(100, 0, 0)); len(got) != 0 {
+		t.Errorf("ExpiringBy = %+v", got)
+	}
+	if err := ix.Remove(grants.Key{Repository: "acme/web", Recipient: "globex"}); err != nil {
+		t.Errorf("Remove of an absent share: %v", err)
+	}
+}
+
+func TestIndexLoad(t *testing.T) {
+	a, b := indexShare("acme/web", "globex", tomorrow), indexShare("acme/api", "globex", time.Time{})
+	c := indexShare("globex/app", "acme", nextYear)
+	ix := newIndex(t, a, b)
+	wantIndex(t, ix, a, b)
+
+	if err := ix.Load([]grants.Share{c}); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	wantIndex(t, ix, c)
+	for _, gone := range []grants.Share{a, b} {
+		if _, ok := ix.Get(gone.Key()); ok {
+			t.Errorf("Get(%v) after Load without it: found", gone.Key())
+		}
+	}
+	if got := ix.ByRecipient("globex"); len(got) != 0 {
+		t.Errorf("ByRecipient(globex) after Load = %+v", got)
+	}
+	if got := ix.ExpiringBy(tomorrow); len(got) != 0 {
+		t.Errorf("ExpiringBy after Load = %+v", got)
+	}
+
+	// Loading the same key twice keeps the last; the input is copied.
+	c2 := c
+	c2.Description = "second"
+	in := []grants.Share{c, c2, a}
+	if err := ix.Load(in); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	in[1].Description = "changed after Load"
+	wantIndex(t, ix, c2, a)
+
+	if err := ix.Load(nil); err != nil {
+		t.Fatalf("Load(nil): %v", err)
+	}
+	wantIndex(t, ix)
+}
+
+func TestIndexPutRemove(t *testing.T) {
+	a := indexShare("acme/web", "globex", tomorrow)
+	b := indexShare("acme/web", "initech", time.Time{})
+	ix := newIndex(t, a)
+
+	if err := ix.Put(b); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	wantIndex(t, ix, a, b)
+
+	// Same key: replaced, not duplicated, in every index.
+	a2 := a
+	a2.Description = "replaced"
+	a2.Owner = "acme-corp"
+	a2.Deadline = nextYear
+	if err := ix.Put(a2); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	wantIndex(t, ix, a2, b)
+	for name, got := range map[string][]grants.Share{
+		"ByRecipient(globex)":    ix.ByRecipient("globex"),
+		"ByRepository(acme/web)": ix.ByRepository("acme/web"),
+		"ByNamespace(acme)":      ix.ByNamespace("acme"),
+		"ByOwner(acme-corp)":     ix.ByOwner("acme-corp"),
+		"ByOwner(acme)":          ix.ByOwner("acme"),
+		"ExpiringBy(next year)":  ix.ExpiringBy(nextYear),
+	} {
+		var want []grants.Share
+		switch name {
+		case "ByRecipient(globex)", "ByOwner(acme-corp)", "ExpiringBy(next year)":
+			want = []grants.Share{a2}
+		case "ByRepository(acme/web)", "ByNamespace(acme)":
+			want = []grants.Share{a2, b}
+		case "ByOwner(acme)":
+			want = []grants.Share{b}
+		}
+		if d := grantstest.SameSet(got, want); d != "" {
+			t.Errorf("%s:\n%s", name, d)
+		}
+	}
+	if got := ix.ExpiringBy(tomorrow); len(got) != 0 {
+		t.Errorf("ExpiringBy(tomorrow) still holds the old deadline: %+v", got)
+	}
+
+	if err := ix.Remove(a.Key()); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	wantIndex(t, ix, b)
+	if _, ok := ix.Get(a.Key()); ok {
+		t.Error("Get after Remove: found")
+	}
+	for name, got := range map[string][]grants.Share{
+		"ByRecipient(globex)":   ix.ByRecipient("globex"),
+		"ByOwner(acme-corp)":    ix.ByOwner("acme-corp"),
+		"ExpiringBy(next year)": ix.ExpiringBy(nextYear),
+	} {
+		if len(got) != 0 {
+			t.Errorf("%s after Remove = %+v", name, got)
+		}
+	}
+	if err := ix.Remove(a.Key()); err != nil {
+		t.Errorf("second Remove: %v", err)
+	}
+	// Remove of a prefix or extension of a key removes nothing.
+	for _, k := range []grants.Key{
+		{Repository: "acme/we", Recipient: "initech"},
+		{Repository: "acme/web", Recipient: "initec"},
+		{Repository: "acme/web", Recipient: "initech2"},
+		{Repository: "acme/web2", Recipient: "initech"},
+	} {
+		if err := ix.Remove(k); err != nil {
+			t.Errorf("Remove(%v): %v", k, err)
+		}
+	}
+	wantIndex(t, ix, b)
+}
+
+func TestIndexQueries(t *testing.T) {
+	var (
+		webGlobex  = indexShare("acme/web", "globex", tomorrow)
+		webInitech = indexShare("acme/web", "initech", time.Time{})
+		apiGlobex  = indexShare("acme/team/api", "globex", nextYear)
+		web2Globex = indexShare("acme/web2", "globex", time.Time{})
+		weBGlobex  = indexShare("acme/we", "bglobex", time.Time{})
+		xGlobex    = indexShare("acmex/tool", "globex", tomorrow)
+		appAcme    = indexShare("globex/app", "acme", time.Time{})
+		appGlobex2 = indexShare("globex/app", "globex2", time.Time{})
+	)
+	all := []grants.Share{webGlobex, webInitech, apiGlobex, web2Globex, weBGlobex, xGlobex, appAcme, appGlobex2}
+	ix := newIndex(t, all...)
+	wantIndex(t, ix, all...)
+
+	tests := []struct {
+		name string
+		got  []grants.Share
+		want []grants.Share
+	}{
+		{"ByRecipient(globex)", ix.ByRecipient("globex"), []grants.Share{webGlobex, apiGlobex, web2Globex, xGlobex}},
+		{"ByRecipient(globex2)", ix.ByRecipient("globex2"), []grants.Share{appGlobex2}},
+		{"ByRecipient(glob)", ix.ByRecipient("glob"), nil},
+		{"ByRecipient(acme)", ix.ByRecipient("acme"), []grants.Share{appAcme}},
+		{"ByRecipient(nobody)", ix.ByRecipient("nobody"), nil},
+		{"ByRecipient()", ix.ByRecipient(""), nil},
+		{"ByOwner(acme)", ix.ByOwner("acme"), []grants.Share{webGlobex, webInitech, apiGlobex, web2Globex, weBGlobex}},
+		{"ByOwner(acmex)", ix.ByOwner("acmex"), []grants.Share{xGlobex}},
+		{"ByOwner(acm)", ix.ByOwner("acm"), nil},
+		{"ByOwner(globex)", ix.ByOwner("globex"), []grants.Share{appAcme, appGlobex2}},
+		{"ByNamespace(acme)", ix.ByNamespace("acme"), []grants.Share{webGlobex, webInitech, apiGlobex, web2Globex, weBGlobex}},
+		{"ByNamespace(acmex)", ix.ByNamespace("acmex"), []grants.Share{xGlobex}},
+		{"ByNamespace(acm)", ix.ByNamespace("acm"), nil},
+		{"ByNamespace(acme/web)", ix.ByNamespace("acme/web"), nil},
+		{"ByNamespace(globex)", ix.ByNamespace("globex"), []grants.Share{appAcme, appGlobex2}},
+		{"ByRepository(acme/web)", ix.ByRepository("acme/web"), []grants.Share{webGlobex, webInitech}},
+		{"ByRepository(acme/we)", ix.ByRepository("acme/we"), []grants.Share{weBGlobex}},
+		{"ByRepository(acme/web2)", ix.ByRepository("acme/web2"), []grants.Share{web2Globex}},
+		{"ByRepository(acme/team)", ix.ByRepository("acme/team"), nil},
+		{"ByRepository(acme)", ix.ByRepository("acme"), nil},
+	}
+	for _, tt := range tests {
+		if d := grantstest.SameSet(tt.got, tt.want); d != "" {
+			t.Errorf("%s:\n%s", tt.name, d)
+		}
+	}
+	for _, k := range []grants.Key{
+		{Repository: "acme/web", Recipient: "glob"},
+		{Repository: "acme/we", Recipient: "bglobe"},
+		{Repository: "acme/we", Recipient: "b"},
+		{Repository: "acme/web", Recipient: ""},
+		{Repository: "", Recipient: "globex"},
+	} {
+		if s, ok := ix.Get(k); ok {
+			t.Errorf("Get(%v) = %+v", k, s)
+		}
+	}
+}
+
+func TestIndexExpiringBy(t *testing.T) {
+	zone := time.FixedZone("UTC-11", -11*3600)
+	at := func(d time.Duration) time.Time { return now.Add(d) }
+	shares := []grants.Share{
+		indexShare("acme/d", "globex", at(4*time.Hour).In(zone)),
+		indexShare("acme/a", "globex", at(-time.Hour)),
+		indexShare("acme/perm1", "globex", time.Time{}),
+		indexShare("acme/c", "globex", at(2*time.Hour)),
+		indexShare("acme/b", "globex", at(time.Hour).In(zone)),
+		indexShare("acme/old", "globex", time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)),
+		indexShare("acme/epoch", "globex", time.Unix(0, 0)),
+		indexShare("acme/b", "initech", at(time.Hour)), // same deadline as acme/b for globex
+		indexShare("acme/perm2", "initech", time.Time{}),
+		indexShare("acme/far", "globex", time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)),
+	}
+	ix := newIndex(t, shares...)
+	names := func(ss []grants.Share) []string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Repository+"@"+s.Recipient)
+		}
+		return out
+	}
+	tests := []struct {
+		t    time.Time
+		want []string
+	}{
+		{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), nil},
+		{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), []string{"acme/old@globex"}},
+		{time.Unix(0, 0).In(zone), []string{"acme/old@globex", "acme/epoch@globex"}},
+		{at(-time.Hour - time.Nanosecond), []string{"acme/old@globex", "acme/epoch@globex"}},
+		{at(-time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex"}},
+		{now, []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex"}},
+		{at(time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*"}},
+		{at(3 * time.Hour).In(zone), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex"}},
+		{at(4 * time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex", "acme/d@globex"}},
+		{time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex", "acme/d@globex", "acme/far@globex"}},
+	}
+	for _, tt := range tests {
+		got := ix.ExpiringBy(tt.t)
+		gotNames := names(got)
+		// Shares with equal deadlines may come in either order.
+		for i, n := range gotNames {
+			if i < len(tt.want) && tt.want[i] == "acme/b@*" && (n == "acme/b@globex" || n == "acme/b@initech") {
+				gotNames[i] = "acme/b@*"
+			}
+		}
+		if !slices.Equal(gotNames, tt.want) {
+			t.Errorf("ExpiringBy(%v) = %q, want %q", tt.t, names(got), tt.want)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Deadline.Before(got[i-1].Deadline) {
+				t.Errorf("ExpiringBy(%v): %v before %v", tt.t, got[i-1].Deadline, got[i].Deadline)
+			}
+		}
+		for _, s := range got {
+			if s.Permanent() || s.Deadline.After(tt.t) {
+				t.Errorf("ExpiringBy(%v) returned %s with deadline %v", tt.t, s.Repository, s.Deadline)
+			}
+		}
+	}
+}
+
+func TestIndexReturnsCopies(t *testing.T) {
+	a := indexShare("acme/web", "globex", tomorrow)
+	ix := newIndex(t, a)
+	mutate := func(s *grants.Share) {
+		s.Description = "mutated"
+		s.Owner = "mallory"
+		s.Deadline = time.Time{}
+		s.Permit = "write"
+	}
+
+	got, _ := ix.Get(a.Key())
+	mutate(&got)
+	for _, ss := range [][]grants.Share{
+		ix.ByRecipient("globex"), ix.ByOwner("acme"), ix.ByNamespace("acme"),
+		ix.ByRepository("acme/web"), ix.ExpiringBy(tomorrow),
+	} {
+		for i := range ss {
+			mutate(&ss[i])
+		}
+	}
+	in := a
+	if err := ix.Put(in); err != nil {
+		t.Fatal(err)
+	}
+	mutate(&in)
+
+	wantIndex(t, ix, a)
+	if got := ix.ByOwner("mallory"); len(got) != 0 {
+		t.Errorf("ByOwner(mallory) = %+v", got)
+	}
+	if got := ix.ExpiringBy(tomorrow); len(got) != 1 {
+		t.Errorf("ExpiringBy(tomorrow) = %+v", got)
+	}
+}
+
+// TestIndexConcurrentLoad checks, under -race, that readers see either the
+// whole old or the whole new content while Load swaps it.
+func TestIndexConcurrentLoad(t *testing.T) {
+	const n = 50
+	gen := func(tag string) []grants.Share {
+		out := make([]grants.Share, n)
+		for i := range out {
+			out[i] = indexShare(fmt.Sprintf("acme/r%d", i), "globex", tomorrow)
+			out[i].Description = tag
+		}
+		return out
+	}
+	sets := [][]grants.Share{gen("A"), gen("B")}
+	ix := newIndex(t, sets[0]...)
+
+	var (
+		wg   sync.WaitGroup
+		stop = make(chan struct{})
+	)
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got := ix.ByRecipient("globex")
+				if len(got) != n {
+					t.Errorf("ByRecipient saw %d shares, want %d", len(got), n)
+					return
+				}
+				for _, s := range got[1:] {
+					if s.Description != got[0].Description {
+						t.Errorf("ByRecipient saw a mix of %q and %q", got[0].Description, s.Description)
+						return
+					}
+				}
+				if s, ok := ix.Get(grants.Key{Repository: "acme/r7", Recipient: "globex"}); !ok || (s.Description != "A" && s.Description != "B") {
+					t.Errorf("Get = %+v, %v", s, ok)
+					return
+				}
+				if l := ix.Len(); l != n {
+					t.Errorf("Len = %d", l)
+					return
+				}
+			}
+		})
+	}
+	for i := range 200 {
+		if err := ix.Load(sets[i%2]); err != nil {
+			t.Error(err)
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// TestIndexConcurrentPut runs writers and readers together under -race.
+func TestIndexConcurrentPut(t *testing.T) {
+	const writers, puts = 4, 100
+	ix := newIndex(t)
+	var (
+		wg      sync.WaitGroup
+		readers sync.WaitGroup
+		stop    = make(chan struct{})
+	)
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, s := range ix.ByNamespace("acme") {
+					if _, err := strconv.Atoi(s.Description); err != nil {
+						t.Errorf("torn share %+v", s)
+						return
+					}
+				}
+				ix.ExpiringBy(nextYear)
+				ix.ByOwner("acme")
+				ix.Len()
+			}
+		})
+	}
+	for w := range writers {
+		wg.Go(func() {
+			for i := range puts {
+				s := indexShare(fmt.Sprintf("acme/w%d", w), fmt.Sprintf("d%d", i%10), now.Add(time.Duration(i)*time.Minute))
+				s.Description = strconv.Itoa(i)
+				if err := ix.Put(s); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%3 == 0 {
+					if err := ix.Remove(s.Key()); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if err := ix.Load(nil); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+
+	// A final, quiet round leaves exactly what was put.
+	if err := ix.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	var want []grants.Share
+	for w := range writers {
+		s := indexShare(fmt.Sprintf("acme/w%d", w), "globex", tomorrow)
+		want = append(want, s)
+		if err := ix.Put(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantIndex(t, ix, want...)
+}
+
+// TestIndexExpiringByFarDeadline: deadlines after 2262 (the end of int64
+// nanoseconds since 1970) must still sort after earlier ones. Share.Validate
+// accepts any future deadline, e.g. 9999-12-31.
+func TestIndexExpiringByFarDeadline(t *testing.T) {
+	soon := indexShare("acme/soon", "globex", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	far := indexShare("acme/far", "globex", time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))
+	farther := indexShare("acme/farther", "globex", time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	ix := newIndex(t, soon, far, farther)
+	if got := ix.ExpiringBy(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)); len(got) != 1 || got[0].Repository != "acme/soon" {
+		t.Errorf("ExpiringBy(2031) = %+v, want acme/soon only", got)
+	}
+	var order []string
+	for _, s := range ix.ExpiringBy(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		order = append(order, s.Repository)
+	}
+	if want := []string{"acme/soon", "acme/far", "acme/farther"}; !slices.Equal(order, want) {
+		t.Errorf("ExpiringBy(10000) = %q, want %q", order, want)
+	}
+}

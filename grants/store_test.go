@@ -1,0 +1,18 @@
+package grants_test
+
+import (
+	"testing"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/grantstest"
+)
+
+func newMemoryStore(*testing.T) grants.Store { return grants.NewMemoryStore() }
+
+func TestMemoryStore(t *testing.T) {
+	grantstest.RunTests(t, newMemoryStore)
+}
+
+func TestMemoryStoreConcurrency(t *testing.T) {
+	grantstest.RunConcurrencyTests(t, newMemoryStore)
+}
