@@ -948,3 +948,72 @@ func TestNewDirectoryErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateDescriptionOfExpiredShare(t *testing.T) {
+	g, store := newGrants(t, newDirectory(t, testDirectoryConfig()))
+	past := now.Add(-time.Hour)
+	mustShare(t, g, "alice", newShare("acme/web", "globex", past), now.Add(-48*time.Hour))
+	k := grants.Key{Repository: "acme/web", Recipient: "globex"}
+	got, err := g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+		s.Description = "kept for the record"
+		return s
+	})
+	if err != nil {
+		t.Fatalf("editing the description of an expired share: %v", err)
+	}
+	if got.Description != "kept for the record" || !got.Deadline.Equal(past) {
+		t.Errorf("got %+v", got)
+	}
+	// Setting a new deadline in the past is still refused.
+	before := snapshot(t, g, store)
+	_, err = g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+		s.Deadline = now.Add(-time.Minute)
+		return s
+	})
+	if !errors.Is(err, grants.ErrDeadlinePassed) {
+		t.Errorf("new past deadline: %v, want ErrDeadlinePassed", err)
+	}
+	unchanged(t, "past deadline", g, store, before)
+}
+
+func TestCreateDuplicateAtLimitIsExists(t *testing.T) {
+	cfg := testDirectoryConfig()
+	for i := range grants.MaxSharesPerRepository {
+		cfg.Domains[fmt.Sprintf("d%03d", i)] = grants.DomainConfig{}
+	}
+	g, _ := newGrants(t, newDirectory(t, cfg))
+	alice := lookup(t, g, "alice")
+	for i := range grants.MaxSharesPerRepository {
+		mustShare(t, g, "alice", newShare("acme/web", fmt.Sprintf("d%03d", i), time.Time{}), now)
+	}
+	if _, err := g.Create(context.Background(), alice, newShare("acme/web", "d007", time.Time{}), now); !errors.Is(err, grants.ErrExists) {
+		t.Errorf("duplicate at the limit: %v, want ErrExists", err)
+	}
+}
+
+func TestShareEndsWhenNamespaceMoves(t *testing.T) {
+	g := authorizeFixture(t)
+	req := []grants.Access{{Type: "repository", Name: "acme/web", Actions: []string{"pull"}}}
+	ivan := lookup(t, g, "ivan") // initech: not a recipient of acme/web
+	mustShare(t, g, "alice", newShare("acme/web", "initech", time.Time{}), now)
+	if d := g.Authorize(ivan, req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Fatalf("before the move: %+v", d)
+	}
+	// acme's namespace moves to globex: shares acme made no longer count.
+	cfg := testDirectoryConfig()
+	acme, globex := cfg.Domains["acme"], cfg.Domains["globex"]
+	acme.Namespaces, globex.Namespaces = []string{"acme-labs"}, []string{"globex", "acme"}
+	cfg.Domains["acme"], cfg.Domains["globex"] = acme, globex
+	g.SetDirectory(newDirectory(t, cfg))
+	if d := g.Authorize(ivan, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("share of the old owner still grants %q", d.Actions)
+	}
+}
+
+func TestDeadlineOnlyWhenGranted(t *testing.T) {
+	g := authorizeFixture(t)
+	d := g.Authorize(lookup(t, g, "greg"), []grants.Access{{Type: "repository", Name: "acme/team/api", Actions: []string{"push"}}}, now)[0]
+	if len(d.Actions) != 0 || !d.Deadline.IsZero() {
+		t.Errorf("push on a shared repository: %+v, want nothing and no deadline", d)
+	}
+}
