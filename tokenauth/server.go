@@ -34,16 +34,21 @@ type Config struct {
 	Realm string
 	// MaxScopes bounds the scopes of one request.
 	MaxScopes int
+	// APIService is the service name of regshare's own API: a token asked
+	// for it carries no registry access and authenticates API calls, so
+	// scripts and the console need not resend passwords.
+	APIService string
 }
 
 // Defaults for Config's zero fields.
 const (
-	DefaultTTL       = 5 * time.Minute
-	DefaultLeeway    = 60 * time.Second
-	DefaultRealm     = "regshare"
-	DefaultMaxScopes = 64
-	minTTL           = 60 * time.Second
-	maxFormBytes     = 64 << 10
+	DefaultTTL        = 5 * time.Minute
+	DefaultLeeway     = 60 * time.Second
+	DefaultRealm      = "regshare"
+	DefaultMaxScopes  = 64
+	DefaultAPIService = "regshare-api"
+	minTTL            = 60 * time.Second
+	maxFormBytes      = 64 << 10
 )
 
 // Authorizer decides what a user is granted.
@@ -84,6 +89,12 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	}
 	if cfg.MaxScopes == 0 {
 		cfg.MaxScopes = DefaultMaxScopes
+	}
+	if cfg.APIService == "" {
+		cfg.APIService = DefaultAPIService
+	}
+	if cfg.APIService == cfg.Service {
+		return nil, fmt.Errorf("the API service name %q must differ from the registry's", cfg.APIService)
 	}
 	jwks, err := json.Marshal(keys.JWKS())
 	if err != nil {
@@ -199,6 +210,10 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	if user != nil {
 		name = user.Name
 	}
+	if service == s.cfg.APIService {
+		s.issueAPI(w, r, user)
+		return
+	}
 	if service != "" && service != s.cfg.Service {
 		s.fail(w, r, name, badRequest("unknown service %q", service))
 		return
@@ -213,7 +228,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	if user != nil {
 		decisions = s.authz.Authorize(*user, req, now)
 	}
-	token, exp, access, err := s.sign(name, decisions, now)
+	token, exp, access, err := s.sign(name, s.cfg.Service, decisions, now)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "sign token", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -235,7 +250,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 // sign signs a token for subject granting what decisions allow. The
 // expiry is capped so that a token relying on a share is refused by the
 // registry from the share's deadline on: exp = min(now+ttl, deadline-leeway).
-func (s *Server) sign(subject string, decisions []grants.Decision, now time.Time) (string, time.Time, []AccessEntry, error) {
+func (s *Server) sign(subject, audience string, decisions []grants.Decision, now time.Time) (string, time.Time, []AccessEntry, error) {
 	exp := now.Add(s.cfg.TTL)
 	access := make([]AccessEntry, 0, len(decisions))
 	for _, d := range decisions {
@@ -253,7 +268,7 @@ func (s *Server) sign(subject string, decisions []grants.Decision, now time.Time
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
 			Subject:   subject,
-			Audience:  jwt.ClaimStrings{s.cfg.Service},
+			Audience:  jwt.ClaimStrings{audience},
 			ExpiresAt: jwt.NewNumericDate(exp),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
@@ -309,4 +324,52 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// PullToken signs a token that lets regshare itself read one repository
+// (its tags, for the share listings).
+func (s *Server) PullToken(repository string) (string, error) {
+	now := s.now()
+	token, _, _, err := s.sign("regshare", s.cfg.Service, []grants.Decision{{
+		Type: grants.TypeRepository, Name: repository, Actions: []string{grants.ActionPull},
+	}}, now)
+	return token, err
+}
+
+// issueAPI answers with a token for regshare's own API: it names the user
+// and grants no registry access.
+func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.User) {
+	if user == nil {
+		s.fail(w, r, "", errUnauthorized)
+		return
+	}
+	now := s.now()
+	token, exp, _, err := s.sign(user.Name, s.cfg.APIService, nil, now)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "sign token", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.log.InfoContext(r.Context(), "API token issued", "user", user.Name)
+	writeJSON(w, http.StatusOK, tokenResponse{
+		Token: token, AccessToken: token,
+		ExpiresIn: int(exp.Sub(now) / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
+	})
+}
+
+// VerifyAPIToken checks a token issued for the API service and returns the
+// user it names.
+func (s *Server) VerifyAPIToken(token string) (string, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.keys.key.Public(), nil },
+		jwt.WithValidMethods([]string{s.keys.Alg()}),
+		jwt.WithAudience(s.cfg.APIService),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	}
+	return c.Subject, nil
 }

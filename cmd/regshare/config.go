@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,6 +22,8 @@ type Config struct {
 	Token  TokenConfig `yaml:"token"`
 	Keys   KeysConfig  `yaml:"keys"`
 	Store  StoreConfig `yaml:"store"`
+	// Registry is where regshare reads tags, and how users name it.
+	Registry RegistryConfig `yaml:"registry"`
 	// The directory: domains, their namespaces and users, superusers.
 	grants.DirectoryConfig `yaml:",inline"`
 }
@@ -33,12 +36,24 @@ type TokenConfig struct {
 	RegistryLeeway time.Duration `yaml:"registry_leeway"`
 	Realm          string        `yaml:"realm"`
 	MaxScopes      int           `yaml:"max_scopes"`
+	// APIService names regshare's own API in token requests.
+	APIService string `yaml:"api_service"`
 }
 
 // KeysConfig names the signing key and its certificate chain.
 type KeysConfig struct {
 	SigningKey  string `yaml:"signing_key"`
 	SigningCert string `yaml:"signing_cert"`
+}
+
+// RegistryConfig tells regshare about its registry.
+type RegistryConfig struct {
+	// URL is the registry's address as regshare reaches it; when set, tags
+	// are listed and a share of a repository the registry lacks is refused.
+	URL string `yaml:"url"`
+	// Host is the registry as users name it in docker pull (host[:port]);
+	// by default the host of URL.
+	Host string `yaml:"host"`
 }
 
 // StoreConfig selects the durable share store.
@@ -80,6 +95,17 @@ func loadConfig(path string) (*Config, error) {
 	case "memory":
 	default:
 		errs = append(errs, fmt.Errorf("store.type %q: want bolt or memory", cfg.Store.Type))
+	}
+	if cfg.Registry.URL != "" {
+		u, err := url.Parse(cfg.Registry.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("registry.url %q: want http(s)://host[:port]", cfg.Registry.URL))
+		} else if cfg.Registry.Host == "" {
+			cfg.Registry.Host = u.Host
+		}
+	}
+	if cfg.Registry.Host == "" {
+		cfg.Registry.Host = "localhost:5000"
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

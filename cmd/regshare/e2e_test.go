@@ -64,7 +64,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // e2e is a registry with token auth and regshare, both in this process.
@@ -74,6 +74,7 @@ type e2e struct {
 	clock    *clock
 	app      *app
 	handler  atomic.Pointer[http.Handler]
+	server   string // regshare's base URL
 	tokenURL string
 	registry string // host:port
 }
@@ -111,7 +112,6 @@ func newE2E(t *testing.T) *e2e {
 		cfg.Domains[d.domain].Users[u] = grants.UserConfig{PasswordHash: string(hash), Role: d.role}
 	}
 	e := &e2e{t: t, cfg: cfg, clock: &clock{t: time.Now()}}
-	e.start()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*e.handler.Load()).ServeHTTP(w, r)
 	}))
@@ -119,7 +119,8 @@ func newE2E(t *testing.T) *e2e {
 	u, _ := url.Parse(ts.URL)
 	// go-containerregistry refuses a realm on a loopback IP with another
 	// port than the registry's: name it localhost.
-	e.tokenURL = "http://localhost:" + u.Port() + "/token"
+	e.server = "http://localhost:" + u.Port()
+	e.tokenURL = e.server + "/token"
 
 	regCfg, err := configuration.Parse(strings.NewReader(fmt.Sprintf(`
 version: 0.1
@@ -142,6 +143,8 @@ auth:
 	rs := httptest.NewServer(reg)
 	t.Cleanup(func() { rs.Close(); reg.Shutdown() })
 	e.registry = strings.TrimPrefix(rs.URL, "http://")
+	cfg.Registry = RegistryConfig{URL: rs.URL, Host: e.registry}
+	e.start()
 	return e
 }
 

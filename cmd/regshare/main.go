@@ -27,6 +27,10 @@ Usage:
   regshare serve --config FILE     run the token server and share API
   regshare keygen --out DIR        make a root CA and a signing key chained to it
   regshare hash-password           read a password on stdin, print its bcrypt hash
+  regshare share create|list|update|revoke REPO ...
+                                   manage the shares of a repository
+  regshare shared-with-me          what other domains shared with yours
+  regshare shared-by-me            what your domain shared, and with whom
 `
 
 func main() {
@@ -92,6 +96,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintln(stdout, string(hash))
 		return nil
+	case "share":
+		return shareCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "shared-with-me", "shared-by-me":
+		return listCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

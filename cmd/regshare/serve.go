@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/regshare/regshare/admin"
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/tokenauth"
@@ -55,20 +56,29 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		store.Close()
 		return nil, err
 	}
+	authn := tokenauth.NewAuthenticator(g)
 	tokens, err := tokenauth.NewServer(tokenauth.Config{
-		Service:   cfg.Token.Service,
-		Issuer:    cfg.Token.Issuer,
-		TTL:       cfg.Token.TTL,
-		Leeway:    cfg.Token.RegistryLeeway,
-		Realm:     cfg.Token.Realm,
-		MaxScopes: cfg.Token.MaxScopes,
-	}, keys, tokenauth.NewAuthenticator(g), g, now, log)
+		Service:    cfg.Token.Service,
+		Issuer:     cfg.Token.Issuer,
+		TTL:        cfg.Token.TTL,
+		Leeway:     cfg.Token.RegistryLeeway,
+		Realm:      cfg.Token.Realm,
+		MaxScopes:  cfg.Token.MaxScopes,
+		APIService: cfg.Token.APIService,
+	}, keys, authn, g, now, log)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	var tags admin.Tags
+	if cfg.Registry.URL != "" {
+		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
+	}
+	shares := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil},
+		g, authn, tags, now, log)
 	mux := http.NewServeMux()
 	tokens.Register(mux)
+	shares.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	return &app{handler: mux, grants: g, store: store}, nil

@@ -1,0 +1,391 @@
+// Package admin is the share management API: the paths and fields of
+// Huawei Cloud SWR's v2 API for sharing private images, and the listings
+// "shared by me" and "shared with me".
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/regshare/regshare/grants"
+)
+
+const maxBody = 64 << 10
+
+// Authenticator checks the credentials of docker login.
+type Authenticator interface {
+	Authenticate(name, password string) (grants.User, error)
+}
+
+// Tags reads a repository's tags from the registry. ok is false when the
+// repository does not exist; err when the registry could not be asked.
+type Tags interface {
+	Tags(ctx context.Context, repository string) (tags []string, ok bool, err error)
+}
+
+// TokenVerifier checks a token regshare issued for its own API and returns
+// the user it names.
+type TokenVerifier interface {
+	VerifyAPIToken(token string) (user string, err error)
+}
+
+// Config of the API.
+type Config struct {
+	// Tokens, when set, lets callers authenticate with a token issued for
+	// the API service (Authorization: Bearer, or X-Auth-Token as SWR).
+	Tokens TokenVerifier
+	// RegistryHost is how users name the registry in docker pull
+	// (host[:port]); it prefixes paths and pull commands.
+	RegistryHost string
+	// CheckRepository refuses to share a repository the registry lacks.
+	CheckRepository bool
+}
+
+// API serves the share management routes.
+type API struct {
+	cfg    Config
+	grants *grants.Grants
+	authn  Authenticator
+	tags   Tags // nil: no registry to ask
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns the API. tags may be nil when no registry address is known.
+func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) *API {
+	return &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log}
+}
+
+// Register adds the API's routes to mux, under both spellings SWR clients
+// use for the repository segment.
+func (a *API) Register(mux *http.ServeMux) {
+	for _, seg := range []string{"repositories", "repos"} {
+		base := "/v2/manage/namespaces/{namespace}/" + seg + "/{repository}/access-domains"
+		mux.Handle("POST "+base, a.authed(a.create))
+		mux.Handle("GET "+base, a.authed(a.list))
+		mux.Handle("GET "+base+"/{access_domain}", a.authed(a.get))
+		mux.Handle("PATCH "+base+"/{access_domain}", a.authed(a.update))
+		mux.Handle("DELETE "+base+"/{access_domain}", a.authed(a.revoke))
+	}
+	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, u grants.User) error
+
+// authenticate finds the caller: HTTP Basic with the docker login
+// credentials, or a token regshare issued for its API.
+func (a *API) authenticate(r *http.Request) (grants.User, error) {
+	if name, password, ok := r.BasicAuth(); ok {
+		u, err := a.authn.Authenticate(name, password)
+		if err != nil {
+			return grants.User{}, errBadCredentials
+		}
+		return u, nil
+	}
+	token := r.Header.Get("X-Auth-Token")
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token = v
+	}
+	if token == "" || a.cfg.Tokens == nil {
+		return grants.User{}, errUnauthenticated
+	}
+	name, err := a.cfg.Tokens.VerifyAPIToken(token)
+	if err != nil {
+		return grants.User{}, errBadToken
+	}
+	u, ok := a.grants.Directory().User(name)
+	if !ok {
+		return grants.User{}, errBadToken
+	}
+	return u, nil
+}
+
+// authed authenticates the caller and turns the handler's error into an
+// SWR error body.
+func (a *API) authed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := a.authenticate(r)
+		if err != nil {
+			writeError(w, toAPIError(err))
+			return
+		}
+		if err := h(w, r, u); err != nil {
+			ae := toAPIError(err)
+			if ae.status >= 500 {
+				a.log.ErrorContext(r.Context(), "share API", "method", r.Method, "path", r.URL.Path, "user", u.Name, "err", err)
+			}
+			writeError(w, ae)
+		}
+	})
+}
+
+// repository returns the full repository name of the path: the namespace,
+// then the repository segment with "$" (or an escaped "/") as separator.
+func repository(r *http.Request) (string, error) {
+	ns := r.PathValue("namespace")
+	repo := strings.ReplaceAll(r.PathValue("repository"), "$", "/")
+	full := ns + "/" + repo
+	if err := grants.ValidateRepository(full); err != nil {
+		return "", fmt.Errorf("%w: %w", grants.ErrBadRepository, err)
+	}
+	return full, nil
+}
+
+// shareKey is the share the path names.
+func shareKey(r *http.Request) (grants.Key, error) {
+	repo, err := repository(r)
+	return grants.Key{Repository: repo, Recipient: r.PathValue("access_domain")}, err
+}
+
+// readBody decodes a JSON body of at most 64 KiB, refusing unknown fields.
+func readBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errBadBody(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errBadBody(errors.New("trailing data after the JSON object"))
+	}
+	return nil
+}
+
+// ownerOf checks that the caller's domain owns the repository: only its
+// users see a repository's shares.
+func (a *API) ownerOf(u grants.User, repo string) error {
+	if owner, ok := a.grants.Directory().RepositoryOwner(repo); !ok || owner != u.Domain {
+		return errNotOwner
+	}
+	return nil
+}
+
+// shareObject is a share as SWR writes it.
+type shareObject struct {
+	Namespace    string `json:"namespace"`
+	Repository   string `json:"repository"`
+	AccessDomain string `json:"access_domain"`
+	Permit       string `json:"permit"`
+	Deadline     string `json:"deadline"`
+	Description  string `json:"description"`
+	CreatorID    string `json:"creator_id"`
+	CreatorName  string `json:"creator_name"`
+	Created      string `json:"created"`
+	Updated      string `json:"updated"`
+	Status       bool   `json:"status"`
+	Exist        *bool  `json:"exist,omitempty"`
+}
+
+func formatDeadline(t time.Time) string {
+	if t.IsZero() {
+		return "forever"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func toObject(s grants.Share, now time.Time) shareObject {
+	ns, repo, _ := strings.Cut(s.Repository, "/")
+	return shareObject{
+		Namespace:    ns,
+		Repository:   repo,
+		AccessDomain: s.Recipient,
+		Permit:       s.Permit,
+		Deadline:     formatDeadline(s.Deadline),
+		Description:  s.Description,
+		CreatorID:    s.CreatorID,
+		CreatorName:  s.CreatorName,
+		Created:      s.Created.UTC().Format(time.RFC3339),
+		Updated:      s.Updated.UTC().Format(time.RFC3339),
+		Status:       s.Valid(now),
+	}
+}
+
+// parseDeadline reads "forever", an RFC 3339 time, or a bare date, which
+// means through the end of that day, UTC.
+func parseDeadline(v string) (time.Time, error) {
+	switch {
+	case v == "forever":
+		return time.Time{}, nil
+	case len(v) == len(time.DateOnly):
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return time.Time{}, errBadDeadline(v)
+		}
+		return d.AddDate(0, 0, 1), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, errBadDeadline(v)
+	}
+	return t, nil
+}
+
+// parsePermit accepts "read" and its alias "pull".
+func parsePermit(v string) string {
+	if v == "pull" {
+		return grants.PermitRead
+	}
+	return v
+}
+
+type createRequest struct {
+	AccessDomain string `json:"access_domain"`
+	Permit       string `json:"permit"`
+	Deadline     string `json:"deadline"`
+	Description  string `json:"description"`
+}
+
+func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	repo, err := repository(r)
+	if err != nil {
+		return err
+	}
+	var req createRequest
+	if err := readBody(w, r, &req); err != nil {
+		return err
+	}
+	deadline, err := parseDeadline(req.Deadline)
+	if err != nil {
+		return err
+	}
+	if err := a.ownerOf(u, repo); err != nil {
+		return err
+	}
+	if err := a.checkExists(r.Context(), repo); err != nil {
+		return err
+	}
+	s, err := a.grants.Create(r.Context(), u, grants.Share{
+		Repository:  repo,
+		Recipient:   req.AccessDomain,
+		Permit:      parsePermit(req.Permit),
+		Deadline:    deadline,
+		Description: req.Description,
+	}, a.now())
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "share created", "repository", repo, "with", s.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
+	writeJSON(w, http.StatusCreated, toObject(s, a.now()))
+	return nil
+}
+
+// checkExists refuses a repository the registry does not have, when there
+// is a registry to ask.
+func (a *API) checkExists(ctx context.Context, repo string) error {
+	if !a.cfg.CheckRepository || a.tags == nil {
+		return nil
+	}
+	_, ok, err := a.tags.Tags(ctx, repo)
+	switch {
+	case err != nil:
+		a.log.WarnContext(ctx, "registry check failed", "repository", repo, "err", err)
+		return errRegistryDown
+	case !ok:
+		return errNoRepository
+	}
+	return nil
+}
+
+func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	repo, err := repository(r)
+	if err != nil {
+		return err
+	}
+	if err := a.ownerOf(u, repo); err != nil {
+		return err
+	}
+	now := a.now()
+	shares := a.grants.Index().ByRepository(repo)
+	out := make([]shareObject, 0, len(shares))
+	for _, s := range shares {
+		out = append(out, toObject(s, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	k, err := shareKey(r)
+	if err != nil {
+		return err
+	}
+	if err := a.ownerOf(u, k.Repository); err != nil {
+		return err
+	}
+	s, ok := a.grants.Index().Get(k)
+	if !ok {
+		return fmt.Errorf("%w: %s is not shared with %s", grants.ErrNotFound, k.Repository, k.Recipient)
+	}
+	obj := toObject(s, a.now())
+	exist := true
+	obj.Exist = &exist
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// updateRequest: absent fields keep their value.
+type updateRequest struct {
+	Permit      *string `json:"permit"`
+	Deadline    *string `json:"deadline"`
+	Description *string `json:"description"`
+}
+
+func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	k, err := shareKey(r)
+	if err != nil {
+		return err
+	}
+	var req updateRequest
+	if err := readBody(w, r, &req); err != nil {
+		return err
+	}
+	var deadline time.Time
+	if req.Deadline != nil {
+		if deadline, err = parseDeadline(*req.Deadline); err != nil {
+			return err
+		}
+	}
+	if err := a.ownerOf(u, k.Repository); err != nil {
+		return err
+	}
+	s, err := a.grants.Update(r.Context(), u, k, a.now(), func(s grants.Share) grants.Share {
+		if req.Permit != nil {
+			s.Permit = parsePermit(*req.Permit)
+		}
+		if req.Deadline != nil {
+			s.Deadline = deadline
+		}
+		if req.Description != nil {
+			s.Description = *req.Description
+		}
+		return s
+	})
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "share updated", "repository", k.Repository, "with", k.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
+	writeJSON(w, http.StatusCreated, toObject(s, a.now()))
+	return nil
+}
+
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	k, err := shareKey(r)
+	if err != nil {
+		return err
+	}
+	if err := a.ownerOf(u, k.Repository); err != nil {
+		return err
+	}
+	if err := a.grants.Revoke(r.Context(), u, k); err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "share revoked", "repository", k.Repository, "with", k.Recipient, "by", u.Name)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,249 @@
+package admin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// Paging limits of the listings.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+	// tagsBudget bounds the time one listing spends asking the registry.
+	tagsBudget = 3 * time.Second
+)
+
+// recipientObject is one domain a repository is shared with ("self").
+type recipientObject struct {
+	AccessDomain string `json:"access_domain"`
+	Permit       string `json:"permit"`
+	Deadline     string `json:"deadline"`
+	Description  string `json:"description"`
+	Status       bool   `json:"status"`
+}
+
+// repositoryObject is one row of GET /v2/manage/shared-repositories.
+type repositoryObject struct {
+	Namespace  string   `json:"namespace"`
+	Name       string   `json:"name"`
+	Path       string   `json:"path"`
+	DomainName string   `json:"domain_name"`
+	Tags       []string `json:"tags"`
+	Status     bool     `json:"status"`
+	CreatedAt  string   `json:"created_at"`
+	UpdatedAt  string   `json:"updated_at"`
+	// self only: the domains it is shared with.
+	AccessDomains []recipientObject `json:"access_domains,omitempty"`
+	// thirdparty only.
+	Deadline    string `json:"deadline,omitempty"`
+	PullCommand string `json:"pull_command,omitempty"`
+
+	repository string
+	created    time.Time
+	updated    time.Time
+}
+
+type listQuery struct {
+	center        string
+	namespace     string
+	name          string
+	status        *bool
+	limit, offset int
+	order         string
+	desc          bool
+}
+
+func parseListQuery(r *http.Request) (listQuery, error) {
+	v := r.URL.Query()
+	q := listQuery{
+		center:    v.Get("center"),
+		namespace: v.Get("namespace"),
+		name:      v.Get("name"),
+		limit:     defaultLimit,
+		order:     cmp.Or(v.Get("order_column"), "updated_at"),
+		desc:      true,
+	}
+	if q.center != "self" && q.center != "thirdparty" {
+		return q, errBadQuery("center must be self or thirdparty")
+	}
+	if s := v.Get("status"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return q, errBadQuery("status must be true or false")
+		}
+		q.status = &b
+	}
+	var err error
+	if s := v.Get("limit"); s != "" {
+		if q.limit, err = strconv.Atoi(s); err != nil || q.limit < 1 || q.limit > maxLimit {
+			return q, errBadQuery("limit must be between 1 and %d", maxLimit)
+		}
+	}
+	if s := v.Get("offset"); s != "" {
+		if q.offset, err = strconv.Atoi(s); err != nil || q.offset < 0 {
+			return q, errBadQuery("offset must be 0 or more")
+		}
+	}
+	if q.order != "updated_at" && q.order != "name" && q.order != "namespace" {
+		return q, errBadQuery("order_column must be updated_at, name or namespace")
+	}
+	switch v.Get("order_type") {
+	case "", "desc":
+	case "asc":
+		q.desc = false
+	default:
+		return q, errBadQuery("order_type must be asc or desc")
+	}
+	return q, nil
+}
+
+// sharedRepositories lists what the caller's domain shared (center=self,
+// one row per repository with its recipients) or what was shared with it
+// (center=thirdparty, one row per share). A recipient never sees the other
+// recipients of a repository.
+func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	q, err := parseListQuery(r)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	var rows []*repositoryObject
+	if q.center == "self" {
+		rows = a.selfRows(u, now)
+	} else {
+		rows = a.thirdpartyRows(u, now)
+	}
+	rows = slices.DeleteFunc(rows, func(o *repositoryObject) bool {
+		return (q.namespace != "" && o.Namespace != q.namespace) ||
+			(q.name != "" && !strings.Contains(o.Name, q.name)) ||
+			(q.status != nil && o.Status != *q.status)
+	})
+	slices.SortStableFunc(rows, func(x, y *repositoryObject) int {
+		var c int
+		switch q.order {
+		case "name":
+			c = cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Namespace, y.Namespace))
+		case "namespace":
+			c = cmp.Or(strings.Compare(x.Namespace, y.Namespace), strings.Compare(x.Name, y.Name))
+		default:
+			c = x.updated.Compare(y.updated)
+		}
+		c = cmp.Or(c, strings.Compare(x.repository, y.repository), strings.Compare(x.DomainName, y.DomainName))
+		if q.desc {
+			return -c
+		}
+		return c
+	})
+	total := len(rows)
+	page := rows[min(q.offset, total):min(q.offset+q.limit, total)]
+	a.fillTags(r.Context(), page, q.center == "thirdparty")
+	w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", q.offset, q.offset+max(len(page)-1, 0), total))
+	if page == nil {
+		page = []*repositoryObject{}
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (a *API) row(repository, owner string) *repositoryObject {
+	ns, name, _ := strings.Cut(repository, "/")
+	return &repositoryObject{
+		Namespace:  ns,
+		Name:       name,
+		Path:       a.cfg.RegistryHost + "/" + repository,
+		DomainName: owner,
+		Tags:       []string{},
+		repository: repository,
+	}
+}
+
+func (a *API) selfRows(u grants.User, now time.Time) []*repositoryObject {
+	byRepo := map[string]*repositoryObject{}
+	var rows []*repositoryObject
+	for _, s := range a.grants.Index().ByOwner(u.Domain) {
+		o, ok := byRepo[s.Repository]
+		if !ok {
+			o = a.row(s.Repository, s.Owner)
+			o.created = s.Created
+			byRepo[s.Repository] = o
+			rows = append(rows, o)
+		}
+		valid := s.Valid(now)
+		o.Status = o.Status || valid
+		if s.Created.Before(o.created) {
+			o.created = s.Created
+		}
+		if s.Updated.After(o.updated) {
+			o.updated = s.Updated
+		}
+		o.AccessDomains = append(o.AccessDomains, recipientObject{
+			AccessDomain: s.Recipient, Permit: s.Permit, Deadline: formatDeadline(s.Deadline),
+			Description: s.Description, Status: valid,
+		})
+	}
+	for _, o := range rows {
+		slices.SortFunc(o.AccessDomains, func(x, y recipientObject) int { return strings.Compare(x.AccessDomain, y.AccessDomain) })
+		o.CreatedAt = o.created.UTC().Format(time.RFC3339)
+		o.UpdatedAt = o.updated.UTC().Format(time.RFC3339)
+	}
+	return rows
+}
+
+func (a *API) thirdpartyRows(u grants.User, now time.Time) []*repositoryObject {
+	var rows []*repositoryObject
+	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
+		o := a.row(s.Repository, s.Owner)
+		o.Status = s.Valid(now)
+		o.created, o.updated = s.Created, s.Updated
+		o.CreatedAt = s.Created.UTC().Format(time.RFC3339)
+		o.UpdatedAt = s.Updated.UTC().Format(time.RFC3339)
+		o.Deadline = formatDeadline(s.Deadline)
+		rows = append(rows, o)
+	}
+	return rows
+}
+
+// fillTags reads each row's tags from the registry within one time budget;
+// a registry that does not answer leaves the tags empty.
+func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, pullCommand bool) {
+	if a.tags != nil {
+		ctx, cancel := context.WithTimeout(ctx, tagsBudget)
+		defer cancel()
+		for _, o := range rows {
+			if ctx.Err() != nil {
+				break
+			}
+			if tags, ok, err := a.tags.Tags(ctx, o.repository); err == nil && ok {
+				o.Tags = tags
+			}
+		}
+	}
+	if pullCommand {
+		for _, o := range rows {
+			o.PullCommand = "docker pull " + o.Path
+			if t := latestTag(o.Tags); t != "" {
+				o.PullCommand += ":" + t
+			}
+		}
+	}
+}
+
+// latestTag is "latest" when the repository has it, else the last tag in
+// the registry's (lexical) order.
+func latestTag(tags []string) string {
+	if slices.Contains(tags, "latest") {
+		return "latest"
+	}
+	if len(tags) == 0 {
+		return ""
+	}
+	return tags[len(tags)-1]
+}

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// client talks to the share API as one user; the CLI commands use it.
+type client struct {
+	server, user, password string
+	http                   *http.Client
+}
+
+// clientFlags are the flags every share command takes.
+type clientFlags struct {
+	server, user, output *string
+}
+
+func addClientFlags(fs *flag.FlagSet) clientFlags {
+	return clientFlags{
+		server: fs.String("server", cmpEnv("REGSHARE_SERVER", "http://127.0.0.1:5001"), "regshare address (env REGSHARE_SERVER)"),
+		user:   fs.String("user", os.Getenv("REGSHARE_USER"), "user name, as for docker login (env REGSHARE_USER)"),
+		output: fs.String("o", "table", "output: table or json"),
+	}
+}
+
+func cmpEnv(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// newClient checks the flags and finds the password: REGSHARE_PASSWORD, or
+// a prompt without echo when stdin is a terminal.
+func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, error) {
+	if *f.output != "table" && *f.output != "json" {
+		return nil, fmt.Errorf("-o %q: want table or json", *f.output)
+	}
+	if *f.user == "" {
+		return nil, errors.New("no user: pass --user or set REGSHARE_USER")
+	}
+	if _, err := url.ParseRequestURI(*f.server); err != nil {
+		return nil, fmt.Errorf("--server %q: want http(s)://host:port", *f.server)
+	}
+	password, ok := os.LookupEnv("REGSHARE_PASSWORD")
+	if !ok {
+		file, isFile := stdin.(*os.File)
+		if !isFile || !term.IsTerminal(int(file.Fd())) {
+			return nil, errors.New("no password: set REGSHARE_PASSWORD or run from a terminal to be asked")
+		}
+		fmt.Fprintf(stderr, "Password for %s: ", *f.user)
+		b, err := term.ReadPassword(int(file.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return nil, err
+		}
+		password = string(b)
+	}
+	return &client{server: strings.TrimSuffix(*f.server, "/"), user: *f.user, password: password,
+		http: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// do sends a JSON request and returns the raw JSON answer; an error answer
+// becomes an error carrying the server's message.
+func (c *client) do(ctx context.Context, method, path string, body any) ([]byte, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.server+path, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.SetBasicAuth(c.user, c.password)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode >= 300 {
+		var e []struct {
+			Code    string `json:"errorCode"`
+			Message string `json:"errorMessage"`
+		}
+		if json.Unmarshal(data, &e) == nil && len(e) > 0 {
+			return nil, nil, fmt.Errorf("%s (%s)", e[0].Message, e[0].Code)
+		}
+		return nil, nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
+	}
+	return data, resp.Header, nil
+}
+
+// sharePath is the API path of a repository's shares: "acme/team/api"
+// becomes namespaces/acme/repositories/team$api.
+func sharePath(repo, domain string) (string, error) {
+	ns, rest, ok := strings.Cut(repo, "/")
+	if !ok || ns == "" || rest == "" {
+		return "", fmt.Errorf("repository %q: want namespace/name, e.g. acme/web", repo)
+	}
+	p := "/v2/manage/namespaces/" + url.PathEscape(ns) + "/repositories/" + url.PathEscape(strings.ReplaceAll(rest, "/", "$")) + "/access-domains"
+	if domain != "" {
+		p += "/" + url.PathEscape(domain)
+	}
+	return p, nil
+}
+
+// parseInterspersed lets flags come after positional arguments, as in
+// `regshare share create acme/web --with globex`.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+const shareUsage = `Usage:
+  regshare share create REPO --with DOMAIN (--until DATE | --permanent) [--description TEXT]
+  regshare share list REPO
+  regshare share update REPO --with DOMAIN [--until DATE | --permanent] [--description TEXT]
+  regshare share revoke REPO --with DOMAIN
+  regshare shared-with-me
+  regshare shared-by-me
+DATE is YYYY-MM-DD (through the end of that day, UTC) or an RFC 3339 time.
+Every command takes --server, --user and -o table|json; the password comes
+from REGSHARE_PASSWORD or a prompt.
+`
+
+// shareCommand runs `regshare share SUBCOMMAND`.
+func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, shareUsage)
+		return errors.New("share: no subcommand")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("regshare share "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, shareUsage) }
+	cf := addClientFlags(fs)
+	with := fs.String("with", "", "the domain shared with")
+	until := fs.String("until", "", "valid until this date or time")
+	permanent := fs.Bool("permanent", false, "valid until revoked")
+	var description *string
+	fs.Func("description", "what the share is for (at most 1,000 characters)", func(v string) error {
+		description = &v
+		return nil
+	})
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("share %s: want one repository, e.g. acme/web", sub)
+	}
+	if *until != "" && *permanent {
+		return errors.New("--until and --permanent exclude each other")
+	}
+	deadline := *until
+	if *permanent {
+		deadline = "forever"
+	}
+	needWith := sub != "list"
+	if needWith && *with == "" {
+		return fmt.Errorf("share %s: --with DOMAIN is required", sub)
+	}
+	path, err := sharePath(pos[0], *with)
+	if err != nil {
+		return err
+	}
+	var method string
+	var body map[string]string
+	switch sub {
+	case "create":
+		if deadline == "" {
+			return errors.New("share create: give --until DATE or --permanent")
+		}
+		method, body = http.MethodPost, map[string]string{"access_domain": *with, "permit": "read", "deadline": deadline}
+		path, _ = sharePath(pos[0], "")
+		if description != nil {
+			body["description"] = *description
+		}
+	case "update":
+		method, body = http.MethodPatch, map[string]string{}
+		if deadline != "" {
+			body["deadline"] = deadline
+		}
+		if description != nil {
+			body["description"] = *description
+		}
+		if len(body) == 0 {
+			return errors.New("share update: nothing to change; give --until, --permanent or --description")
+		}
+	case "list":
+		method = http.MethodGet
+	case "revoke":
+		method = http.MethodDelete
+	default:
+		fmt.Fprint(stderr, shareUsage)
+		return fmt.Errorf("share: unknown subcommand %q", sub)
+	}
+	c, err := cf.newClient(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	var reqBody any
+	if body != nil {
+		reqBody = body
+	}
+	data, _, err := c.do(ctx, method, path, reqBody)
+	if err != nil {
+		return err
+	}
+	if sub == "revoke" {
+		fmt.Fprintf(stdout, "revoked: %s is no longer shared with %s\n", pos[0], *with)
+		return nil
+	}
+	if *cf.output == "json" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	var shares []map[string]any
+	if sub == "list" {
+		err = json.Unmarshal(data, &shares)
+	} else {
+		var one map[string]any
+		err = json.Unmarshal(data, &one)
+		shares = append(shares, one)
+	}
+	if err != nil {
+		return fmt.Errorf("unexpected answer: %w", err)
+	}
+	rows := [][]string{{"REPOSITORY", "SHARED WITH", "PERMIT", "VALID UNTIL", "STATUS", "DESCRIPTION"}}
+	for _, s := range shares {
+		rows = append(rows, []string{
+			str(s["namespace"]) + "/" + str(s["repository"]), str(s["access_domain"]), str(s["permit"]),
+			str(s["deadline"]), status(s["status"]), ellipsis(str(s["description"]), 40),
+		})
+	}
+	return writeTable(stdout, rows)
+}
+
+// listCommand runs shared-with-me (center=thirdparty) and shared-by-me
+// (center=self), reading every page.
+func listCommand(ctx context.Context, name string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("regshare "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cf := addClientFlags(fs)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	center := "thirdparty"
+	if name == "shared-by-me" {
+		center = "self"
+	}
+	c, err := cf.newClient(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	var all []json.RawMessage
+	for {
+		data, hdr, err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v2/manage/shared-repositories?center=%s&limit=1000&offset=%d", center, len(all)), nil)
+		if err != nil {
+			return err
+		}
+		var page []json.RawMessage
+		if err := json.Unmarshal(data, &page); err != nil {
+			return fmt.Errorf("unexpected answer: %w", err)
+		}
+		all = append(all, page...)
+		_, total, _ := strings.Cut(hdr.Get("Content-Range"), "/")
+		if n, err := strconv.Atoi(total); len(page) == 0 || err != nil || len(all) >= n {
+			break
+		}
+	}
+	if *cf.output == "json" {
+		if all == nil {
+			all = []json.RawMessage{}
+		}
+		return json.NewEncoder(stdout).Encode(all)
+	}
+	var rows [][]string
+	if center == "thirdparty" {
+		rows = [][]string{{"IMAGE", "OWNER", "VALID UNTIL", "STATUS", "TAGS", "PULL COMMAND"}}
+	} else {
+		rows = [][]string{{"IMAGE", "SHARED WITH", "STATUS", "TAGS"}}
+	}
+	for _, raw := range all {
+		var r map[string]any
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		image := str(r["namespace"]) + "/" + str(r["name"])
+		if center == "thirdparty" {
+			rows = append(rows, []string{image, str(r["domain_name"]), str(r["deadline"]), status(r["status"]), joinTags(r["tags"]), str(r["pull_command"])})
+			continue
+		}
+		var with []string
+		if ds, ok := r["access_domains"].([]any); ok {
+			for _, d := range ds {
+				if m, ok := d.(map[string]any); ok {
+					with = append(with, fmt.Sprintf("%s (until %s, %s)", str(m["access_domain"]), str(m["deadline"]), strings.ToLower(status(m["status"]))))
+				}
+			}
+		}
+		rows = append(rows, []string{image, strings.Join(with, ", "), status(r["status"]), joinTags(r["tags"])})
+	}
+	return writeTable(stdout, rows)
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func status(v any) string {
+	if b, _ := v.(bool); b {
+		return "Valid"
+	}
+	return "Expired"
+}
+
+func joinTags(v any) string {
+	items, _ := v.([]any)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, str(it))
+	}
+	return strings.Join(out, ",")
+}
+
+func ellipsis(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func writeTable(w io.Writer, rows [][]string) error {
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
