@@ -80,6 +80,7 @@ type Directory struct {
 	users      map[string]User
 	namespaces map[string]string // namespace -> owning domain
 	domains    map[string][]string
+	maxCost    int
 }
 
 // NewDirectory validates cfg and builds a Directory. Every problem found is
@@ -126,8 +127,10 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 			if u.Role.Actions() == nil {
 				errs = append(errs, fmt.Errorf("user %q: role %q must be one of manage, write, read", uname, u.Role))
 			}
-			if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
+			if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
 				errs = append(errs, fmt.Errorf("user %q: password_hash is not a bcrypt hash (make one with `regshare hash-password`)", uname))
+			} else {
+				d.maxCost = max(d.maxCost, cost)
 			}
 			d.users[uname] = User{
 				Name:         uname,
@@ -154,6 +157,10 @@ func (d *Directory) User(name string) (User, bool) {
 	u, ok := d.users[name]
 	return u, ok
 }
+
+// HashCost is the highest bcrypt cost among the users' hashes: checking a
+// password of a user that does not exist should cost as much.
+func (d *Directory) HashCost() int { return max(d.maxCost, bcrypt.MinCost) }
 
 // HasDomain reports whether the domain exists.
 func (d *Directory) HasDomain(name string) bool {

@@ -217,5 +217,8 @@ func (g *Grants) Revoke(ctx context.Context, u User, k Key) error {
 	return g.index.Remove(k)
 }
 
+// HashCost is the highest bcrypt cost in the directory in force.
+func (g *Grants) HashCost() int { return g.dir.Load().HashCost() }
+
 // User looks a user up in the directory in force.
 func (g *Grants) User(name string) (User, bool) { return g.dir.Load().User(name) }

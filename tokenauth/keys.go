@@ -66,17 +66,17 @@ func GenerateKeys(dir, alg string, now time.Time) error {
 			return fmt.Errorf("%s already exists; move it away to generate a new signing key", filepath.Join(dir, f))
 		}
 	}
+	key, err := newKey(alg)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	rootCert, rootKey, err := loadRoot(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, errNoRoot) {
 		rootCert, rootKey, err = newRoot(dir, now)
 	}
-	if err != nil {
-		return err
-	}
-	key, err := newKey(alg)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,22 @@ func newRoot(dir string, now time.Time) (*x509.Certificate, crypto.Signer, error
 	return cert, key, nil
 }
 
+var errNoRoot = errors.New("no root CA")
+
+// loadRoot reads the root CA; errNoRoot when neither of its files exists.
+// One without the other is an error: a new root would not match the
+// certificate the registry already trusts.
 func loadRoot(dir string) (*x509.Certificate, crypto.Signer, error) {
+	_, certErr := os.Stat(filepath.Join(dir, RootCertFile))
+	_, keyErr := os.Stat(filepath.Join(dir, RootKeyFile))
+	switch {
+	case errors.Is(certErr, fs.ErrNotExist) && errors.Is(keyErr, fs.ErrNotExist):
+		return nil, nil, errNoRoot
+	case errors.Is(keyErr, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("%s exists without %s: bring the root key back to issue a signing certificate, or generate into an empty directory (and give the registry the new root)", RootCertFile, RootKeyFile)
+	case errors.Is(certErr, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("%s exists without %s", RootKeyFile, RootCertFile)
+	}
 	certs, err := readCerts(filepath.Join(dir, RootCertFile))
 	if err != nil {
 		return nil, nil, err

@@ -81,8 +81,8 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	if cfg.Leeway == 0 {
 		cfg.Leeway = DefaultLeeway
 	}
-	if cfg.Leeway < 0 {
-		return nil, fmt.Errorf("registry leeway %s is negative", cfg.Leeway)
+	if cfg.Leeway < DefaultLeeway {
+		return nil, fmt.Errorf("registry leeway %s is below the %s the registry always allows past exp; tokens relying on a share would outlive it", cfg.Leeway, DefaultLeeway)
 	}
 	if cfg.Realm == "" {
 		cfg.Realm = DefaultRealm
@@ -237,8 +237,9 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	resp := tokenResponse{
 		Token:       token,
 		AccessToken: token,
-		ExpiresIn:   max(int(exp.Sub(now)/time.Second), int(minTTL/time.Second)),
-		IssuedAt:    now.UTC().Format(time.RFC3339),
+		// exp and iat are whole seconds (NumericDate truncates).
+		ExpiresIn: max(int(exp.Sub(now.Truncate(time.Second))/time.Second), int(minTTL/time.Second)),
+		IssuedAt:  now.UTC().Format(time.RFC3339),
 	}
 	if post {
 		resp.Scope = scopeString(access)
@@ -353,7 +354,7 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.U
 	s.log.InfoContext(r.Context(), "API token issued", "user", user.Name)
 	writeJSON(w, http.StatusOK, tokenResponse{
 		Token: token, AccessToken: token,
-		ExpiresIn: int(exp.Sub(now) / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
+		ExpiresIn: int(exp.Sub(now.Truncate(time.Second)) / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
 	})
 }
 
