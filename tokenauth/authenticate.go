@@ -1,10 +1,19 @@
 package tokenauth
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"sync"
+	"sync/atomic"
+	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -20,9 +29,44 @@ type Users interface {
 	HashCost() int
 }
 
-// Authenticator checks user names and passwords against bcrypt hashes.
+// CacheConfig bounds the cache of verified credentials.
+type CacheConfig struct {
+	TTL  time.Duration // how long a verified password is trusted; 0: default
+	Size int           // entries at most; 0: default; negative: no cache
+}
+
+// Defaults of CacheConfig.
+const (
+	DefaultCacheTTL  = 5 * time.Minute
+	DefaultCacheSize = 100_000
+)
+
+// cacheKey is HMAC-SHA256(secret, user NUL password): the cache never holds
+// a password, nor anything that can be checked offline against one.
+type cacheKey [sha256.Size]byte
+
+type cacheEntry struct {
+	hash    []byte // the bcrypt hash the password was verified against
+	expires time.Time
+}
+
+// Authenticator checks user names and passwords against bcrypt hashes,
+// and remembers successful checks for a while so that repeated logins by
+// the same client do not pay bcrypt each time.
 type Authenticator struct {
 	users Users
+	now   func() time.Time
+	ttl   time.Duration
+	// cache is a plain LRU with an expiry in each entry, read against the
+	// injected clock. (golang-lru's expirable variant keeps a goroutine per
+	// cache forever and reads the wall clock.)
+	cache  *lru.Cache[cacheKey, cacheEntry]
+	flight singleflight.Group
+	// hits and misses count cache lookups of known users; a miss costs one
+	// bcrypt comparison.
+	hits, misses atomic.Uint64
+	macs         sync.Pool // of hash.Hash keyed with the per-process secret
+
 	// dummies holds a hash per bcrypt cost, compared when the user does not
 	// exist, so the answer takes the same work either way and timing does
 	// not reveal who exists.
@@ -31,8 +75,21 @@ type Authenticator struct {
 }
 
 // NewAuthenticator returns an Authenticator over users.
-func NewAuthenticator(users Users) *Authenticator {
-	a := &Authenticator{users: users, dummies: map[int][]byte{}}
+func NewAuthenticator(users Users, cfg CacheConfig, now func() time.Time) *Authenticator {
+	a := &Authenticator{users: users, now: now, ttl: cfg.TTL, dummies: map[int][]byte{}}
+	if a.ttl <= 0 {
+		a.ttl = DefaultCacheTTL
+	}
+	if cfg.Size >= 0 {
+		size := cfg.Size
+		if size == 0 {
+			size = DefaultCacheSize
+		}
+		a.cache, _ = lru.New[cacheKey, cacheEntry](size) // err only for size <= 0
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		a.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	}
 	a.dummy(users.HashCost()) // made now rather than on a first unknown user
 	return a
 }
@@ -52,6 +109,18 @@ func (a *Authenticator) dummy(cost int) []byte {
 	return h
 }
 
+func (a *Authenticator) key(name, password string) cacheKey {
+	m := a.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(name))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var k cacheKey
+	m.Sum(k[:0])
+	a.macs.Put(m)
+	return k
+}
+
 // Authenticate returns the user whose name and password these are.
 func (a *Authenticator) Authenticate(name, password string) (grants.User, error) {
 	u, ok := a.users.User(name)
@@ -59,8 +128,39 @@ func (a *Authenticator) Authenticate(name, password string) (grants.User, error)
 		_ = bcrypt.CompareHashAndPassword(a.dummy(a.users.HashCost()), []byte(password))
 		return grants.User{}, ErrUnauthorized
 	}
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
-		return grants.User{}, ErrUnauthorized
+	if a.cache == nil {
+		return u, a.check(u, password)
+	}
+	k := a.key(name, password)
+	// An entry counts only while the user's hash is the one it was checked
+	// against: a reload that changes or removes the user ends it.
+	if e, ok := a.cache.Get(k); ok && bytes.Equal(e.hash, u.PasswordHash) && a.now().Before(e.expires) {
+		a.hits.Add(1)
+		return u, nil
+	}
+	// Concurrent first requests with the same credentials share one bcrypt.
+	_, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
+		a.misses.Add(1)
+		if err := a.check(u, password); err != nil {
+			return nil, err // failures are never cached
+		}
+		a.cache.Add(k, cacheEntry{hash: u.PasswordHash, expires: a.now().Add(a.ttl)})
+		return nil, nil
+	})
+	if err != nil {
+		return grants.User{}, err
 	}
 	return u, nil
+}
+
+// CacheStats returns the cache's hits and misses so far.
+func (a *Authenticator) CacheStats() (hits, misses uint64) {
+	return a.hits.Load(), a.misses.Load()
+}
+
+func (a *Authenticator) check(u grants.User, password string) error {
+	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
+		return ErrUnauthorized
+	}
+	return nil
 }

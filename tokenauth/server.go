@@ -5,6 +5,8 @@ package tokenauth
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +36,9 @@ type Config struct {
 	Realm string
 	// MaxScopes bounds the scopes of one request.
 	MaxScopes int
+	// RefreshTTL is the lifetime of a refresh token (docker login's
+	// identity token).
+	RefreshTTL time.Duration
 	// APIService is the service name of regshare's own API: a token asked
 	// for it carries no registry access and authenticates API calls, so
 	// scripts and the console need not resend passwords.
@@ -47,8 +52,12 @@ const (
 	DefaultRealm      = "regshare"
 	DefaultMaxScopes  = 64
 	DefaultAPIService = "regshare-api"
-	minTTL            = 60 * time.Second
-	maxFormBytes      = 64 << 10
+	DefaultRefreshTTL = 30 * 24 * time.Hour
+	// refreshAudience is the audience of refresh tokens: no registry and
+	// no API accepts them as access tokens.
+	refreshAudience = "regshare-refresh"
+	minTTL          = 60 * time.Second
+	maxFormBytes    = 64 << 10
 )
 
 // Authorizer decides what a user is granted.
@@ -93,7 +102,10 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	if cfg.APIService == "" {
 		cfg.APIService = DefaultAPIService
 	}
-	if cfg.APIService == cfg.Service {
+	if cfg.RefreshTTL == 0 {
+		cfg.RefreshTTL = DefaultRefreshTTL
+	}
+	if cfg.APIService == cfg.Service || cfg.Service == refreshAudience || cfg.APIService == refreshAudience {
 		return nil, fmt.Errorf("the API service name %q must differ from the registry's", cfg.APIService)
 	}
 	jwks, err := json.Marshal(keys.JWKS())
@@ -129,6 +141,66 @@ type tokenResponse struct {
 	ExpiresIn   int    `json:"expires_in"`
 	IssuedAt    string `json:"issued_at"`
 	Scope       string `json:"scope,omitempty"`
+	// RefreshToken is docker login's identity token: later requests send
+	// it with grant_type=refresh_token instead of the password.
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+// refreshClaims bind a refresh token to the user's password hash of the
+// moment: changing the password or removing the user ends it.
+type refreshClaims struct {
+	jwt.RegisteredClaims
+	Password string `json:"pwd"`
+}
+
+// hashFingerprint is a short digest of a bcrypt hash (not of a password).
+func hashFingerprint(hash []byte) string {
+	sum := sha256.Sum256(hash)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// refreshToken signs a refresh token for u.
+func (s *Server) refreshToken(u grants.User, now time.Time) (string, error) {
+	return s.keys.Sign(refreshClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.cfg.Issuer,
+			Subject:   u.Name,
+			Audience:  jwt.ClaimStrings{refreshAudience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.RefreshTTL)),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ID:        rand.Text(),
+		},
+		Password: hashFingerprint(u.PasswordHash),
+	})
+}
+
+// userOfRefreshToken checks a refresh token and returns its user, who must
+// still exist with the same password.
+func (s *Server) userOfRefreshToken(token string) (grants.User, error) {
+	var c refreshClaims
+	if _, err := s.parse(token, refreshAudience, &c); err != nil {
+		return grants.User{}, err
+	}
+	u, ok := s.authn.users.User(c.Subject)
+	if !ok || c.Password != hashFingerprint(u.PasswordHash) {
+		return grants.User{}, ErrUnauthorized
+	}
+	return u, nil
+}
+
+// parse verifies a token regshare signed for audience.
+func (s *Server) parse(token, audience string, claims jwt.Claims) (*jwt.Token, error) {
+	t, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return s.keys.key.Public(), nil },
+		jwt.WithValidMethods([]string{s.keys.Alg()}),
+		jwt.WithAudience(audience),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	}
+	return t, nil
 }
 
 // requestError is an error with the HTTP status it answers with.
@@ -172,7 +244,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.issue(w, r, user, q.Get("service"), q["scope"], false)
+	s.issue(w, r, user, q.Get("service"), q["scope"], false, q.Get("offline_token") == "true", "")
 }
 
 func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +261,16 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, name, errUnauthorized)
 			return
 		}
-		s.issue(w, r, &u, r.PostForm.Get("service"), r.PostForm["scope"], true)
+		s.issue(w, r, &u, r.PostForm.Get("service"), r.PostForm["scope"], true, r.PostForm.Get("access_type") == "offline", "")
+	case "refresh_token":
+		rt := r.PostForm.Get("refresh_token")
+		u, err := s.userOfRefreshToken(rt)
+		if err != nil {
+			s.fail(w, r, "", errUnauthorized)
+			return
+		}
+		// The same refresh token is returned: docker keeps what it has.
+		s.issue(w, r, &u, r.PostForm.Get("service"), r.PostForm["scope"], true, false, rt)
 	case "":
 		s.fail(w, r, "", badRequest("grant_type is required"))
 	default:
@@ -205,7 +286,9 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 
 // issue authorizes the requested scopes for user (nil: anonymous, who is
 // granted nothing) and answers with a signed token.
-func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User, service string, scopes []string, post bool) {
+// With offline, the answer also carries a new refresh token; refresh is a
+// refresh token to return as it is.
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User, service string, scopes []string, post, offline bool, refresh string) {
 	name := ""
 	if user != nil {
 		name = user.Name
@@ -243,6 +326,14 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	}
 	if post {
 		resp.Scope = scopeString(access)
+	}
+	resp.RefreshToken = refresh
+	if offline && user != nil {
+		if resp.RefreshToken, err = s.refreshToken(*user, now); err != nil {
+			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
 	}
 	s.log.InfoContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", scopeString(access), "client_id", r.FormValue("client_id"))
 	writeJSON(w, http.StatusOK, resp)
@@ -362,15 +453,8 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.U
 // user it names.
 func (s *Server) VerifyAPIToken(token string) (string, error) {
 	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.keys.key.Public(), nil },
-		jwt.WithValidMethods([]string{s.keys.Alg()}),
-		jwt.WithAudience(s.cfg.APIService),
-		jwt.WithIssuer(s.cfg.Issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(s.now),
-	)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	if _, err := s.parse(token, s.cfg.APIService, &c); err != nil {
+		return "", err
 	}
 	return c.Subject, nil
 }

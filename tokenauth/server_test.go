@@ -84,7 +84,7 @@ var testAuthenticator = sync.OnceValues(func() (*tokenauth.Authenticator, error)
 	if err != nil {
 		return nil, err
 	}
-	return tokenauth.NewAuthenticator(dir), nil
+	return tokenauth.NewAuthenticator(dir, tokenauth.CacheConfig{}, time.Now), nil
 })
 
 // tokenFixture is a token server over freshly generated keys, an in-memory
@@ -679,7 +679,8 @@ func TestTokenPost(t *testing.T) {
 	}{
 		{"wrong password", url.Values{"grant_type": {"password"}, "username": {"bob"}, "password": {"nope"}, "service": {testService}}, 401, ""},
 		{"missing grant_type", url.Values{"username": {"bob"}, "password": {testUsers["bob"].password}, "service": {testService}}, 400, "invalid_request"},
-		{"refresh_token grant", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "service": {testService}}, 400, "unsupported_grant_type"},
+		{"bad refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "service": {testService}}, 401, "invalid_grant"},
+		{"unsupported grant", url.Values{"grant_type": {"client_credentials"}, "service": {testService}}, 400, "unsupported_grant_type"},
 		{"other service", url.Values{"grant_type": {"password"}, "username": {"bob"}, "password": {testUsers["bob"].password}, "service": {"other"}}, 400, "invalid_request"},
 		{"malformed scope", url.Values{"grant_type": {"password"}, "username": {"bob"}, "password": {testUsers["bob"].password}, "service": {testService}, "scope": {"repository:acme/web:pull repository"}}, 400, "invalid_request"},
 	}

@@ -22,6 +22,9 @@ type Config struct {
 	Token  TokenConfig `yaml:"token"`
 	Keys   KeysConfig  `yaml:"keys"`
 	Store  StoreConfig `yaml:"store"`
+	// AuthCache remembers verified passwords so that bcrypt runs once per
+	// client and TTL, not once per request.
+	AuthCache AuthCacheConfig `yaml:"auth_cache"`
 	// Registry is where regshare reads tags, and how users name it.
 	Registry RegistryConfig `yaml:"registry"`
 	// The directory: domains, their namespaces and users, superusers.
@@ -36,6 +39,8 @@ type TokenConfig struct {
 	RegistryLeeway time.Duration `yaml:"registry_leeway"`
 	Realm          string        `yaml:"realm"`
 	MaxScopes      int           `yaml:"max_scopes"`
+	// RefreshTTL is the lifetime of refresh (identity) tokens.
+	RefreshTTL time.Duration `yaml:"refresh_ttl"`
 	// APIService names regshare's own API in token requests.
 	APIService string `yaml:"api_service"`
 }
@@ -44,6 +49,12 @@ type TokenConfig struct {
 type KeysConfig struct {
 	SigningKey  string `yaml:"signing_key"`
 	SigningCert string `yaml:"signing_cert"`
+}
+
+// AuthCacheConfig bounds the cache of verified credentials.
+type AuthCacheConfig struct {
+	TTL  time.Duration `yaml:"ttl"`  // default 5m
+	Size int           `yaml:"size"` // default 100000; -1 turns the cache off
 }
 
 // RegistryConfig tells regshare about its registry.

@@ -56,7 +56,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		store.Close()
 		return nil, err
 	}
-	authn := tokenauth.NewAuthenticator(g)
+	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{TTL: cfg.AuthCache.TTL, Size: cfg.AuthCache.Size}, now)
 	tokens, err := tokenauth.NewServer(tokenauth.Config{
 		Service:    cfg.Token.Service,
 		Issuer:     cfg.Token.Issuer,
@@ -65,6 +65,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		Realm:      cfg.Token.Realm,
 		MaxScopes:  cfg.Token.MaxScopes,
 		APIService: cfg.Token.APIService,
+		RefreshTTL: cfg.Token.RefreshTTL,
 	}, keys, authn, g, now, log)
 	if err != nil {
 		store.Close()
