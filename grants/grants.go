@@ -40,6 +40,7 @@ type Grants struct {
 	dir   atomic.Pointer[Directory]
 	store Store
 	index *Index
+	dirGen atomic.Uint64
 	// wmu orders store writes and their index updates alike, so the index
 	// never ends up holding what the store lacks.
 	wmu sync.Mutex
@@ -65,7 +66,14 @@ func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
 func (g *Grants) Directory() *Directory { return g.dir.Load() }
 
 // SetDirectory swaps in a new directory; decisions made afterwards use it.
-func (g *Grants) SetDirectory(d *Directory) { g.dir.Store(d) }
+func (g *Grants) SetDirectory(d *Directory) {
+	g.dir.Store(d)
+	g.dirGen.Add(1)
+}
+
+// Generation changes whenever a share or the directory changes, so that a
+// decision remembered under one generation is known stale in the next.
+func (g *Grants) Generation() uint64 { return g.index.Generation() + g.dirGen.Load() }
 
 // Index returns the share index, for listings.
 func (g *Grants) Index() *Index { return g.index }

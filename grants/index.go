@@ -109,7 +109,13 @@ func (deadlineIndexer) FromArgs(args ...any) ([]byte, error) {
 type Index struct {
 	mu sync.Mutex // serializes writers with Load's swap
 	db atomic.Pointer[memdb.MemDB]
+	// gen changes with every change of content: what was decided from an
+	// older generation may be stale.
+	gen atomic.Uint64
 }
+
+// Generation counts the changes made to the index.
+func (ix *Index) Generation() uint64 { return ix.gen.Load() }
 
 // NewIndex returns an index holding shares.
 func NewIndex(shares []Share) (*Index, error) {
@@ -138,6 +144,7 @@ func (ix *Index) Load(shares []Share) error {
 	txn.Commit()
 	ix.mu.Lock()
 	ix.db.Store(db)
+	ix.gen.Add(1)
 	ix.mu.Unlock()
 	return nil
 }
@@ -152,6 +159,7 @@ func (ix *Index) Put(s Share) error {
 		return err
 	}
 	txn.Commit()
+	ix.gen.Add(1)
 	return nil
 }
 
@@ -165,6 +173,7 @@ func (ix *Index) Remove(k Key) error {
 		return err
 	}
 	txn.Commit()
+	ix.gen.Add(1)
 	return nil
 }
 

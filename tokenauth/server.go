@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -63,6 +64,8 @@ const (
 // Authorizer decides what a user is granted.
 type Authorizer interface {
 	Authorize(u grants.User, req []grants.Access, now time.Time) []grants.Decision
+	// Generation changes whenever anything a decision depends on changes.
+	Generation() uint64
 }
 
 // Server serves the token endpoint and the JWK Set.
@@ -74,7 +77,34 @@ type Server struct {
 	now   func() time.Time
 	log   *slog.Logger
 	jwks  []byte
+	// issued remembers signed tokens by user and asked scopes, to answer
+	// the same question again without signing while the share table and
+	// the directory are unchanged and most of the token's life remains.
+	issued *lru.Cache[string, issuedToken]
+	// refreshes remembers verified refresh tokens, to skip the signature
+	// check; the user and password binding is checked every time.
+	refreshes *lru.Cache[string, verifiedRefresh]
 }
+
+type issuedToken struct {
+	gen        uint64 // Authorizer.Generation when decided
+	reuseUntil time.Time
+	token      string
+	expiresIn  int
+	issuedAt   string
+	scope      string // granted, in scope syntax
+}
+
+type verifiedRefresh struct {
+	subject, password string
+	exp               time.Time
+}
+
+// Bounds of the token caches.
+const (
+	issuedCacheSize  = 10_000
+	refreshCacheSize = 10_000
+)
 
 // NewServer checks cfg, fills in its defaults and returns a Server.
 func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, now func() time.Time, log *slog.Logger) (*Server, error) {
@@ -112,7 +142,10 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks}, nil
+	issued, _ := lru.New[string, issuedToken](issuedCacheSize)
+	refreshes, _ := lru.New[string, verifiedRefresh](refreshCacheSize)
+	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks,
+		issued: issued, refreshes: refreshes}, nil
 }
 
 // Register adds the server's routes to mux.
@@ -177,12 +210,18 @@ func (s *Server) refreshToken(u grants.User, now time.Time) (string, error) {
 // userOfRefreshToken checks a refresh token and returns its user, who must
 // still exist with the same password.
 func (s *Server) userOfRefreshToken(token string) (grants.User, error) {
-	var c refreshClaims
-	if _, err := s.parse(token, refreshAudience, &c); err != nil {
-		return grants.User{}, err
+	now := s.now()
+	v, ok := s.refreshes.Get(token)
+	if !ok || !now.Before(v.exp) {
+		var c refreshClaims
+		if _, err := s.parse(token, refreshAudience, &c); err != nil {
+			return grants.User{}, err
+		}
+		v = verifiedRefresh{subject: c.Subject, password: c.Password, exp: c.ExpiresAt.Time}
+		s.refreshes.Add(token, v)
 	}
-	u, ok := s.authn.users.User(c.Subject)
-	if !ok || c.Password != hashFingerprint(u.PasswordHash) {
+	u, ok := s.authn.users.User(v.subject)
+	if !ok || v.password != hashFingerprint(u.PasswordHash) {
 		return grants.User{}, ErrUnauthorized
 	}
 	return u, nil
@@ -301,33 +340,22 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 		s.fail(w, r, name, badRequest("unknown service %q", service))
 		return
 	}
-	req, err := ParseScopes(scopes, s.cfg.MaxScopes)
-	if err != nil {
-		s.fail(w, r, name, badRequest("%v", err))
-		return
-	}
 	now := s.now()
-	var decisions []grants.Decision
-	if user != nil {
-		decisions = s.authz.Authorize(*user, req, now)
-	}
-	token, exp, access, err := s.sign(name, s.cfg.Service, decisions, now)
+	it, err := s.token(user, scopes, now)
 	if err != nil {
+		var re *requestError
+		if errors.As(err, &re) {
+			s.fail(w, r, name, re)
+			return
+		}
 		s.log.ErrorContext(r.Context(), "sign token", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	resp := tokenResponse{
-		Token:       token,
-		AccessToken: token,
-		// exp and iat are whole seconds (NumericDate truncates).
-		ExpiresIn: max(int(exp.Sub(now.Truncate(time.Second))/time.Second), int(minTTL/time.Second)),
-		IssuedAt:  now.UTC().Format(time.RFC3339),
-	}
+	resp := tokenResponse{Token: it.token, AccessToken: it.token, ExpiresIn: it.expiresIn, IssuedAt: it.issuedAt, RefreshToken: refresh}
 	if post {
-		resp.Scope = scopeString(access)
+		resp.Scope = it.scope
 	}
-	resp.RefreshToken = refresh
 	if offline && user != nil {
 		if resp.RefreshToken, err = s.refreshToken(*user, now); err != nil {
 			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
@@ -335,8 +363,50 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 			return
 		}
 	}
-	s.log.InfoContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", scopeString(access), "client_id", r.FormValue("client_id"))
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.DebugContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", it.scope)
+	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// token returns a token for user (nil: anonymous, granted nothing) and the
+// asked scopes: a remembered one when nothing changed since it was signed
+// and more than half its life remains, else a new one.
+func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issuedToken, error) {
+	name := ""
+	if user != nil {
+		name = user.Name
+	}
+	key := name + "\x00" + strings.Join(scopes, "\x00")
+	// Read the generation before deciding: a change during the decision
+	// makes what is remembered stale, never the reverse.
+	gen := s.authz.Generation()
+	if it, ok := s.issued.Get(key); ok && it.gen == gen && now.Before(it.reuseUntil) {
+		return it, nil
+	}
+	req, err := ParseScopes(scopes, s.cfg.MaxScopes)
+	if err != nil {
+		return issuedToken{}, badRequest("%v", err)
+	}
+	var decisions []grants.Decision
+	if user != nil {
+		decisions = s.authz.Authorize(*user, req, now)
+	}
+	token, exp, access, err := s.sign(name, s.cfg.Service, decisions, now)
+	if err != nil {
+		return issuedToken{}, err
+	}
+	iat := now.Truncate(time.Second) // as NumericDate writes it
+	it := issuedToken{
+		gen:        gen,
+		reuseUntil: iat.Add(exp.Sub(iat) / 2),
+		token:      token,
+		expiresIn:  max(int(exp.Sub(iat)/time.Second), int(minTTL/time.Second)),
+		issuedAt:   iat.UTC().Format(time.RFC3339),
+		scope:      scopeString(access),
+	}
+	s.issued.Add(key, it)
+	return it, nil
 }
 
 // sign signs a token for subject granting what decisions allow. The

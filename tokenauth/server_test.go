@@ -97,6 +97,20 @@ type tokenFixture struct {
 	grants  *grants.Grants
 	handler http.Handler
 	log     *syncBuffer
+	mu      sync.Mutex
+	clock   time.Time // the server's now; testNow unless a test moves it
+}
+
+func (f *tokenFixture) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clock
+}
+
+func (f *tokenFixture) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = t
 }
 
 type syncBuffer struct {
@@ -126,7 +140,7 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &tokenFixture{keysDir: t.TempDir(), log: &syncBuffer{}}
+	f := &tokenFixture{keysDir: t.TempDir(), log: &syncBuffer{}, clock: testNow}
 	if err := tokenauth.GenerateKeys(f.keysDir, alg, testNow); err != nil {
 		t.Fatalf("GenerateKeys(%s): %v", alg, err)
 	}
@@ -144,7 +158,7 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 		Service: testService,
 		Issuer:  testIssuer,
 		TTL:     testTTL,
-	}, f.keys, authn, f.grants, func() time.Time { return testNow }, slog.New(slog.NewTextHandler(f.log, nil)))
+	}, f.keys, authn, f.grants, f.now, slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,8 +485,9 @@ func TestTokenClaimsAndHeaders(t *testing.T) {
 				t.Errorf("access = %+v, want %+v", claims.Access, want)
 			}
 
-			// A second token has another jti.
-			tr2 := get(t, ts, "bob", testUsers["bob"].password, q).token(t)
+			// Another token has another jti.
+			q2 := url.Values{"service": {testService}, "scope": {"repository:acme/other:pull"}}
+			tr2 := get(t, ts, "bob", testUsers["bob"].password, q2).token(t)
 			claims2, _ := f.parse(t, tr2.Token)
 			if claims2.ID == claims.ID {
 				t.Errorf("two tokens share the jti %q", claims.ID)

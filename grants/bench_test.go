@@ -1,0 +1,221 @@
+package grants_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/bolt"
+)
+
+// The benchmark share table: acme/web shared with globex, plus fillers
+// among benchTenants domains (each owning the namespace of its name), each
+// repository shared with benchFanout of them; a quarter carry a deadline.
+const (
+	benchTenants = 1000
+	benchFanout  = 8
+	// benchDataVersion names the cached bbolt file; change it whenever
+	// benchShares or the store's record format changes.
+	benchDataVersion = "v1"
+)
+
+func benchTenant(i int) string { return fmt.Sprintf("t%03d", i%benchTenants) }
+
+// benchDirectory has acme (alice, manage), globex (gina, read) and the
+// filler tenants. The hash is only parsed here, never checked.
+func benchDirectory(b *testing.B) *grants.Directory {
+	b.Helper()
+	cfg := grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
+		"acme":   {Namespaces: []string{"acme"}, Users: map[string]grants.UserConfig{"alice": {PasswordHash: testHash(), Role: grants.RoleManage}}},
+		"globex": {Namespaces: []string{"globex"}, Users: map[string]grants.UserConfig{"gina": {PasswordHash: testHash(), Role: grants.RoleRead}}},
+	}}
+	for i := range benchTenants {
+		cfg.Domains[benchTenant(i)] = grants.DomainConfig{Namespaces: []string{benchTenant(i)}}
+	}
+	return newDirectory(b, cfg)
+}
+
+// benchShares returns n shares, the first being acme/web with globex.
+func benchShares(n int) []grants.Share {
+	created := now.Add(-30 * 24 * time.Hour)
+	out := make([]grants.Share, 0, n)
+	out = append(out, grants.Share{
+		Repository: "acme/web", Owner: "acme", Recipient: "globex", Permit: grants.PermitRead,
+		Description: "web front end for globex CI", CreatorID: "alice", CreatorName: "alice",
+		Created: created, Updated: created,
+	})
+	for i := 1; i < n; i++ {
+		r := i / benchFanout
+		owner := r % benchTenants
+		s := grants.Share{
+			Repository:  fmt.Sprintf("%s/app-%d", benchTenant(owner), r),
+			Owner:       benchTenant(owner),
+			Recipient:   benchTenant(owner + 1 + i%benchFanout),
+			Permit:      grants.PermitRead,
+			CreatorID:   "admin-" + benchTenant(owner),
+			CreatorName: "admin-" + benchTenant(owner),
+			Created:     created,
+			Updated:     created,
+		}
+		if i%4 == 0 {
+			s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
+			s.Description = "release candidate for partner testing"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func shareCount(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+// BenchmarkAuthorize asks for a pull of a shared repository by a user of the
+// recipient domain, with n shares in the index.
+func BenchmarkAuthorize(b *testing.B) {
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		b.Run("shares="+shareCount(n), func(b *testing.B) {
+			dir := benchDirectory(b)
+			store := grants.NewMemoryStore()
+			ctx := context.Background()
+			for _, s := range benchShares(n) {
+				if err := store.Create(ctx, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			g, err := grants.New(ctx, dir, store)
+			if err != nil {
+				b.Fatal(err)
+			}
+			u := lookup(b, g, "gina")
+			req := []grants.Access{{Type: grants.TypeRepository, Name: "acme/web", Actions: []string{grants.ActionPull}}}
+			if d := g.Authorize(u, req, now); !slices.Equal(d[0].Actions, []string{grants.ActionPull}) {
+				b.Fatalf("gina is granted %v on acme/web, want pull", d[0].Actions)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				g.Authorize(u, req, now)
+			}
+		})
+	}
+}
+
+// benchBoltFile returns a bbolt file holding n shares in the bolt store's
+// format, made once and kept in the temporary directory for later runs.
+func benchBoltFile(b *testing.B, n int) string {
+	b.Helper()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("regshare-bench-%s-shares-%s.db", benchDataVersion, shareCount(n)))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	start := time.Now()
+	tmp, err := os.CreateTemp(os.TempDir(), "regshare-bench-*.db.tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name()) // left only when the rename below failed
+	db, err := bbolt.Open(tmp.Name(), 0o600, &bbolt.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	shares := benchShares(n)
+	// Keys in order: bbolt appends fastest that way.
+	key := func(s grants.Share) string { return s.Repository + "\x00" + s.Recipient }
+	slices.SortFunc(shares, func(x, y grants.Share) int { return strings.Compare(key(x), key(y)) })
+	const batch = 100_000
+	for lo := 0; lo < len(shares); lo += batch {
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("shares")) // grants/bolt's bucket
+			if err != nil {
+				return err
+			}
+			for _, s := range shares[lo:min(lo+batch, len(shares))] {
+				v, err := json.Marshal(s) // grants/bolt's record: the share as JSON
+				if err != nil {
+					return err
+				}
+				if err := bk.Put([]byte(key(s)), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			db.Close()
+			b.Fatal(err)
+		}
+	}
+	if err := db.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("wrote %d shares to %s in %s", n, path, time.Since(start).Round(time.Millisecond))
+	return path
+}
+
+// BenchmarkIndexLoadFromBolt is a start: open the bbolt store, list it and
+// build the index. It reports the seconds this takes and the heap the index
+// keeps per share.
+func BenchmarkIndexLoadFromBolt(b *testing.B) {
+	const n = 1_000_000
+	b.Run("shares="+shareCount(n), func(b *testing.B) {
+		path := benchBoltFile(b, n)
+		dir := benchDirectory(b)
+		ctx := context.Background()
+		var heap, loads uint64
+		for b.Loop() {
+			b.StopTimer()
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			b.StartTimer()
+
+			st, err := bolt.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, err := grants.New(ctx, dir, st)
+			if err != nil {
+				b.Fatal(err)
+			}
+
+			b.StopTimer()
+			if err := st.Close(); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			if got := g.Index().Len(); got != n {
+				b.Fatalf("index holds %d shares, want %d", got, n)
+			}
+			runtime.KeepAlive(g)
+			heap += after.HeapAlloc - min(before.HeapAlloc, after.HeapAlloc)
+			loads++
+			b.StartTimer()
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
+		b.ReportMetric(float64(heap)/float64(loads)/n, "heapB/share")
+	})
+}
