@@ -37,9 +37,9 @@ type Decision struct {
 // Grants answers who may do what: the directory of domains and users, and
 // the share table (the index, fed from the durable store).
 type Grants struct {
-	dir   atomic.Pointer[Directory]
-	store Store
-	index *Index
+	dir    atomic.Pointer[Directory]
+	store  Store
+	index  *Index
 	dirGen atomic.Uint64
 	// wmu orders store writes and their index updates alike, so the index
 	// never ends up holding what the store lacks.
