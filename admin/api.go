@@ -130,6 +130,9 @@ func (a *API) authed(h handler) http.Handler {
 // then the repository segment with "$" (or an escaped "/") as separator.
 func repository(r *http.Request) (string, error) {
 	ns := r.PathValue("namespace")
+	if err := grants.ValidateNamespace(ns); err != nil {
+		return "", fmt.Errorf("%w: %w", grants.ErrBadRepository, err)
+	}
 	repo := strings.ReplaceAll(r.PathValue("repository"), "$", "/")
 	full := ns + "/" + repo
 	if err := grants.ValidateRepository(full); err != nil {
@@ -189,7 +192,7 @@ func formatDeadline(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func toObject(s grants.Share, now time.Time) shareObject {
+func toObject(s grants.Share, status bool) shareObject {
 	ns, repo, _ := strings.Cut(s.Repository, "/")
 	return shareObject{
 		Namespace:    ns,
@@ -202,25 +205,31 @@ func toObject(s grants.Share, now time.Time) shareObject {
 		CreatorName:  s.CreatorName,
 		Created:      s.Created.UTC().Format(time.RFC3339),
 		Updated:      s.Updated.UTC().Format(time.RFC3339),
-		Status:       s.Valid(now),
+		Status:       status,
 	}
 }
 
+// object is s as the API writes it, with its status as of now.
+func (a *API) object(s grants.Share, now time.Time) shareObject {
+	return toObject(s, a.grants.Effective(s, now))
+}
+
 // parseDeadline reads "forever", an RFC 3339 time, or a bare date, which
-// means through the end of that day, UTC.
+// means through the end of that day, UTC. Times before 1970 are refused:
+// the zero time is how a share says "permanent".
 func parseDeadline(v string) (time.Time, error) {
-	switch {
-	case v == "forever":
+	if v == "forever" {
 		return time.Time{}, nil
-	case len(v) == len(time.DateOnly):
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return time.Time{}, errBadDeadline(v)
-		}
-		return d.AddDate(0, 0, 1), nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
+	var t time.Time
+	var err error
+	if len(v) == len(time.DateOnly) {
+		t, err = time.Parse(time.DateOnly, v)
+		t = t.AddDate(0, 0, 1)
+	} else {
+		t, err = time.Parse(time.RFC3339, v)
+	}
+	if err != nil || t.Year() < 1970 {
 		return time.Time{}, errBadDeadline(v)
 	}
 	return t, nil
@@ -257,6 +266,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) erro
 	if err := a.ownerOf(u, repo); err != nil {
 		return err
 	}
+	if !u.Role.CanShare() {
+		// Before asking the registry: a refusal costs it nothing.
+		return fmt.Errorf("%w: role %s cannot share; manage is needed", grants.ErrForbidden, u.Role)
+	}
 	if err := a.checkExists(r.Context(), repo); err != nil {
 		return err
 	}
@@ -271,7 +284,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) erro
 		return err
 	}
 	a.log.InfoContext(r.Context(), "share created", "repository", repo, "with", s.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
-	writeJSON(w, http.StatusCreated, toObject(s, a.now()))
+	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
 
@@ -304,7 +317,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.User) error 
 	shares := a.grants.Index().ByRepository(repo)
 	out := make([]shareObject, 0, len(shares))
 	for _, s := range shares {
-		out = append(out, toObject(s, now))
+		out = append(out, a.object(s, now))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -322,7 +335,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	if !ok {
 		return fmt.Errorf("%w: %s is not shared with %s", grants.ErrNotFound, k.Repository, k.Recipient)
 	}
-	obj := toObject(s, a.now())
+	obj := a.object(s, a.now())
 	exist := true
 	obj.Exist = &exist
 	writeJSON(w, http.StatusOK, obj)
@@ -370,7 +383,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) erro
 		return err
 	}
 	a.log.InfoContext(r.Context(), "share updated", "repository", k.Repository, "with", k.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
-	writeJSON(w, http.StatusCreated, toObject(s, a.now()))
+	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
 

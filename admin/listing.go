@@ -145,7 +145,11 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 	total := len(rows)
 	page := rows[min(q.offset, total):min(q.offset+q.limit, total)]
 	a.fillTags(r.Context(), page, q.center == "thirdparty")
-	w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", q.offset, q.offset+max(len(page)-1, 0), total))
+	if len(page) > 0 {
+		w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", q.offset, q.offset+len(page)-1, total))
+	} else {
+		w.Header().Set("Content-Range", fmt.Sprintf("*/%d", total)) // as HTTP writes an empty range
+	}
 	if page == nil {
 		page = []*repositoryObject{}
 	}
@@ -176,7 +180,7 @@ func (a *API) selfRows(u grants.User, now time.Time) []*repositoryObject {
 			byRepo[s.Repository] = o
 			rows = append(rows, o)
 		}
-		valid := s.Valid(now)
+		valid := a.grants.Effective(s, now)
 		o.Status = o.Status || valid
 		if s.Created.Before(o.created) {
 			o.created = s.Created
@@ -201,7 +205,7 @@ func (a *API) thirdpartyRows(u grants.User, now time.Time) []*repositoryObject {
 	var rows []*repositoryObject
 	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
 		o := a.row(s.Repository, s.Owner)
-		o.Status = s.Valid(now)
+		o.Status = a.grants.Effective(s, now)
 		o.created, o.updated = s.Created, s.Updated
 		o.CreatedAt = s.Created.UTC().Format(time.RFC3339)
 		o.UpdatedAt = s.Updated.UTC().Format(time.RFC3339)

@@ -91,15 +91,12 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			if ValidateRepository(a.Name) != nil {
 				continue
 			}
-			owner, owned := dir.RepositoryOwner(a.Name)
-			if owned && owner == u.Domain {
+			if owner, ok := dir.RepositoryOwner(a.Name); ok && owner == u.Domain {
 				out[i].Actions = intersect(a.Actions, u.Role.Actions())
 				continue
 			}
-			// A share counts only while its owner still owns the namespace:
-			// moving a namespace to another domain ends the old owner's shares.
 			s, ok := g.index.Get(Key{a.Name, u.Domain})
-			if ok && owned && s.Owner == owner && s.Valid(now) {
+			if ok && effective(dir, s, now) {
 				out[i].Actions = intersect(a.Actions, []string{ActionPull})
 				if len(out[i].Actions) > 0 {
 					out[i].Deadline = s.Deadline
@@ -113,6 +110,17 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 	}
 	return out
 }
+
+// effective reports whether s grants access at now: it has not expired and
+// its owner still owns the namespace (moving a namespace to another domain
+// ends the old owner's shares).
+func effective(dir *Directory, s Share, now time.Time) bool {
+	owner, ok := dir.RepositoryOwner(s.Repository)
+	return ok && owner == s.Owner && s.Valid(now)
+}
+
+// Effective reports whether s grants access at now, as Authorize decides.
+func (g *Grants) Effective(s Share, now time.Time) bool { return effective(g.dir.Load(), s, now) }
 
 // intersect returns the allowed actions that were asked for, in the order
 // asked, without duplicates; "*" asks for every allowed action.
