@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/regshare/regshare/grants"
 )
 
@@ -46,6 +48,8 @@ type Config struct {
 	RegistryHost string
 	// CheckRepository refuses to share a repository the registry lacks.
 	CheckRepository bool
+	// Metrics, when set, receives the API's metrics.
+	Metrics prometheus.Registerer
 }
 
 // API serves the share management routes.
@@ -56,11 +60,22 @@ type API struct {
 	tags   Tags // nil: no registry to ask
 	now    func() time.Time
 	log    *slog.Logger
+	ops    *prometheus.CounterVec // nil: not counted
 }
 
 // New returns the API. tags may be nil when no registry address is known.
-func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) *API {
-	return &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log}
+func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
+	a := &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log}
+	if cfg.Metrics != nil {
+		a.ops = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "regshare_share_operations_total",
+			Help: "Share changes through the API by operation (create, update, revoke) and result (ok, refused, error).",
+		}, []string{"op", "result"})
+		if err := cfg.Metrics.Register(a.ops); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Register adds the API's routes to mux, under both spellings SWR clients
@@ -116,15 +131,35 @@ func (a *API) authed(h handler) http.Handler {
 			writeError(w, toAPIError(err))
 			return
 		}
-		if err := h(w, r, u); err != nil {
+		err = h(w, r, u)
+		if err != nil {
 			ae := toAPIError(err)
 			if ae.status >= 500 {
 				a.log.ErrorContext(r.Context(), "share API", "method", r.Method, "path", r.URL.Path, "user", u.Name, "err", err)
 			}
 			writeError(w, ae)
 		}
+		a.count(r.Method, err)
 	})
 }
+
+// count records a share change's result: ok, refused (4xx) or error.
+func (a *API) count(method string, err error) {
+	op, ok := shareOps[method]
+	if !ok || a.ops == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "refused"
+		if toAPIError(err).status >= 500 {
+			result = "error"
+		}
+	}
+	a.ops.WithLabelValues(op, result).Inc()
+}
+
+var shareOps = map[string]string{http.MethodPost: "create", http.MethodPatch: "update", http.MethodDelete: "revoke"}
 
 // repository returns the full repository name of the path: the namespace,
 // then the repository segment with "$" (or an escaped "/") as separator.

@@ -19,7 +19,7 @@ func TestParseDeadline(t *testing.T) {
 		{"2027-03-01T00:00:00Z", "2027-03-01T00:00:00Z"},
 		{"2027-03-01T10:00:00+02:00", "2027-03-01T08:00:00Z"},
 		{"2027-03-01T00:00:00.5Z", "2027-03-01T00:00:00Z"}, // written back to the second
-		{"0001-01-01T00:00:01Z", ""}, // before 1970: refused, as the zero time is
+		{"0001-01-01T00:00:01Z", ""},                       // before 1970: refused, as the zero time is
 		{"", ""},
 		{"Forever", ""},
 		{"FOREVER", ""},

@@ -19,7 +19,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/regshare/regshare/admin"
+
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/grantstest"
@@ -160,6 +162,7 @@ type env struct {
 	url     string
 	client  *http.Client
 	domains []string
+	metrics *prometheus.Registry
 }
 
 func newEnv(t *testing.T, o options) *env {
@@ -188,8 +191,12 @@ func newEnv(t *testing.T, o options) *env {
 	if o.tags != nil {
 		tags = o.tags
 	}
-	api := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository},
+	e.metrics = prometheus.NewRegistry()
+	api, err := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics},
 		g, authenticator(), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ts := httptest.NewServer(mux)

@@ -166,8 +166,11 @@ func TestRegistryTags(t *testing.T) {
 	}
 
 	// The API over the real registry: the repository check and the listing.
-	api := admin.New(admin.Config{RegistryHost: rr.host, CheckRepository: true},
+	api, err := admin.New(admin.Config{RegistryHost: rr.host, CheckRepository: true},
 		e.g, authenticator(), rt, e.clock.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ts := httptest.NewServer(mux)

@@ -29,6 +29,8 @@ type Decision struct {
 	Type    string
 	Name    string
 	Actions []string // granted, in the order asked; empty when nothing is
+	// Shared is true when the grant relies on a share.
+	Shared bool
 	// Deadline is the deadline of the share the grant relies on, zero when
 	// it relies on none (or on a permanent share). Tokens must not outlive it.
 	Deadline time.Time
@@ -99,7 +101,7 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			if ok && effective(dir, s, now) {
 				out[i].Actions = intersect(a.Actions, []string{ActionPull})
 				if len(out[i].Actions) > 0 {
-					out[i].Deadline = s.Deadline
+					out[i].Shared, out[i].Deadline = true, s.Deadline
 				}
 			}
 		case TypeRegistry:

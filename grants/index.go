@@ -3,6 +3,7 @@ package grants
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -218,14 +219,25 @@ func (ix *Index) ExpiringBy(t time.Time) []Share {
 	return out
 }
 
+// All yields every share held, by key; the shares must not be modified.
+func (ix *Index) All() iter.Seq[*Share] {
+	return func(yield func(*Share) bool) {
+		it, err := ix.db.Load().Txn(false).Get(sharesTable, indexID)
+		if err != nil {
+			return
+		}
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			if !yield(raw.(*Share)) {
+				return
+			}
+		}
+	}
+}
+
 // Len returns the number of shares held.
 func (ix *Index) Len() int {
-	it, err := ix.db.Load().Txn(false).Get(sharesTable, indexID)
-	if err != nil {
-		return 0
-	}
 	n := 0
-	for raw := it.Next(); raw != nil; raw = it.Next() {
+	for range ix.All() {
 		n++
 	}
 	return n

@@ -17,6 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -37,6 +38,8 @@ type Config struct {
 	Realm string
 	// MaxScopes bounds the scopes of one request.
 	MaxScopes int
+	// Metrics, when set, receives the endpoint's metrics.
+	Metrics prometheus.Registerer
 	// RefreshTTL is the lifetime of a refresh token (docker login's
 	// identity token).
 	RefreshTTL time.Duration
@@ -80,7 +83,8 @@ type Server struct {
 	// issued remembers signed tokens by user and asked scopes, to answer
 	// the same question again without signing while the share table and
 	// the directory are unchanged and most of the token's life remains.
-	issued *lru.Cache[string, issuedToken]
+	issued  *lru.Cache[string, issuedToken]
+	metrics *metrics
 	// refreshes remembers verified refresh tokens, to skip the signature
 	// check; the user and password binding is checked every time.
 	refreshes *lru.Cache[string, verifiedRefresh]
@@ -142,16 +146,20 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	if err != nil {
 		return nil, err
 	}
+	m, err := newMetrics(cfg.Metrics, authn)
+	if err != nil {
+		return nil, err
+	}
 	issued, _ := lru.New[string, issuedToken](issuedCacheSize)
 	refreshes, _ := lru.New[string, verifiedRefresh](refreshCacheSize)
 	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks,
-		issued: issued, refreshes: refreshes}, nil
+		issued: issued, refreshes: refreshes, metrics: m}, nil
 }
 
 // Register adds the server's routes to mux.
 func (s *Server) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /token", s.handleGet)
-	mux.HandleFunc("POST /token", s.handlePost)
+	mux.HandleFunc("GET /token", s.metrics.instrument(s.handleGet))
+	mux.HandleFunc("POST /token", s.metrics.instrument(s.handlePost))
 	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
 }
 
@@ -382,8 +390,10 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 	// makes what is remembered stale, never the reverse.
 	gen := s.authz.Generation()
 	if it, ok := s.issued.Get(key); ok && it.gen == gen && now.Before(it.reuseUntil) {
+		s.metrics.reused(true)
 		return it, nil
 	}
+	s.metrics.reused(false)
 	req, err := ParseScopes(scopes, s.cfg.MaxScopes)
 	if err != nil {
 		return issuedToken{}, badRequest("%v", err)
@@ -391,6 +401,7 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 	var decisions []grants.Decision
 	if user != nil {
 		decisions = s.authz.Authorize(*user, req, now)
+		s.metrics.decided(decisions)
 	}
 	token, exp, access, err := s.sign(name, s.cfg.Service, decisions, now)
 	if err != nil {

@@ -18,10 +18,13 @@ import (
 // the file's own directory.
 type Config struct {
 	// Listen is the address of the token endpoint and the share API.
-	Listen string      `yaml:"listen"`
-	Token  TokenConfig `yaml:"token"`
-	Keys   KeysConfig  `yaml:"keys"`
-	Store  StoreConfig `yaml:"store"`
+	Listen string `yaml:"listen"`
+	// MetricsListen serves /metrics apart from the public endpoints; empty
+	// turns it off.
+	MetricsListen string      `yaml:"metrics_listen"`
+	Token         TokenConfig `yaml:"token"`
+	Keys          KeysConfig  `yaml:"keys"`
+	Store         StoreConfig `yaml:"store"`
 	// AuthCache remembers verified passwords so that bcrypt runs once per
 	// client and TTL, not once per request.
 	AuthCache AuthCacheConfig `yaml:"auth_cache"`
@@ -82,7 +85,7 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{Listen: "127.0.0.1:5001", Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
+	cfg := &Config{Listen: "127.0.0.1:5001", MetricsListen: "127.0.0.1:9101", Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {

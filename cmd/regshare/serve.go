@@ -12,15 +12,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/regshare/regshare/admin"
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/tokenauth"
 )
 
-// app is regshare wired together, without its listener.
+// app is regshare wired together, without its listeners.
 type app struct {
-	handler http.Handler
+	handler http.Handler // token endpoint, share API, health
+	metrics http.Handler // /metrics, served on its own listener
 	grants  *grants.Grants
 	store   grants.Store
 }
@@ -47,11 +52,21 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if left := keys.NotAfter.Sub(now()); left < 30*24*time.Hour {
 		log.Warn("signing certificate expires soon; rotate it with `regshare keygen`", "not_after", keys.NotAfter)
 	}
-	store, err := openStore(cfg.Store)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector())
+	raw, err := openStore(cfg.Store)
 	if err != nil {
 		return nil, err
 	}
+	store, err := grants.InstrumentStore(raw, reg)
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
 	g, err := grants.New(ctx, dir, store)
+	if err == nil {
+		err = g.RegisterMetrics(reg, now)
+	}
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -65,6 +80,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		Realm:      cfg.Token.Realm,
 		MaxScopes:  cfg.Token.MaxScopes,
 		APIService: cfg.Token.APIService,
+		Metrics:    reg,
 		RefreshTTL: cfg.Token.RefreshTTL,
 	}, keys, authn, g, now, log)
 	if err != nil {
@@ -75,14 +91,22 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if cfg.Registry.URL != "" {
 		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
 	}
-	shares := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil},
+	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg},
 		g, authn, tags, now, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	tokens.Register(mux)
 	shares.Register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	// The store is open, the index loaded and the keys read once newApp
+	// returns: ready and alive are one here.
+	ok := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }
+	mux.HandleFunc("GET /healthz", ok)
+	mux.HandleFunc("GET /readyz", ok)
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
-	return &app{handler: mux, grants: g, store: store}, nil
+	return &app{handler: mux, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
@@ -111,9 +135,22 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics_listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.metrics)
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
