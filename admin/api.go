@@ -88,6 +88,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle("GET "+base+"/{access_domain}", a.authed(a.get))
 		mux.Handle("PATCH "+base+"/{access_domain}", a.authed(a.update))
 		mux.Handle("DELETE "+base+"/{access_domain}", a.authed(a.revoke))
+		mux.Handle("GET "+base+"/{access_domain}/history", a.authed(a.history))
 	}
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
 }
@@ -430,10 +431,54 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) erro
 	if err := a.ownerOf(u, k.Repository); err != nil {
 		return err
 	}
-	if err := a.grants.Revoke(r.Context(), u, k); err != nil {
+	if err := a.grants.Revoke(r.Context(), u, k, a.now()); err != nil {
 		return err
 	}
 	a.log.InfoContext(r.Context(), "share revoked", "repository", k.Repository, "with", k.Recipient, "by", u.Name)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// eventObject is one change of a share's history.
+type eventObject struct {
+	Time   string       `json:"time"`
+	Actor  string       `json:"actor"`
+	Action string       `json:"action"` // create, update, revoke
+	Before *shareObject `json:"before,omitempty"`
+	After  *shareObject `json:"after,omitempty"`
+}
+
+// history lists a share's changes, oldest first, to the owning domain's
+// manage users. It outlives a revocation.
+func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	k, err := shareKey(r)
+	if err != nil {
+		return err
+	}
+	if err := a.ownerOf(u, k.Repository); err != nil {
+		return err
+	}
+	events, err := a.grants.History(r.Context(), u, k)
+	if err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return fmt.Errorf("%w: %s was never shared with %s", grants.ErrNotFound, k.Repository, k.Recipient)
+	}
+	out := make([]eventObject, len(events))
+	for i, ev := range events {
+		out[i] = eventObject{Time: ev.Time.UTC().Format(time.RFC3339), Actor: ev.Actor, Action: ev.Action}
+		// A snapshot's status is as of the change.
+		for _, p := range []struct {
+			dst **shareObject
+			s   *grants.Share
+		}{{&out[i].Before, ev.Before}, {&out[i].After, ev.After}} {
+			if p.s != nil {
+				o := toObject(*p.s, p.s.Valid(ev.Time))
+				*p.dst = &o
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -145,7 +145,7 @@ func TestCreate(t *testing.T) {
 			stored := grants.Share{
 				Repository: tc.wantRepo, Owner: "acme", Recipient: recipient, Permit: "read",
 				Deadline: deadline, Description: tc.wantDesc, CreatorID: tc.user, CreatorName: tc.user,
-				Created: base, Updated: base,
+				Created: base, Updated: base, UpdatedBy: tc.user,
 			}
 			e.wantState("after POST", state{store: []grants.Share{stored}, index: []grants.Share{stored}, n: 1})
 
@@ -503,7 +503,7 @@ func TestUpdate(t *testing.T) {
 			stored := grants.Share{
 				Repository: "acme/web", Owner: "acme", Recipient: "globex", Permit: tc.want.permit, Deadline: d,
 				Description: tc.want.description, CreatorID: "alice", CreatorName: "alice",
-				Created: base, Updated: base.Add(time.Hour),
+				Created: base, Updated: base.Add(time.Hour), UpdatedBy: tc.user,
 			}
 			all := []grants.Share{stored, other}
 			e.wantState("after PATCH", state{store: all, index: all, n: 2})

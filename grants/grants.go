@@ -172,7 +172,7 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
 	}
 	s.Owner = owner
-	s.CreatorID, s.CreatorName = u.Name, u.Name
+	s.CreatorID, s.CreatorName, s.UpdatedBy = u.Name, u.Name, u.Name
 	s.Created, s.Updated = now.UTC(), now.UTC()
 	if err := s.Validate(now); err != nil {
 		return Share{}, err
@@ -205,7 +205,7 @@ func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn fu
 		s := fn(old)
 		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
 		s.CreatorID, s.CreatorName, s.Created = old.CreatorID, old.CreatorName, old.Created
-		s.Updated = now.UTC()
+		s.Updated, s.UpdatedBy = now.UTC(), u.Name
 		// A deadline must lie in the future only when it changes: the
 		// description of an expired share can still be edited. The zero
 		// time makes any set deadline pass that check.
@@ -223,13 +223,13 @@ func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn fu
 
 // Revoke removes a share on behalf of u; tokens issued afterwards no longer
 // rely on it.
-func (g *Grants) Revoke(ctx context.Context, u User, k Key) error {
+func (g *Grants) Revoke(ctx context.Context, u User, k Key, now time.Time) error {
 	if _, err := g.authorizeShare(u, k.Repository); err != nil {
 		return err
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
-	if err := g.store.Delete(ctx, k); err != nil {
+	if err := g.store.Delete(ctx, k, Change{Actor: u.Name, Time: now.UTC()}); err != nil {
 		return err
 	}
 	return g.index.Remove(k)
@@ -240,3 +240,12 @@ func (g *Grants) HashCost() int { return g.dir.Load().HashCost() }
 
 // User looks a user up in the directory in force.
 func (g *Grants) User(name string) (User, bool) { return g.dir.Load().User(name) }
+
+// History returns the changes made to a share, oldest first, for a user
+// who may manage the repository's shares.
+func (g *Grants) History(ctx context.Context, u User, k Key) ([]Event, error) {
+	if _, err := g.authorizeShare(u, k.Repository); err != nil {
+		return nil, err
+	}
+	return g.store.History(ctx, k)
+}

@@ -143,7 +143,7 @@ func authorizeFixture(t *testing.T) *grants.Grants {
 	mustShare(t, g, "alice", newShare("acme/gone", "globex", time.Time{}), past)
 	mustShare(t, g, "alice", newShare("acme-labs/tool", "globex", nextYear), past)
 	mustShare(t, g, "gina", newShare("globex/app", "acme", time.Time{}), past)
-	if err := g.Revoke(context.Background(), lookup(t, g, "alice"), grants.Key{Repository: "acme/gone", Recipient: "globex"}); err != nil {
+	if err := g.Revoke(context.Background(), lookup(t, g, "alice"), grants.Key{Repository: "acme/gone", Recipient: "globex"}, now); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
 	return g
@@ -458,7 +458,7 @@ func TestCreate(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	want := in
-	want.Owner, want.CreatorID, want.CreatorName = "acme", "alice", "alice"
+	want.Owner, want.CreatorID, want.CreatorName, want.UpdatedBy = "acme", "alice", "alice", "alice"
 	want.Created, want.Updated = now, now
 	if d := grantstest.Diff(got, want); d != "" {
 		t.Errorf("Create returned %s", d)
@@ -590,7 +590,7 @@ func TestCreateTooMany(t *testing.T) {
 	// The limit is per repository.
 	mustShare(t, g, "alice", newShare("acme/web2", last, time.Time{}), now)
 	// Revoking one makes room again.
-	if err := g.Revoke(ctx, alice, grants.Key{Repository: "acme/web", Recipient: "d000"}); err != nil {
+	if err := g.Revoke(ctx, alice, grants.Key{Repository: "acme/web", Recipient: "d000"}, now); err != nil {
 		t.Fatal(err)
 	}
 	mustShare(t, g, "alice", newShare("acme/web", last, time.Time{}), now)
@@ -622,7 +622,7 @@ func TestUpdate(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	want := orig
-	want.Description, want.Deadline, want.Updated = "new description", nextYear, now
+	want.Description, want.Deadline, want.Updated, want.UpdatedBy = "new description", nextYear, now, "amy"
 	if d := grantstest.Diff(got, want); d != "" {
 		t.Errorf("Update returned %s", d)
 	}
@@ -757,13 +757,13 @@ func TestRevoke(t *testing.T) {
 		{"alice", grants.Key{Repository: "acme/web/", Recipient: "globex"}, grants.ErrInvalid},
 	} {
 		before := snapshot(t, g, store)
-		if err := g.Revoke(ctx, lookup(t, g, tt.by), tt.k); !errors.Is(err, tt.want) {
+		if err := g.Revoke(ctx, lookup(t, g, tt.by), tt.k, now); !errors.Is(err, tt.want) {
 			t.Errorf("%s revokes %v: %v, want %v", tt.by, tt.k, err, tt.want)
 		}
 		unchanged(t, tt.by+" revokes", g, store, before)
 	}
 
-	if err := g.Revoke(ctx, lookup(t, g, "amy"), k); err != nil {
+	if err := g.Revoke(ctx, lookup(t, g, "amy"), k, now); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
 	if _, err := store.Get(ctx, k); !errors.Is(err, grants.ErrNotFound) {
@@ -776,7 +776,7 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("index holds %d shares, want 2", n)
 	}
 	indexMatchesStore(t, g, store)
-	if err := g.Revoke(ctx, lookup(t, g, "alice"), k); !errors.Is(err, grants.ErrNotFound) {
+	if err := g.Revoke(ctx, lookup(t, g, "alice"), k, now); !errors.Is(err, grants.ErrNotFound) {
 		t.Errorf("second Revoke: %v, want ErrNotFound", err)
 	}
 	// It can be shared again.

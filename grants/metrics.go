@@ -90,9 +90,9 @@ func (s *instrumentedStore) Update(ctx context.Context, k Key, fn func(Share) (S
 	return sh, err
 }
 
-func (s *instrumentedStore) Delete(ctx context.Context, k Key) error {
+func (s *instrumentedStore) Delete(ctx context.Context, k Key, c Change) error {
 	start := time.Now()
-	err := s.Store.Delete(ctx, k)
+	err := s.Store.Delete(ctx, k, c)
 	s.observe("delete", start, err)
 	return err
 }

@@ -51,6 +51,7 @@ type Share struct {
 	CreatorName string    `json:"creator_name"`
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
+	UpdatedBy   string    `json:"updated_by,omitempty"` // who made the last change
 }
 
 // Permanent reports whether the share has no deadline.

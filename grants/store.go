@@ -7,8 +7,10 @@ import (
 	"sync"
 )
 
-// Store is the durable home of shares. A method returns only once the
-// change is durable; the index is rebuilt from List at start.
+// Store is the durable home of shares and of their history. A method
+// returns only once the change is durable; the index is rebuilt from List
+// at start. Each change appends its Event to the share's history in the
+// same transaction (see CreateEvent, UpdateEvent, RevokeEvent).
 type Store interface {
 	// List returns every share, in no particular order.
 	List(ctx context.Context) ([]Share, error)
@@ -20,20 +22,26 @@ type Store interface {
 	// to other writers; an error from fn aborts the change and is returned.
 	// The key cannot change. ErrNotFound when there is no such share.
 	Update(ctx context.Context, k Key, fn func(old Share) (Share, error)) (Share, error)
-	// Delete removes a share, or fails with ErrNotFound.
-	Delete(ctx context.Context, k Key) error
+	// Delete removes a share on behalf of c, or fails with ErrNotFound.
+	Delete(ctx context.Context, k Key, c Change) error
+	// History returns the changes made to a key, oldest first; none is
+	// not an error.
+	History(ctx context.Context, k Key) ([]Event, error)
 	Close() error
 }
 
 // MemoryStore is a Store that keeps nothing across restarts: for tests and
 // for trying regshare out. It passes the same conformance suite.
 type MemoryStore struct {
-	mu     sync.Mutex
-	shares map[Key]Share
+	mu      sync.Mutex
+	shares  map[Key]Share
+	history map[Key][]Event
 }
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{shares: map[Key]Share{}} }
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{shares: map[Key]Share{}, history: map[Key][]Event{}}
+}
 
 func (m *MemoryStore) List(ctx context.Context) ([]Share, error) {
 	m.mu.Lock()
@@ -61,6 +69,7 @@ func (m *MemoryStore) Create(ctx context.Context, s Share) error {
 		return ErrExists
 	}
 	m.shares[s.Key()] = s
+	m.history[s.Key()] = append(m.history[s.Key()], CreateEvent(s))
 	return nil
 }
 
@@ -82,20 +91,29 @@ func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, 
 		return Share{}, ErrKeyChanged
 	}
 	m.shares[k] = s
+	m.history[k] = append(m.history[k], UpdateEvent(old, s))
 	return s, nil
 }
 
-func (m *MemoryStore) Delete(ctx context.Context, k Key) error {
+func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.shares[k]; !ok {
+	old, ok := m.shares[k]
+	if !ok {
 		return ErrNotFound
 	}
 	delete(m.shares, k)
+	m.history[k] = append(m.history[k], RevokeEvent(old, c))
 	return nil
+}
+
+func (m *MemoryStore) History(ctx context.Context, k Key) ([]Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.history[k]), ctx.Err()
 }
 
 func (m *MemoryStore) Close() error { return nil }

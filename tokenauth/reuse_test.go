@@ -56,7 +56,7 @@ func TestTokenReuse(t *testing.T) {
 
 	// A revocation is seen at once: the next token grants nothing.
 	alice, _ := f.grants.User("alice")
-	if err := f.grants.Revoke(context.Background(), alice, grants.Key{Repository: "acme/web", Recipient: "globex"}); err != nil {
+	if err := f.grants.Revoke(context.Background(), alice, grants.Key{Repository: "acme/web", Recipient: "globex"}, f.now()); err != nil {
 		t.Fatal(err)
 	}
 	if t7, access := ask("gina"); t7 == t6 || len(access) != 0 {

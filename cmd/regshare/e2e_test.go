@@ -327,7 +327,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 5a. Revoked: a new pull is refused.
-	if err := e.app.grants.Revoke(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}); err != nil {
+	if err := e.app.grants.Revoke(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.pull("gina", "acme/web:1.0")

@@ -4,7 +4,9 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +17,10 @@ import (
 	"github.com/regshare/regshare/grants"
 )
 
-var bucketShares = []byte("shares")
+var (
+	bucketShares  = []byte("shares")
+	bucketHistory = []byte("history") // key NUL seq (8 bytes) -> Event JSON
+)
 
 // Store keeps shares in a bbolt file, one JSON value per share, keyed by
 // repository and recipient.
@@ -36,8 +41,12 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketShares)
-		return err
+		for _, b := range [][]byte{bucketShares, bucketHistory} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
@@ -96,12 +105,32 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 	return s, err
 }
 
-func (st *Store) put(tx *bbolt.Tx, s grants.Share) error {
+// put writes s and appends ev to its history.
+func (st *Store) put(tx *bbolt.Tx, s grants.Share, ev grants.Event) error {
 	v, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketShares).Put(key(s.Key()), v)
+	if err := tx.Bucket(bucketShares).Put(key(s.Key()), v); err != nil {
+		return err
+	}
+	return appendEvent(tx, s.Key(), ev)
+}
+
+// historyPrefix is the key NUL: NUL occurs in neither name.
+func historyPrefix(k grants.Key) []byte { return append(key(k), 0) }
+
+func appendEvent(tx *bbolt.Tx, k grants.Key, ev grants.Event) error {
+	b := tx.Bucket(bucketHistory)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return b.Put(binary.BigEndian.AppendUint64(historyPrefix(k), seq), v)
 }
 
 func (st *Store) Create(ctx context.Context, s grants.Share) error {
@@ -112,7 +141,7 @@ func (st *Store) Create(ctx context.Context, s grants.Share) error {
 		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
 			return grants.ErrExists
 		}
-		return st.put(tx, s)
+		return st.put(tx, s, grants.CreateEvent(s))
 	})
 }
 
@@ -137,7 +166,7 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 		if s.Key() != k {
 			return grants.ErrKeyChanged
 		}
-		return st.put(tx, s)
+		return st.put(tx, s, grants.UpdateEvent(old, s))
 	})
 	if err != nil {
 		return grants.Share{}, err
@@ -145,18 +174,46 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 	return s, nil
 }
 
-func (st *Store) Delete(ctx context.Context, k grants.Key) error {
+func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketShares)
 		kb := key(k)
-		if b.Get(kb) == nil {
+		v := b.Get(kb)
+		if v == nil {
 			return grants.ErrNotFound
 		}
-		return b.Delete(kb)
+		ev := grants.Event{Time: c.Time, Actor: c.Actor, Action: grants.EventRevoke}
+		if old, err := decode(kb, v); err == nil {
+			ev = grants.RevokeEvent(old, c)
+		} // else a corrupt record: removing it is how an operator repairs the file
+		if err := b.Delete(kb); err != nil {
+			return err
+		}
+		return appendEvent(tx, k, ev)
 	})
+}
+
+func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {
+	var out []grants.Event
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		prefix := historyPrefix(k)
+		c := tx.Bucket(bucketHistory).Cursor()
+		for hk, v := c.Seek(prefix); hk != nil && bytes.HasPrefix(hk, prefix); hk, v = c.Next() {
+			var ev grants.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("share store: corrupt history record %q: %w", hk, err)
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, ctx.Err()
 }
 
 // Close releases the file.

@@ -128,7 +128,7 @@ func TestCorruptRecord(t *testing.T) {
 	if got, err := st.Get(ctx, good.Key()); err != nil || grantstest.Diff(got, good) != "" {
 		t.Errorf("Get(good) = %+v, %v", got, err)
 	}
-	if err := st.Delete(ctx, bad); err != nil {
+	if err := st.Delete(ctx, bad, grants.Change{Actor: "operator"}); err != nil {
 		t.Errorf("Delete of the corrupt record: %v", err)
 	}
 	if shares, err := st.List(ctx); err != nil || len(shares) != 1 {

@@ -42,8 +42,12 @@ func Share(repository, recipient string) grants.Share {
 		CreatorName: "alice",
 		Created:     base,
 		Updated:     base.Add(time.Minute),
+		UpdatedBy:   "amy",
 	}
 }
+
+// revoker is who revokes in the suite.
+var revoker = grants.Change{Actor: "ivan", Time: base.Add(time.Hour)}
 
 // Diff describes how got differs from want, field by field, comparing times
 // with Equal (instant, not location); "" when they are the same share.
@@ -67,6 +71,7 @@ func Diff(got, want grants.Share) string {
 	str("Description", got.Description, want.Description)
 	str("CreatorID", got.CreatorID, want.CreatorID)
 	str("CreatorName", got.CreatorName, want.CreatorName)
+	str("UpdatedBy", got.UpdatedBy, want.UpdatedBy)
 	tm("Created", got.Created, want.Created)
 	tm("Updated", got.Updated, want.Updated)
 	return strings.Join(d, "; ")
@@ -186,6 +191,8 @@ func unicodeDescription() string {
 // RunTests runs the behavioural conformance suite of grants.Store. newStore
 // must return a new, empty store on each call.
 func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
+	t.Run("History", func(t *testing.T) { testHistory(t, open(t, newStore)) })
+
 	t.Run("CreateGetRoundTrip", func(t *testing.T) {
 		st := open(t, newStore)
 		east := time.FixedZone("UTC+05:30", 5*3600+1800)
@@ -249,7 +256,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 			if called {
 				t.Errorf("Update(%v) called fn for a missing share", k)
 			}
-			if err := st.Delete(t.Context(), k); !errors.Is(err, grants.ErrNotFound) {
+			if err := st.Delete(t.Context(), k, revoker); !errors.Is(err, grants.ErrNotFound) {
 				t.Errorf("Delete(%v) = %v, want ErrNotFound", k, err)
 			}
 		}
@@ -345,13 +352,13 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		st := open(t, newStore)
 		a, b := Share("acme/web", "globex"), Share("acme/web", "initech")
 		mustCreate(t, st, a, b)
-		if err := st.Delete(t.Context(), a.Key()); err != nil {
+		if err := st.Delete(t.Context(), a.Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		wantNotFound(t, st, a.Key())
 		wantStored(t, st, b)
 		wantList(t, st, b)
-		if err := st.Delete(t.Context(), a.Key()); !errors.Is(err, grants.ErrNotFound) {
+		if err := st.Delete(t.Context(), a.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
 			t.Errorf("second Delete = %v, want ErrNotFound", err)
 		}
 		// The key can be used again.
@@ -417,7 +424,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		if _, err := st.Update(t.Context(), updated.Key(), func(grants.Share) (grants.Share, error) { return updated, nil }); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		if err := st.Delete(t.Context(), shares[1].Key()); err != nil {
+		if err := st.Delete(t.Context(), shares[1].Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		want := append([]grants.Share{updated}, shares[2:]...)
@@ -547,11 +554,12 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 		gone := Share("acme/we", "bglobex")
 		neighbour := Share("acme/web", "globex2")
 		mustCreate(t, st, permanent, unicode, changed, gone, neighbour)
+		before := changed
 		changed.Description = "changed before close"
 		if _, err := st.Update(t.Context(), changed.Key(), func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		if err := st.Delete(t.Context(), gone.Key()); err != nil {
+		if err := st.Delete(t.Context(), gone.Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		if err := st.Close(); err != nil {
@@ -565,6 +573,8 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 			wantStored(t, st, s)
 		}
 		wantNotFound(t, st, gone.Key())
+		wantHistory(t, st, gone.Key(), []grants.Event{grants.CreateEvent(gone), grants.RevokeEvent(gone, revoker)})
+		wantHistory(t, st, changed.Key(), []grants.Event{grants.CreateEvent(before), grants.UpdateEvent(before, changed)})
 
 		// The reopened store is writable, and a third open sees that too.
 		extra := Share("acme/new", "initech")
@@ -576,4 +586,75 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 		defer st.Close()
 		wantList(t, st, append(want, extra)...)
 	})
+}
+
+// wantHistory checks a key's history: actions, actors and the shares
+// before and after each change, oldest first.
+func wantHistory(t *testing.T, st grants.Store, k grants.Key, want []grants.Event) {
+	t.Helper()
+	got, err := st.History(t.Context(), k)
+	if err != nil {
+		t.Fatalf("History(%v): %v", k, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("History(%v) has %d events, want %d: %+v", k, len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Action != w.Action || g.Actor != w.Actor || !g.Time.Equal(w.Time) {
+			t.Errorf("event %d = %s by %s at %v, want %s by %s at %v", i, g.Action, g.Actor, g.Time, w.Action, w.Actor, w.Time)
+		}
+		for _, p := range []struct {
+			name      string
+			got, want *grants.Share
+		}{{"before", g.Before, w.Before}, {"after", g.After, w.After}} {
+			switch {
+			case (p.got == nil) != (p.want == nil):
+				t.Errorf("event %d: %s = %v, want %v", i, p.name, p.got, p.want)
+			case p.got != nil:
+				if d := Diff(*p.got, *p.want); d != "" {
+					t.Errorf("event %d: %s %s", i, p.name, d)
+				}
+			}
+		}
+	}
+}
+
+func testHistory(t *testing.T, st grants.Store) {
+	ctx := t.Context()
+	s := Share("acme/web", "globex")
+	neighbour := Share("acme/web", "globex2")
+	mustCreate(t, st, s, neighbour)
+	changed := s
+	changed.Description, changed.Updated, changed.UpdatedBy = "changed", base.Add(2*time.Minute), "bob"
+	if _, err := st.Update(ctx, s.Key(), func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Refused changes leave no trace.
+	if err := st.Create(ctx, s); !errors.Is(err, grants.ErrExists) {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(ctx, s.Key(), func(grants.Share) (grants.Share, error) { return grants.Share{}, errors.New("no") }); err == nil {
+		t.Fatal("Update with a failing fn succeeded")
+	}
+	if err := st.Delete(ctx, s.Key(), revoker); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, s.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
+		t.Fatal(err)
+	}
+	// The history outlives the share, and goes on when it is made again.
+	again := s
+	again.Created, again.UpdatedBy = base.Add(3*time.Hour), "alice"
+	mustCreate(t, st, again)
+	wantHistory(t, st, s.Key(), []grants.Event{
+		grants.CreateEvent(s),
+		grants.UpdateEvent(s, changed),
+		grants.RevokeEvent(changed, revoker),
+		grants.CreateEvent(again),
+	})
+	wantHistory(t, st, neighbour.Key(), []grants.Event{grants.CreateEvent(neighbour)})
+	if h, err := st.History(ctx, grants.Key{Repository: "acme/none", Recipient: "globex"}); err != nil || len(h) != 0 {
+		t.Errorf("History of an unknown key = %v, %v; want none", h, err)
+	}
 }
