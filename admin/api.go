@@ -17,13 +17,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/tokenauth"
 )
 
 const maxBody = 64 << 10
 
-// Authenticator checks the credentials of docker login.
+// Authenticator checks the credentials of docker login, within the limits
+// of failed logins, and names the client of a request.
 type Authenticator interface {
-	Authenticate(name, password string) (grants.User, error)
+	AuthenticateRequest(r *http.Request, name, password string) (grants.User, error)
+	Client(r *http.Request) string
 }
 
 // Tags reads a repository's tags from the registry. ok is false when the
@@ -50,6 +53,9 @@ type Config struct {
 	CheckRepository bool
 	// Metrics, when set, receives the API's metrics.
 	Metrics prometheus.Registerer
+	// Audit receives every share change, done or refused, and every failed
+	// login; nil: discarded.
+	Audit *slog.Logger
 }
 
 // API serves the share management routes.
@@ -61,11 +67,15 @@ type API struct {
 	now    func() time.Time
 	log    *slog.Logger
 	ops    *prometheus.CounterVec // nil: not counted
+	audit  *slog.Logger
 }
 
 // New returns the API. tags may be nil when no registry address is known.
 func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
-	a := &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log}
+	a := &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log, audit: cfg.Audit}
+	if a.audit == nil {
+		a.audit = slog.New(slog.DiscardHandler)
+	}
 	if cfg.Metrics != nil {
 		a.ops = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "regshare_share_operations_total",
@@ -99,8 +109,14 @@ type handler func(w http.ResponseWriter, r *http.Request, u grants.User) error
 // credentials, or a token regshare issued for its API.
 func (a *API) authenticate(r *http.Request) (grants.User, error) {
 	if name, password, ok := r.BasicAuth(); ok {
-		u, err := a.authn.Authenticate(name, password)
-		if err != nil {
+		u, err := a.authn.AuthenticateRequest(r, name, password)
+		var rl *tokenauth.RateLimitedError
+		switch {
+		case errors.As(err, &rl):
+			a.audit.WarnContext(r.Context(), "login refused", "actor", name, "client", a.authn.Client(r), "action", "login", "result", "rate_limited")
+			return grants.User{}, errRateLimited(rl.RetryAfter)
+		case err != nil:
+			a.audit.InfoContext(r.Context(), "login failed", "actor", name, "client", a.authn.Client(r), "action", "login", "result", "bad_credentials")
 			return grants.User{}, errBadCredentials
 		}
 		return u, nil
@@ -150,14 +166,38 @@ func (a *API) count(method string, err error) {
 	if !ok || a.ops == nil {
 		return
 	}
-	result := "ok"
-	if err != nil {
-		result = "refused"
-		if toAPIError(err).status >= 500 {
-			result = "error"
+	a.ops.WithLabelValues(op, result(err)).Inc()
+}
+
+// result names the outcome of a change: ok, refused (4xx) or error.
+func result(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case toAPIError(err).status >= 500:
+		return "error"
+	}
+	return "refused"
+}
+
+// auditChange records a share change, done or refused, with the share
+// before and after it.
+func (a *API) auditChange(r *http.Request, u grants.User, action string, k grants.Key, before, after *grants.Share, err error) {
+	attrs := []any{"actor", u.Name, "domain", u.Domain, "client", a.authn.Client(r), "action", action,
+		"target", slog.GroupValue(slog.String("repository", k.Repository), slog.String("access_domain", k.Recipient)),
+		"result", result(err)}
+	for _, s := range []struct {
+		name  string
+		share *grants.Share
+	}{{"before", before}, {"after", after}} {
+		if s.share != nil {
+			attrs = append(attrs, slog.Group(s.name, "permit", s.share.Permit, "deadline", formatDeadline(s.share.Deadline), "description", s.share.Description))
 		}
 	}
-	a.ops.WithLabelValues(op, result).Inc()
+	if err != nil {
+		attrs = append(attrs, "reason", toAPIError(err).msg)
+	}
+	a.audit.InfoContext(r.Context(), "share "+action, attrs...)
 }
 
 var shareOps = map[string]string{http.MethodPost: "create", http.MethodPatch: "update", http.MethodDelete: "revoke"}
@@ -286,12 +326,16 @@ type createRequest struct {
 	Description  string `json:"description"`
 }
 
-func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	repo, err := repository(r)
-	if err != nil {
+func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
+	var req createRequest
+	var after *grants.Share
+	repo, _ := repository(r)
+	defer func() {
+		a.auditChange(r, u, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
+	}()
+	if _, err := repository(r); err != nil {
 		return err
 	}
-	var req createRequest
 	if err := readBody(w, r, &req); err != nil {
 		return err
 	}
@@ -319,7 +363,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) erro
 	if err != nil {
 		return err
 	}
-	a.log.InfoContext(r.Context(), "share created", "repository", repo, "with", s.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
+	after = &s
 	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
@@ -385,10 +429,15 @@ type updateRequest struct {
 	Description *string `json:"description"`
 }
 
-func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	k, err := shareKey(r)
-	if err != nil {
-		return err
+func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
+	k, kerr := shareKey(r)
+	var before, after *grants.Share
+	if old, ok := a.grants.Index().Get(k); ok {
+		before = &old
+	}
+	defer func() { a.auditChange(r, u, grants.EventUpdate, k, before, after, err) }()
+	if kerr != nil {
+		return kerr
 	}
 	var req updateRequest
 	if err := readBody(w, r, &req); err != nil {
@@ -418,15 +467,20 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) erro
 	if err != nil {
 		return err
 	}
-	a.log.InfoContext(r.Context(), "share updated", "repository", k.Repository, "with", k.Recipient, "deadline", formatDeadline(s.Deadline), "by", u.Name)
+	after = &s
 	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
 
-func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	k, err := shareKey(r)
-	if err != nil {
-		return err
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
+	k, kerr := shareKey(r)
+	var before *grants.Share
+	if old, ok := a.grants.Index().Get(k); ok {
+		before = &old
+	}
+	defer func() { a.auditChange(r, u, grants.EventRevoke, k, before, nil, err) }()
+	if kerr != nil {
+		return kerr
 	}
 	if err := a.ownerOf(u, k.Repository); err != nil {
 		return err
@@ -434,7 +488,6 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) erro
 	if err := a.grants.Revoke(r.Context(), u, k, a.now()); err != nil {
 		return err
 	}
-	a.log.InfoContext(r.Context(), "share revoked", "repository", k.Repository, "with", k.Recipient, "by", u.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -12,9 +14,10 @@ import (
 // apiError is an SWR-shaped error: the HTTP status and a stable code
 // REGSHARE.<status><4 digits>. The codes are listed in the README.
 type apiError struct {
-	status int
-	code   string
-	msg    string
+	status     int
+	code       string
+	msg        string
+	retryAfter time.Duration // for 429
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -35,10 +38,15 @@ func errBadDeadline(v string) *apiError {
 var (
 	errUnauthenticated = newError(401, 1, "authentication required: use the user and password of docker login")
 	errBadCredentials  = newError(401, 2, "invalid username or password")
-	errBadToken        = newError(401, 3, "invalid or expired token")
-	errNotOwner        = newError(403, 1, "the repository's namespace does not belong to your domain")
-	errNoRepository    = newError(404, 2, "the repository does not exist in the registry")
-	errRegistryDown    = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
+	errRateLimited     = func(retry time.Duration) *apiError {
+		e := newError(429, 1, "too many failed logins; retry in %s", retry.Round(time.Second))
+		e.retryAfter = retry
+		return e
+	}
+	errBadToken     = newError(401, 3, "invalid or expired token")
+	errNotOwner     = newError(403, 1, "the repository's namespace does not belong to your domain")
+	errNoRepository = newError(404, 2, "the repository does not exist in the registry")
+	errRegistryDown = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
 )
 
 // ruleErrors maps each rule of the grants package to its code.
@@ -80,8 +88,11 @@ type errorEntry struct {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	if e.status == http.StatusUnauthorized {
+	switch e.status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Basic realm="regshare"`)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.retryAfter.Round(time.Second)/time.Second)))
 	}
 	writeJSON(w, e.status, []errorEntry{{ErrorCode: e.code, ErrorMessage: e.msg}})
 }

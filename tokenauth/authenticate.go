@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"hash"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,11 @@ type Authenticator struct {
 	// bcrypt comparison.
 	hits, misses atomic.Uint64
 	macs         sync.Pool // of hash.Hash keyed with the per-process secret
+
+	// guard bounds failed logins (nil: no bound), with the proxies whose
+	// X-Forwarded-For names the client.
+	guard   *loginGuard
+	trusted []netip.Prefix
 
 	// dummies holds a hash per bcrypt cost, compared when the user does not
 	// exist, so the answer takes the same work either way and timing does

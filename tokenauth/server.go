@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,8 @@ type Config struct {
 	Realm string
 	// MaxScopes bounds the scopes of one request.
 	MaxScopes int
+	// Audit receives failed logins; nil: discarded.
+	Audit *slog.Logger
 	// Metrics, when set, receives the endpoint's metrics.
 	Metrics prometheus.Registerer
 	// RefreshTTL is the lifetime of a refresh token (docker login's
@@ -80,6 +83,7 @@ type Server struct {
 	now   func() time.Time
 	log   *slog.Logger
 	jwks  []byte
+	audit *slog.Logger
 	// issued remembers signed tokens by user and asked scopes, to answer
 	// the same question again without signing while the share table and
 	// the directory are unchanged and most of the token's life remains.
@@ -152,7 +156,11 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	}
 	issued, _ := lru.New[string, issuedToken](issuedCacheSize)
 	refreshes, _ := lru.New[string, verifiedRefresh](refreshCacheSize)
-	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks,
+	audit := cfg.Audit
+	if audit == nil {
+		audit = slog.New(slog.DiscardHandler)
+	}
+	return &Server{cfg: cfg, keys: keys, authn: authn, authz: authz, now: now, log: log, jwks: jwks, audit: audit,
 		issued: issued, refreshes: refreshes, metrics: m}, nil
 }
 
@@ -252,18 +260,36 @@ func (s *Server) parse(token, audience string, claims jwt.Claims) (*jwt.Token, e
 
 // requestError is an error with the HTTP status it answers with.
 type requestError struct {
-	status int
-	code   string // OAuth2 error code
-	msg    string
+	status     int
+	code       string // OAuth2 error code
+	msg        string
+	retryAfter time.Duration // for 429
 }
 
 func (e *requestError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) error {
-	return &requestError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...)}
+	return &requestError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...), 0}
 }
 
-var errUnauthorized = &requestError{http.StatusUnauthorized, "invalid_grant", ErrUnauthorized.Error()}
+var errUnauthorized = &requestError{http.StatusUnauthorized, "invalid_grant", ErrUnauthorized.Error(), 0}
+
+// login checks credentials under the failed-login limits, and audits a
+// failure.
+func (s *Server) login(r *http.Request, name, password string) (grants.User, error) {
+	u, err := s.authn.AuthenticateRequest(r, name, password)
+	if err == nil {
+		return u, nil
+	}
+	client := ClientAddr(r, s.authn.trusted)
+	var rl *RateLimitedError
+	if errors.As(err, &rl) {
+		s.audit.Warn("login refused", "actor", name, "client", client, "action", "login", "result", "rate_limited")
+		return grants.User{}, &requestError{http.StatusTooManyRequests, "slow_down", rl.Error(), rl.RetryAfter}
+	}
+	s.audit.Info("login failed", "actor", name, "client", client, "action", "login", "result", "bad_credentials")
+	return grants.User{}, errUnauthorized
+}
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -274,9 +300,9 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if hasAuth {
-		u, err := s.authn.Authenticate(name, password)
+		u, err := s.login(r, name, password)
 		if err != nil {
-			s.fail(w, r, name, errUnauthorized)
+			s.fail(w, r, name, err)
 			return
 		}
 		user = &u
@@ -303,9 +329,9 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "password":
 		name := r.PostForm.Get("username")
-		u, err := s.authn.Authenticate(name, r.PostForm.Get("password"))
+		u, err := s.login(r, name, r.PostForm.Get("password"))
 		if err != nil {
-			s.fail(w, r, name, errUnauthorized)
+			s.fail(w, r, name, err)
 			return
 		}
 		s.issue(w, r, &u, r.PostForm.Get("service"), r.PostForm["scope"], true, r.PostForm.Get("access_type") == "offline", "")
@@ -313,6 +339,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		u, err := s.userOfRefreshToken(rt)
 		if err != nil {
+			s.audit.Info("login failed", "actor", "", "client", ClientAddr(r, s.authn.trusted), "action", "refresh_token", "result", "refused")
 			s.fail(w, r, "", errUnauthorized)
 			return
 		}
@@ -321,7 +348,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 	case "":
 		s.fail(w, r, "", badRequest("grant_type is required"))
 	default:
-		s.fail(w, r, "", &requestError{http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported", gt)})
+		s.fail(w, r, "", &requestError{http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported", gt), 0})
 	}
 }
 
@@ -477,12 +504,16 @@ type errorEntry struct {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, user string, err error) {
 	var re *requestError
 	if !errors.As(err, &re) {
-		re = &requestError{http.StatusInternalServerError, "server_error", "internal error"}
+		re = &requestError{http.StatusInternalServerError, "server_error", "internal error", 0}
 	}
 	code := "INVALID_REQUEST"
-	if re.status == http.StatusUnauthorized {
+	switch re.status {
+	case http.StatusUnauthorized:
 		code = "UNAUTHORIZED"
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.cfg.Realm))
+	case http.StatusTooManyRequests:
+		code = "TOOMANYREQUESTS"
+		w.Header().Set("Retry-After", strconv.Itoa(int(re.retryAfter.Round(time.Second)/time.Second)))
 	}
 	s.log.InfoContext(r.Context(), "token refused", "user", user, "status", re.status, "reason", re.msg)
 	writeJSON(w, re.status, errorBody{
@@ -506,6 +537,15 @@ func (s *Server) PullToken(repository string) (string, error) {
 	token, _, _, err := s.sign("regshare", s.cfg.Service, []grants.Decision{{
 		Type: grants.TypeRepository, Name: repository, Actions: []string{grants.ActionPull},
 	}}, now)
+	return token, err
+}
+
+// CatalogToken signs a token that lets regshare itself read the registry's
+// catalog (the console lists a domain's repositories from it).
+func (s *Server) CatalogToken() (string, error) {
+	token, _, _, err := s.sign("regshare", s.cfg.Service, []grants.Decision{{
+		Type: grants.TypeRegistry, Name: grants.NameCatalog, Actions: []string{grants.ActionAll},
+	}}, s.now())
 	return token, err
 }
 

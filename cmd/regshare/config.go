@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,6 +26,20 @@ type Config struct {
 	Token         TokenConfig `yaml:"token"`
 	Keys          KeysConfig  `yaml:"keys"`
 	Store         StoreConfig `yaml:"store"`
+	// TLS serves Listen over TLS (1.2 at least) when both are set; the
+	// files are re-read on SIGHUP.
+	TLS TLSConfig `yaml:"tls"`
+	// InsecureHTTP allows plain HTTP on a non-loopback Listen, for a
+	// TLS-terminating proxy in front.
+	InsecureHTTP bool `yaml:"insecure_http"`
+	// TrustedProxies (CIDRs) may name the client in X-Forwarded-For.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	trustedProxies []netip.Prefix
+	// LoginLimit bounds failed logins per user and per client address.
+	LoginLimit LoginLimitConfig `yaml:"login_limit"`
+	// AuditLog is a file of JSON audit events (share changes, failed
+	// logins); empty: the main log, with log=audit.
+	AuditLog string `yaml:"audit_log"`
 	// AuthCache remembers verified passwords so that bcrypt runs once per
 	// client and TTL, not once per request.
 	AuthCache AuthCacheConfig `yaml:"auth_cache"`
@@ -52,6 +67,18 @@ type TokenConfig struct {
 type KeysConfig struct {
 	SigningKey  string `yaml:"signing_key"`
 	SigningCert string `yaml:"signing_cert"`
+}
+
+// TLSConfig names the serving certificate (chain) and key.
+type TLSConfig struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// LoginLimitConfig: past Burst failures in a row, FailuresPerMinute more.
+type LoginLimitConfig struct {
+	FailuresPerMinute float64 `yaml:"failures_per_minute"`
+	Burst             int     `yaml:"burst"`
 }
 
 // AuthCacheConfig bounds the cache of verified credentials.
@@ -85,14 +112,15 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{Listen: "127.0.0.1:5001", MetricsListen: "127.0.0.1:9101", Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
+	cfg := &Config{Listen: "127.0.0.1:5001", MetricsListen: "127.0.0.1:9101",
+		LoginLimit: LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}, Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	base := filepath.Dir(path)
-	for _, p := range []*string{&cfg.Keys.SigningKey, &cfg.Keys.SigningCert, &cfg.Store.Path} {
+	for _, p := range []*string{&cfg.Keys.SigningKey, &cfg.Keys.SigningCert, &cfg.Store.Path, &cfg.TLS.Cert, &cfg.TLS.Key, &cfg.AuditLog} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}
@@ -109,6 +137,28 @@ func loadConfig(path string) (*Config, error) {
 	case "memory":
 	default:
 		errs = append(errs, fmt.Errorf("store.type %q: want bolt or memory", cfg.Store.Type))
+	}
+	switch {
+	case (cfg.TLS.Cert == "") != (cfg.TLS.Key == ""):
+		errs = append(errs, errors.New("tls.cert and tls.key go together"))
+	case cfg.TLS.Cert == "" && !isLoopback(cfg.Listen) && !cfg.InsecureHTTP:
+		errs = append(errs, fmt.Errorf("listen %q is not a loopback address and tls.cert/tls.key are not set: passwords would travel in clear; set them, or insecure_http: true when a TLS-terminating proxy is in front", cfg.Listen))
+	}
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(p); aerr == nil {
+				prefix, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("trusted_proxies: %q is not an address or CIDR", p))
+			continue
+		}
+		cfg.trustedProxies = append(cfg.trustedProxies, prefix)
+	}
+	if cfg.LoginLimit.FailuresPerMinute <= 0 || cfg.LoginLimit.Burst < 1 {
+		errs = append(errs, errors.New("login_limit: failures_per_minute and burst must be positive"))
 	}
 	if cfg.Registry.URL != "" {
 		u, err := url.Parse(cfg.Registry.URL)

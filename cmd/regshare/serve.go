@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +32,7 @@ type app struct {
 	metrics http.Handler // /metrics, served on its own listener
 	grants  *grants.Grants
 	store   grants.Store
+	closers []io.Closer // the audit log file, when there is one
 }
 
 func openStore(cfg StoreConfig) (grants.Store, error) {
@@ -71,7 +76,17 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		store.Close()
 		return nil, err
 	}
+	audit, auditFile, err := openAudit(cfg.AuditLog, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{TTL: cfg.AuthCache.TTL, Size: cfg.AuthCache.Size}, now)
+	authn.LimitLogins(tokenauth.LoginLimits{
+		FailuresPerMinute: cfg.LoginLimit.FailuresPerMinute,
+		Burst:             cfg.LoginLimit.Burst,
+		TrustedProxies:    cfg.trustedProxies,
+	})
 	tokens, err := tokenauth.NewServer(tokenauth.Config{
 		Service:    cfg.Token.Service,
 		Issuer:     cfg.Token.Issuer,
@@ -81,6 +96,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		MaxScopes:  cfg.Token.MaxScopes,
 		APIService: cfg.Token.APIService,
 		Metrics:    reg,
+		Audit:      audit,
 		RefreshTTL: cfg.Token.RefreshTTL,
 	}, keys, authn, g, now, log)
 	if err != nil {
@@ -91,7 +107,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if cfg.Registry.URL != "" {
 		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
 	}
-	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg},
+	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
 		g, authn, tags, now, log)
 	if err != nil {
 		store.Close()
@@ -106,10 +122,33 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", ok)
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
-	return &app{handler: mux, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}, nil
+	a := &app{handler: mux, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
+	if auditFile != nil {
+		a.closers = append(a.closers, auditFile)
+	}
+	return a, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+func (a *app) Close() error {
+	errs := []error{a.store.Close()}
+	for _, c := range a.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openAudit returns the audit logger: JSON lines appended to path, or the
+// main log's handler with log=audit when path is empty.
+func openAudit(path string, log *slog.Logger) (*slog.Logger, *os.File, error) {
+	if path == "" {
+		return log.With("log", "audit"), nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit_log: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), f, nil
+}
 
 // serve runs until ctx ends, reloading the directory on SIGHUP.
 func serve(ctx context.Context, path string, log *slog.Logger) error {
@@ -122,6 +161,14 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	var certs *certificate
+	if cfg.TLS.Cert != "" {
+		if certs, err = loadCertificate(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return err
+		}
+	} else if !isLoopback(cfg.Listen) {
+		log.Warn("serving plain HTTP on a non-loopback address because insecure_http is set: passwords travel in Basic auth, so a TLS-terminating proxy must be in front", "listen", cfg.Listen)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -134,6 +181,10 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if certs != nil {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.get}
+		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
@@ -158,7 +209,7 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 	for {
 		select {
 		case <-hup:
-			if err := a.reload(path); err != nil {
+			if err := a.reload(path, certs); err != nil {
 				log.Error("configuration reload refused; the previous one stays in force", "err", err)
 			} else {
 				log.Info("configuration reloaded")
@@ -177,9 +228,10 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 	}
 }
 
-// reload swaps in the directory of the file at path. Settings other than
-// the directory take effect at the next restart.
-func (a *app) reload(path string) error {
+// reload swaps in the directory of the file at path and re-reads the TLS
+// certificate, both or neither. Other settings take effect at the next
+// restart.
+func (a *app) reload(path string, certs *certificate) error {
 	cfg, err := loadConfig(path)
 	if err != nil {
 		return err
@@ -188,6 +240,43 @@ func (a *app) reload(path string) error {
 	if err != nil {
 		return err
 	}
+	var next *certificate
+	if certs != nil {
+		if next, err = loadCertificate(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return err
+		}
+		certs.cert.Store(next.cert.Load())
+	}
 	a.grants.SetDirectory(dir)
 	return nil
+}
+
+// certificate is the serving certificate, swapped on reload.
+type certificate struct {
+	cert atomic.Pointer[tls.Certificate]
+}
+
+func loadCertificate(certFile, keyFile string) (*certificate, error) {
+	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	var out certificate
+	out.cert.Store(&c)
+	return &out, nil
+}
+
+func (c *certificate) get(*tls.ClientHelloInfo) (*tls.Certificate, error) { return c.cert.Load(), nil }
+
+// isLoopback reports whether a listen address binds only loopback.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -1,0 +1,158 @@
+package tokenauth
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// LoginLimits bound failed logins, per user name and per client address.
+// Successful logins spend nothing.
+type LoginLimits struct {
+	// FailuresPerMinute is the sustained rate of failures allowed.
+	FailuresPerMinute float64
+	// Burst is how many failures in a row are allowed before the limit.
+	Burst int
+	// TrustedProxies are the addresses of proxies whose X-Forwarded-For
+	// names the client; other peers are the client themselves.
+	TrustedProxies []netip.Prefix
+}
+
+// limitedKeys bounds how many users and addresses are tracked at once.
+const limitedKeys = 100_000
+
+// RateLimitedError refuses a login attempt without checking it.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("too many failed logins; retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// loginGuard tracks failures in token buckets (golang.org/x/time/rate),
+// read against the injected clock.
+type loginGuard struct {
+	limits  LoginLimits
+	mu      sync.Mutex // makes get-or-create atomic
+	buckets *lru.Cache[string, *rate.Limiter]
+}
+
+func newLoginGuard(l LoginLimits) *loginGuard {
+	b, _ := lru.New[string, *rate.Limiter](2 * limitedKeys)
+	return &loginGuard{limits: l, buckets: b}
+}
+
+func (g *loginGuard) bucket(key string) *rate.Limiter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	lim, ok := g.buckets.Get(key)
+	if !ok {
+		lim = rate.NewLimiter(rate.Limit(g.limits.FailuresPerMinute/60), g.limits.Burst)
+		g.buckets.Add(key, lim)
+	}
+	return lim
+}
+
+// keys are the buckets an attempt counts against: its user and its client.
+func keys(user, client string) [2]string { return [2]string{"u\x00" + user, "c\x00" + client} }
+
+// check returns an error when the user or the client has no failure left.
+func (g *loginGuard) check(user, client string, now time.Time) error {
+	var wait time.Duration
+	for _, k := range keys(user, client) {
+		if lim, ok := g.peek(k); ok {
+			if t := lim.TokensAt(now); t < 1 {
+				wait = max(wait, time.Duration((1-t)/float64(lim.Limit())*float64(time.Second)))
+			}
+		}
+	}
+	if wait > 0 {
+		return &RateLimitedError{RetryAfter: max(wait, time.Second)}
+	}
+	return nil
+}
+
+func (g *loginGuard) peek(key string) (*rate.Limiter, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buckets.Get(key)
+}
+
+// failed spends one failure of the user and of the client.
+func (g *loginGuard) failed(user, client string, now time.Time) {
+	for _, k := range keys(user, client) {
+		g.bucket(k).AllowN(now, 1)
+	}
+}
+
+// ClientAddr is the address of the client of r: the peer, or, when the
+// peer is a trusted proxy, the last address in X-Forwarded-For that is not
+// one.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(addr, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a forged or garbled entry: the last good hop is the client
+		}
+		addr = hop
+		if !isTrusted(hop, trusted) {
+			break
+		}
+	}
+	return addr.Unmap().String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// LimitLogins turns on the bounds of failed logins for the requests that
+// AuthenticateRequest checks.
+func (a *Authenticator) LimitLogins(l LoginLimits) {
+	a.guard = newLoginGuard(l)
+	a.trusted = l.TrustedProxies
+}
+
+// AuthenticateRequest authenticates the credentials of r's sender. Past
+// the limit of failures of the user or the client it refuses with a
+// *RateLimitedError without running bcrypt; a success spends nothing.
+func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password string) (grants.User, error) {
+	if a.guard == nil {
+		return a.Authenticate(name, password)
+	}
+	client, now := ClientAddr(r, a.trusted), a.now()
+	if err := a.guard.check(name, client, now); err != nil {
+		return grants.User{}, err
+	}
+	u, err := a.Authenticate(name, password)
+	if err != nil {
+		a.guard.failed(name, client, now)
+	}
+	return u, err
+}
+
+// Client is the address of r's sender, through the trusted proxies.
+func (a *Authenticator) Client(r *http.Request) string { return ClientAddr(r, a.trusted) }
