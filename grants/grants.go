@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -46,11 +47,30 @@ type Grants struct {
 	// wmu orders store writes and their index updates alike, so the index
 	// never ends up holding what the store lacks.
 	wmu sync.Mutex
+	// feed, when the store has one, keeps the index current; Grants then
+	// never writes the index itself.
+	feed Feed
 }
 
 // New loads the index from store. The directory may be swapped later with
 // SetDirectory (configuration reload).
+//
+// When the store is a Feed (several replicas share it), New starts the feed
+// and returns without waiting for its first load: until then Status says
+// so and share changes fail with ErrUnavailable.
 func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
+	if f, ok := FeedOf(store); ok {
+		ix, err := NewIndex(nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.Follow(ix); err != nil {
+			return nil, fmt.Errorf("follow shares: %w", err)
+		}
+		g := &Grants{store: store, index: ix, feed: f}
+		g.dir.Store(dir)
+		return g, nil
+	}
 	shares, err := store.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load shares: %w", err)
@@ -79,6 +99,51 @@ func (g *Grants) Generation() uint64 { return g.index.Generation() + g.dirGen.Lo
 
 // Index returns the share index, for listings.
 func (g *Grants) Index() *Index { return g.index }
+
+// Status tells whether the index is loaded and how far behind the store it
+// is; an index loaded from a store without a feed is always current.
+func (g *Grants) Status() FeedStatus {
+	if g.feed == nil {
+		return FeedStatus{Loaded: true}
+	}
+	return g.feed.FeedStatus()
+}
+
+// WaitLoaded returns once the index was loaded a first time, or ctx's error.
+func (g *Grants) WaitLoaded(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !g.Status().Loaded {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// writable refuses changes while a feed has not loaded the index: the
+// checks made against the index would be wrong.
+func (g *Grants) writable() error {
+	if g.feed != nil && !g.feed.FeedStatus().Loaded {
+		return fmt.Errorf("%w: the shares are still being loaded from the store", ErrUnavailable)
+	}
+	return nil
+}
+
+// applied makes the index reflect a change the store acknowledged: by
+// itself, or through the feed, waiting until it has applied the change.
+func (g *Grants) applied(ctx context.Context, put *Share, remove Key) error {
+	switch {
+	case g.feed != nil:
+		return g.feed.Sync(ctx)
+	case put != nil:
+		return g.index.Put(*put)
+	default:
+		return g.index.Remove(remove)
+	}
+}
 
 // Authorize decides, for each requested resource, what u is granted at now.
 // It reads only memory. A missing permission is not an error: the decision
@@ -179,6 +244,9 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return Share{}, err
+	}
 	if _, ok := g.index.Get(s.Key()); ok {
 		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
 	}
@@ -186,9 +254,13 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
 	}
 	if err := g.store.Create(ctx, s); err != nil {
+		if errors.Is(err, ErrExists) {
+			// Created meanwhile through another replica.
+			return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
+		}
 		return Share{}, err
 	}
-	return s, g.index.Put(s)
+	return s, g.applied(ctx, &s, Key{})
 }
 
 // Update changes a share's deadline, description or permit on behalf of u.
@@ -201,6 +273,9 @@ func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn fu
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return Share{}, err
+	}
 	s, err := g.store.Update(ctx, k, func(old Share) (Share, error) {
 		s := fn(old)
 		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
@@ -218,7 +293,7 @@ func (g *Grants) Update(ctx context.Context, u User, k Key, now time.Time, fn fu
 	if err != nil {
 		return Share{}, err
 	}
-	return s, g.index.Put(s)
+	return s, g.applied(ctx, &s, Key{})
 }
 
 // Revoke removes a share on behalf of u; tokens issued afterwards no longer
@@ -229,10 +304,13 @@ func (g *Grants) Revoke(ctx context.Context, u User, k Key, now time.Time) error
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return err
+	}
 	if err := g.store.Delete(ctx, k, Change{Actor: u.Name, Time: now.UTC()}); err != nil {
 		return err
 	}
-	return g.index.Remove(k)
+	return g.applied(ctx, nil, k)
 }
 
 // HashCost is the highest bcrypt cost in the directory in force.

@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -117,3 +118,54 @@ func (m *MemoryStore) History(ctx context.Context, k Key) ([]Event, error) {
 }
 
 func (m *MemoryStore) Close() error { return nil }
+
+// ErrUnavailable is returned when the store cannot be reached, or has not
+// confirmed a change in time: the change may be retried later. Token
+// decisions do not depend on it, only share changes do.
+var ErrUnavailable = errors.New("share store unavailable")
+
+// Feed is implemented by a Store that several replicas share (etcd): the
+// store itself keeps every replica's index current from its change stream,
+// so that a change made through any replica reaches all of them. Grants
+// then leaves the index to the feed and never writes it; after each change
+// it waits for Sync, so that the caller reads its own writes.
+type Feed interface {
+	// Follow loads ix from the store and keeps it current in the
+	// background until the store is closed. It returns at once: the first
+	// load may still be under way (see FeedStatus).
+	Follow(ix *Index) error
+	// Sync returns once the index holds every change the store
+	// acknowledged before the call, or fails with ErrUnavailable when that
+	// takes too long.
+	Sync(ctx context.Context) error
+	// FeedStatus tells whether the first load is done and how far the index
+	// is behind the store.
+	FeedStatus() FeedStatus
+}
+
+// FeedStatus is the state of a Feed.
+type FeedStatus struct {
+	// Loaded is true once the index was loaded in full a first time.
+	Loaded bool
+	// Applied is the store revision the index holds; Latest the newest
+	// revision of the store seen. Latest - Applied is the index's lag.
+	Applied, Latest int64
+}
+
+// Lag is how many store revisions the index is behind.
+func (s FeedStatus) Lag() int64 { return max(s.Latest-s.Applied, 0) }
+
+// FeedOf returns the Feed of store, looking through wrappers that have an
+// Unwrap() Store method (as InstrumentStore's).
+func FeedOf(store Store) (Feed, bool) {
+	for {
+		if f, ok := store.(Feed); ok {
+			return f, true
+		}
+		u, ok := store.(interface{ Unwrap() Store })
+		if !ok {
+			return nil, false
+		}
+		store = u.Unwrap()
+	}
+}

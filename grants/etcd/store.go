@@ -1,0 +1,455 @@
+// Package etcd is the share store for several replicas: the shares live in
+// an etcd cluster, every change is an etcd transaction acknowledged once a
+// quorum has it, and every replica's index follows the shares through a
+// watch (see Follow).
+//
+// Keys, below the configured prefix:
+//
+//	shares/<repository>@<recipient>            the share, JSON
+//	history/<repository>@<recipient>/<random>  one event of its history, JSON
+//
+// where '%' and '@' (and '/' in the recipient) are %-escaped. A change
+// writes the share and its history event in one transaction; history is
+// read back in the order etcd committed it.
+package etcd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// Store keeps shares in etcd. It is a grants.Store and a grants.Feed.
+type Store struct {
+	cfg     Config
+	cli     *clientv3.Client
+	log     *slog.Logger
+	m       *metrics
+	shares  string // key prefix of the shares
+	history string // key prefix of the history events
+
+	ctx       context.Context // ends with Close; bounds the feed
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the feed has stopped
+	closeOnce sync.Once
+	closeErr  error
+
+	// acked is the highest revision of a change this store acknowledged.
+	acked atomic.Int64
+	// The feed's state, under mu.
+	mu        sync.Mutex
+	following bool
+	loaded    bool
+	applied   int64         // revision the index holds
+	latest    int64         // newest revision seen
+	advanced  chan struct{} // closed and replaced when applied grows
+}
+
+var (
+	_ grants.Store = (*Store)(nil)
+	_ grants.Feed  = (*Store)(nil)
+)
+
+// Open connects to etcd as cfg says. It does not wait for etcd to answer
+// (unless a username is set: etcd's authentication happens at once), so a
+// replica starts while etcd is away and loads its index once etcd is back.
+// log and reg may be nil.
+func Open(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	password, err := cfg.password()
+	if err != nil {
+		return nil, err
+	}
+	st := &Store{
+		cfg:      cfg,
+		log:      log,
+		shares:   cfg.Prefix + "shares/",
+		history:  cfg.Prefix + "history/",
+		done:     make(chan struct{}),
+		advanced: make(chan struct{}),
+	}
+	st.m, err = newMetrics(reg, st.FeedStatus)
+	if err != nil {
+		return nil, err
+	}
+	st.cli, err = clientv3.New(clientv3.Config{
+		Endpoints:            cfg.Endpoints,
+		DialTimeout:          cfg.DialTimeout,
+		DialKeepAliveTime:    10 * time.Second,
+		DialKeepAliveTimeout: 3 * time.Second,
+		PermitWithoutStream:  true,
+		TLS:                  tlsCfg,
+		Username:             cfg.Username,
+		Password:             password,
+		Logger:               zap.NewNop(), // failures are reported by the store itself
+		DialOptions: []grpc.DialOption{
+			// gRPC's default waits up to 2 minutes between attempts: too
+			// long for an index that must catch up once etcd is back.
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+				MinConnectTimeout: cfg.DialTimeout,
+			}),
+		},
+	})
+	if err != nil {
+		st.m.unregister()
+		return nil, fmt.Errorf("%w: etcd %s: %w", grants.ErrUnavailable, strings.Join(cfg.Endpoints, ","), err)
+	}
+	st.ctx, st.cancel = context.WithCancel(context.Background())
+	return st, nil
+}
+
+// Close stops the feed and closes the connection; closing again is a no-op.
+func (st *Store) Close() error {
+	st.closeOnce.Do(func() {
+		st.cancel()
+		st.mu.Lock()
+		following := st.following
+		st.mu.Unlock()
+		if following {
+			<-st.done
+		}
+		st.m.unregister()
+		st.closeErr = st.cli.Close()
+	})
+	return st.closeErr
+}
+
+// Client is the etcd client, for tests and tools.
+func (st *Store) Client() *clientv3.Client { return st.cli }
+
+var (
+	repositoryEscaper = strings.NewReplacer("%", "%25", "@", "%40")
+	recipientEscaper  = strings.NewReplacer("%", "%25", "@", "%40", "/", "%2F")
+)
+
+func escapedKey(k grants.Key) string {
+	return repositoryEscaper.Replace(k.Repository) + "@" + recipientEscaper.Replace(k.Recipient)
+}
+
+func (st *Store) shareKey(k grants.Key) string { return st.shares + escapedKey(k) }
+
+// historyPrefix ends with '/', which no escaped recipient holds.
+func (st *Store) historyPrefix(k grants.Key) string { return st.history + escapedKey(k) + "/" }
+
+// newHistoryKey names one event: a random suffix makes it unique (the
+// transaction also checks it is new), and reading sorts by revision.
+func (st *Store) newHistoryKey(k grants.Key) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return st.historyPrefix(k) + hex.EncodeToString(b[:])
+}
+
+// parseShareKey is the inverse of shareKey.
+func (st *Store) parseShareKey(key []byte) (grants.Key, error) {
+	rest, ok := strings.CutPrefix(string(key), st.shares)
+	if ok {
+		repo, recipient, found := strings.Cut(rest, "@")
+		if found {
+			r, err1 := url.PathUnescape(repo)
+			d, err2 := url.PathUnescape(recipient)
+			if err1 == nil && err2 == nil {
+				return grants.Key{Repository: r, Recipient: d}, nil
+			}
+		}
+	}
+	return grants.Key{}, fmt.Errorf("share store: unexpected key %q", key)
+}
+
+func decode(key, v []byte) (grants.Share, error) {
+	var s grants.Share
+	if err := json.Unmarshal(v, &s); err != nil {
+		return s, fmt.Errorf("share store: corrupt record %q: %w", key, err)
+	}
+	return s, nil
+}
+
+// do runs one etcd request within the request timeout, measures it, and
+// turns its failure into grants.ErrUnavailable (unless ctx itself ended).
+func (st *Store) do(ctx context.Context, op string, f func(ctx context.Context) error) error {
+	rctx, cancel := context.WithTimeout(ctx, st.cfg.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	err := f(rctx)
+	st.m.observe(op, start, err)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("etcd %s: %w", op, ctx.Err())
+	case errors.Is(rctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: etcd did not answer within %v (%s)", grants.ErrUnavailable, st.cfg.RequestTimeout, op)
+	default:
+		return fmt.Errorf("%w: etcd %s: %w", grants.ErrUnavailable, op, err)
+	}
+}
+
+// ack records that etcd committed a change of this store at rev.
+func (st *Store) ack(rev int64) {
+	for {
+		old := st.acked.Load()
+		if rev <= old || st.acked.CompareAndSwap(old, rev) {
+			break
+		}
+	}
+	st.advance(0, rev)
+}
+
+func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
+	shares, _, err := st.load(ctx, true)
+	return shares, err
+}
+
+// pageSize bounds one response of a full load.
+const pageSize = 2000
+
+// load reads every share at one revision, page by page. strict fails on a
+// corrupt record; otherwise it is logged and left out.
+func (st *Store) load(ctx context.Context, strict bool) ([]grants.Share, int64, error) {
+	var (
+		out  []grants.Share
+		rev  int64
+		from = st.shares
+		end  = clientv3.GetPrefixRangeEnd(st.shares)
+	)
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(pageSize)}
+		if rev != 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		var resp *clientv3.GetResponse
+		if err := st.do(ctx, "list", func(ctx context.Context) (err error) {
+			resp, err = st.cli.Get(ctx, from, opts...)
+			return err
+		}); err != nil {
+			return nil, 0, err
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+			out = make([]grants.Share, 0, resp.Count)
+		}
+		for _, kv := range resp.Kvs {
+			s, err := decode(kv.Key, kv.Value)
+			if err != nil {
+				if strict {
+					return nil, 0, err
+				}
+				st.log.Error("skipping a corrupt share record; revoke it to repair", "key", string(kv.Key), "err", err)
+				continue
+			}
+			out = append(out, s)
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return out, rev, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
+	var resp *clientv3.GetResponse
+	if err := st.do(ctx, "get", func(ctx context.Context) (err error) {
+		resp, err = st.cli.Get(ctx, st.shareKey(k))
+		return err
+	}); err != nil {
+		return grants.Share{}, err
+	}
+	if len(resp.Kvs) == 0 {
+		return grants.Share{}, grants.ErrNotFound
+	}
+	return decode(resp.Kvs[0].Key, resp.Kvs[0].Value)
+}
+
+func marshal(s grants.Share, ev grants.Event) (share, event string, err error) {
+	sb, err := json.Marshal(s)
+	if err != nil {
+		return "", "", err
+	}
+	eb, err := json.Marshal(ev)
+	if err != nil {
+		return "", "", err
+	}
+	return string(sb), string(eb), nil
+}
+
+// Create writes s and its history event if no share has its key: two
+// replicas racing to create it see one success and one ErrExists.
+func (st *Store) Create(ctx context.Context, s grants.Share) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sv, ev, err := marshal(s, grants.CreateEvent(s))
+	if err != nil {
+		return err
+	}
+	sk := st.shareKey(s.Key())
+	for {
+		hk := st.newHistoryKey(s.Key())
+		var resp *clientv3.TxnResponse
+		if err := st.do(ctx, "create", func(ctx context.Context) (err error) {
+			resp, err = st.cli.Txn(ctx).If(
+				clientv3.Compare(clientv3.CreateRevision(sk), "=", 0),
+				clientv3.Compare(clientv3.CreateRevision(hk), "=", 0),
+			).Then(
+				clientv3.OpPut(sk, sv),
+				clientv3.OpPut(hk, ev),
+			).Else(
+				clientv3.OpGet(sk, clientv3.WithCountOnly()),
+			).Commit()
+			return err
+		}); err != nil {
+			return err
+		}
+		if resp.Succeeded {
+			st.ack(resp.Header.Revision)
+			return nil
+		}
+		if resp.Responses[0].GetResponseRange().Count > 0 {
+			return grants.ErrExists
+		}
+		st.m.conflicts.Inc() // the history key was taken: draw another
+	}
+}
+
+// current reads a share with the revision a change must compare.
+func (st *Store) current(ctx context.Context, op string, k grants.Key) (sk string, modRev int64, v []byte, err error) {
+	sk = st.shareKey(k)
+	var resp *clientv3.GetResponse
+	if err := st.do(ctx, op, func(ctx context.Context) (err error) {
+		resp, err = st.cli.Get(ctx, sk)
+		return err
+	}); err != nil {
+		return "", 0, nil, err
+	}
+	if len(resp.Kvs) == 0 {
+		return "", 0, nil, grants.ErrNotFound
+	}
+	return sk, resp.Kvs[0].ModRevision, resp.Kvs[0].Value, nil
+}
+
+// commitIfUnchanged writes ops and a history event if the share still has
+// modRev; false when another writer came first.
+func (st *Store) commitIfUnchanged(ctx context.Context, op, sk string, modRev int64, k grants.Key, ev string, ops ...clientv3.Op) (bool, error) {
+	hk := st.newHistoryKey(k)
+	var resp *clientv3.TxnResponse
+	if err := st.do(ctx, op, func(ctx context.Context) (err error) {
+		resp, err = st.cli.Txn(ctx).If(
+			clientv3.Compare(clientv3.ModRevision(sk), "=", modRev),
+			clientv3.Compare(clientv3.CreateRevision(hk), "=", 0),
+		).Then(append(ops, clientv3.OpPut(hk, ev))...).Commit()
+		return err
+	}); err != nil {
+		return false, err
+	}
+	if !resp.Succeeded {
+		st.m.conflicts.Inc()
+		return false, nil
+	}
+	st.ack(resp.Header.Revision)
+	return true, nil
+}
+
+// Update reads the share, applies fn and writes the result only if the
+// share has not changed since it was read; otherwise it starts over, so no
+// concurrent update is lost (fn may then run more than once).
+func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share) (grants.Share, error)) (grants.Share, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return grants.Share{}, err
+		}
+		sk, modRev, v, err := st.current(ctx, "update", k)
+		if err != nil {
+			return grants.Share{}, err
+		}
+		old, err := decode([]byte(sk), v)
+		if err != nil {
+			return grants.Share{}, err
+		}
+		s, err := fn(old)
+		if err != nil {
+			return grants.Share{}, err
+		}
+		if s.Key() != k {
+			return grants.Share{}, grants.ErrKeyChanged
+		}
+		sv, ev, err := marshal(s, grants.UpdateEvent(old, s))
+		if err != nil {
+			return grants.Share{}, err
+		}
+		if ok, err := st.commitIfUnchanged(ctx, "update", sk, modRev, k, ev, clientv3.OpPut(sk, sv)); err != nil || ok {
+			return s, err
+		}
+	}
+}
+
+// Delete removes the share if it has not changed since it was read, and
+// records who revoked it.
+func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sk, modRev, v, err := st.current(ctx, "delete", k)
+		if err != nil {
+			return err
+		}
+		event := grants.Event{Time: c.Time, Actor: c.Actor, Action: grants.EventRevoke}
+		if old, err := decode([]byte(sk), v); err == nil {
+			event = grants.RevokeEvent(old, c)
+		} // else a corrupt record: removing it is how an operator repairs it
+		eb, err := json.Marshal(event)
+		if err != nil {
+			return err
+		}
+		if ok, err := st.commitIfUnchanged(ctx, "delete", sk, modRev, k, string(eb), clientv3.OpDelete(sk)); err != nil || ok {
+			return err
+		}
+	}
+}
+
+func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {
+	var resp *clientv3.GetResponse
+	if err := st.do(ctx, "history", func(ctx context.Context) (err error) {
+		resp, err = st.cli.Get(ctx, st.historyPrefix(k), clientv3.WithPrefix(),
+			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]grants.Event, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		var ev grants.Event
+		if err := json.Unmarshal(kv.Value, &ev); err != nil {
+			return nil, fmt.Errorf("share store: corrupt history record %q: %w", kv.Key, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

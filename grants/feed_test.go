@@ -1,0 +1,158 @@
+package grants_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// fedStore is a MemoryStore with a Feed that applies changes to the index
+// only when told to, as a watch would.
+type fedStore struct {
+	*grants.MemoryStore
+	mu      sync.Mutex
+	ix      *grants.Index
+	loaded  bool
+	syncs   int
+	syncErr error
+	apply   func() // what Sync does before returning, e.g. apply the change
+}
+
+func (f *fedStore) Follow(ix *grants.Index) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ix = ix
+	return nil
+}
+
+func (f *fedStore) Sync(ctx context.Context) error {
+	f.mu.Lock()
+	f.syncs++
+	apply, err := f.apply, f.syncErr
+	f.mu.Unlock()
+	if apply != nil {
+		apply()
+	}
+	return err
+}
+
+func (f *fedStore) FeedStatus() grants.FeedStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return grants.FeedStatus{Loaded: f.loaded, Applied: 7, Latest: 9}
+}
+
+// load plays the feed's first load: the index gets the store's content.
+func (f *fedStore) load(t *testing.T) {
+	shares, err := f.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.ix.Load(shares); err != nil {
+		t.Fatal(err)
+	}
+	f.loaded = true
+}
+
+func TestFeed(t *testing.T) {
+	ctx := t.Context()
+	f := &fedStore{MemoryStore: grants.NewMemoryStore()}
+	// The feed is found through InstrumentStore's wrapper.
+	store, err := grants.InstrumentStore(f, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := grants.FeedOf(store); !ok || got != grants.Feed(f) {
+		t.Fatal("FeedOf does not find the feed below InstrumentStore")
+	}
+	if _, ok := grants.FeedOf(grants.NewMemoryStore()); ok {
+		t.Fatal("FeedOf finds a feed in a MemoryStore")
+	}
+	existing := newShare("acme/old", "initech", now.Add(time.Hour))
+	existing.Owner = "acme"
+	if err := f.Create(ctx, existing); err != nil {
+		t.Fatal(err)
+	}
+	g, err := grants.New(ctx, newDirectory(t, testDirectoryConfig()), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := lookup(t, g, "alice")
+
+	// Before the first load: not ready, changes refused.
+	if st := g.Status(); st.Loaded {
+		t.Fatalf("Status before the first load = %+v", st)
+	}
+	if _, err := g.Create(ctx, alice, newShare("acme/web", "globex", now.Add(time.Hour)), now); !errors.Is(err, grants.ErrUnavailable) {
+		t.Fatalf("Create before the first load = %v, want ErrUnavailable", err)
+	}
+	if n, _ := f.List(ctx); len(n) != 1 {
+		t.Fatal("a refused Create reached the store")
+	}
+	f.load(t)
+	if st := g.Status(); !st.Loaded || st.Lag() != 2 {
+		t.Fatalf("Status = %+v, lag %d; want loaded, lag 2", st, st.Lag())
+	}
+	if _, ok := g.Index().Get(existing.Key()); !ok {
+		t.Fatal("the feed's load is not in the index")
+	}
+
+	// Grants leaves the index to the feed, and waits for it.
+	s := newShare("acme/web", "globex", now.Add(time.Hour))
+	var sawBeforeSync bool
+	f.apply = func() {
+		_, sawBeforeSync = g.Index().Get(s.Key())
+		f.load(t)
+	}
+	created, err := g.Create(ctx, alice, s, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sawBeforeSync {
+		t.Error("Grants wrote the index itself although the store has a feed")
+	}
+	if _, ok := g.Index().Get(created.Key()); !ok || f.syncs != 1 {
+		t.Errorf("after Create: in index %v, syncs %d; want the change applied through one Sync", ok, f.syncs)
+	}
+	if err := g.Revoke(ctx, alice, created.Key(), now); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := g.Index().Get(created.Key()); ok || f.syncs != 2 {
+		t.Errorf("after Revoke: in index %v, syncs %d", ok, f.syncs)
+	}
+
+	// A feed that does not catch up in time: the error says so.
+	f.apply = nil
+	f.syncErr = grants.ErrUnavailable
+	if _, err := g.Create(ctx, alice, s, now); !errors.Is(err, grants.ErrUnavailable) {
+		t.Errorf("Create with a lagging feed = %v, want ErrUnavailable", err)
+	}
+	// The store has it; the next Create is refused by the store even though
+	// the index does not know yet, and says what exists.
+	f.syncErr = nil
+	if _, err := g.Create(ctx, alice, s, now); !errors.Is(err, grants.ErrExists) || !strings.Contains(err.Error(), "acme/web") {
+		t.Errorf("second Create = %v, want ErrExists naming the repository", err)
+	}
+}
+
+func TestStatusWithoutFeed(t *testing.T) {
+	g, err := grants.New(t.Context(), newDirectory(t, testDirectoryConfig()), grants.NewMemoryStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := g.Status(); !st.Loaded || st.Lag() != 0 {
+		t.Errorf("Status = %+v", st)
+	}
+	if err := g.WaitLoaded(t.Context()); err != nil {
+		t.Error(err)
+	}
+}
