@@ -25,6 +25,7 @@ const usage = `regshare: share private registry images between domains, pull onl
 
 Usage:
   regshare serve --config FILE     run the token server and share API
+  regshare dev [--data DIR]        run a registry and regshare with demo users, to try it out
   regshare keygen --out DIR        make a root CA and a signing key chained to it
   regshare hash-password           read a password on stdin, print its bcrypt hash
   regshare share create|list|update|revoke REPO ...
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 		return serve(ctx, *config, log)
+	case "dev":
+		return devCommand(ctx, args[1:], stdout, stderr)
 	case "keygen":
 		out := fs.String("out", "keys", "directory to write the keys and certificates to")
 		alg := fs.String("alg", tokenauth.AlgES256, "signing algorithm: ES256, RS256 or EdDSA")
