@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
@@ -90,7 +91,8 @@ func BenchmarkTokenHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, time.Now)
-	srv, err := tokenauth.NewServer(tokenauth.Config{Service: benchService, Issuer: benchIssuer},
+	// Metrics on, as regshare serve has them.
+	srv, err := tokenauth.NewServer(tokenauth.Config{Service: benchService, Issuer: benchIssuer, Metrics: prometheus.NewRegistry()},
 		benchKeys(b, tokenauth.AlgES256), authn, g, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)

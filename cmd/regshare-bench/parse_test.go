@@ -1,0 +1,74 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const wrkOut = `Running 10s test @ http://127.0.0.1:40000/token
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   512.00us    1.10ms  40.00ms   97.00%
+    Req/Sec    19.10k     1.20k   22.00k    70.00%
+  Latency Distribution
+     50%  302.00us
+     75%  410.00us
+     90%  600.00us
+     99%   17.41ms
+  384000 requests in 10.00s, 950.00MB read
+Requests/sec:  38647.12
+Transfer/sec:     95.00MB
+`
+
+func TestParseWrk(t *testing.T) {
+	r, err := parseWrk(wrkOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wrkResult{rps: 38647.12, p50: 302 * time.Microsecond, p99: 17410 * time.Microsecond}
+	if r != want {
+		t.Errorf("parseWrk = %+v, want %+v", r, want)
+	}
+	slow := strings.Replace(wrkOut, "99%   17.41ms", "99%    1.61s", 1)
+	if r, err := parseWrk(slow); err != nil || r.p99 != 1610*time.Millisecond {
+		t.Errorf("parseWrk(p99 in s) = %+v, %v", r, err)
+	}
+	for name, out := range map[string]string{
+		"non-2xx":       strings.Replace(wrkOut, "Requests/sec:", "  Non-2xx or 3xx responses: 3\nRequests/sec:", 1),
+		"socket errors": strings.Replace(wrkOut, "Requests/sec:", "  Socket errors: connect 0, read 1, write 0, timeout 0\nRequests/sec:", 1),
+		"no latency":    strings.Replace(wrkOut, "     99%   17.41ms\n", "", 1),
+		"no requests":   strings.Replace(wrkOut, "384000 requests", "0 requests", 1),
+	} {
+		if _, err := parseWrk(out); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestParseGoBench(t *testing.T) {
+	gb := parseGoBench(strings.NewReader(`cpu: AMD EPYC
+BenchmarkAuthorize/shares=1M-2         	 1477533	      1748 ns/op	     448 B/op	      15 allocs/op
+BenchmarkIndexLoadFromBolt/shares=1M-2 	       1	31292880794 ns/op	      3031 heapB/share	        31.29 s/load	4793632336 B/op	86114601 allocs/op
+BenchmarkTokenHandler-2   	  251571	     14219 ns/op	    4659 B/op	      24 allocs/op
+BenchmarkTokenHandler-2   	  251571	     10000 ns/op	    4659 B/op	      23 allocs/op
+BenchmarkTokenHandler-2   	  251571	     12000 ns/op	    4659 B/op	      25 allocs/op
+`))
+	for _, c := range []struct {
+		name, unit string
+		want       float64
+	}{
+		{"BenchmarkAuthorize/shares=1M", "ns/op", 1748},
+		{"BenchmarkIndexLoadFromBolt/shares=1M", "heapB/share", 3031},
+		{"BenchmarkIndexLoadFromBolt/shares=1M", "s/load", 31.29},
+		{"BenchmarkTokenHandler", "ns/op", 12000}, // the median of three
+		{"BenchmarkTokenHandler", "allocs/op", 24},
+	} {
+		if got := gb.get(c.name, c.unit); got != c.want {
+			t.Errorf("%s %s = %v, want %v", c.name, c.unit, got, c.want)
+		}
+	}
+	if gb.cpu != "AMD EPYC" {
+		t.Errorf("cpu = %q", gb.cpu)
+	}
+}

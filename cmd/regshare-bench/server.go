@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/tokenauth"
+)
+
+// The benchmark's world: gina of globex pulls acme/web, which acme shared
+// with globex; fillers are shared among 1000 other domains.
+const (
+	service  = "registry.bench.test"
+	issuer   = "regshare-bench"
+	user     = "gina"
+	password = "gina-bench-pw"
+	repo     = "acme/web"
+	tenants  = 1000
+	fanout   = 8
+)
+
+func tenant(i int) string { return fmt.Sprintf("t%03d", i%tenants) }
+
+// shares returns n shares: acme/web with globex, then fillers, each
+// repository shared with fanout domains, a quarter with a deadline.
+func shares(n int, now time.Time) []grants.Share {
+	out := []grants.Share{{Repository: repo, Owner: "acme", Recipient: "globex", Permit: grants.PermitRead,
+		CreatorID: "alice", CreatorName: "alice", Created: now, Updated: now}}
+	for i := 1; i < n; i++ {
+		r := i / fanout
+		s := grants.Share{
+			Repository: fmt.Sprintf("%s/app-%d", tenant(r), r),
+			Owner:      tenant(r), Recipient: tenant(r + 1 + i%fanout), Permit: grants.PermitRead,
+			CreatorID: "admin-" + tenant(r), CreatorName: "admin-" + tenant(r), Created: now, Updated: now,
+		}
+		if i%4 == 0 {
+			s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
+			s.Description = "release candidate for partner testing"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// tokenHandler wires grants and tokenauth as regshare serve does, over a
+// memory store holding n shares, with logs discarded and metrics on.
+func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	cfg := grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
+		"acme":   {Namespaces: []string{"acme"}},
+		"globex": {Namespaces: []string{"globex"}, Users: map[string]grants.UserConfig{user: {PasswordHash: string(hash), Role: grants.RoleRead}}},
+	}}
+	for i := range tenants {
+		cfg.Domains[tenant(i)] = grants.DomainConfig{Namespaces: []string{tenant(i)}}
+	}
+	dir, err := grants.NewDirectory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	store := grants.NewMemoryStore()
+	for _, s := range shares(n, time.Now()) {
+		if err := store.Create(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	g, err := grants.New(ctx, dir, store)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := tokenauth.LoadKeys(filepath.Join(keysDir, tokenauth.SigningKeyFile), filepath.Join(keysDir, tokenauth.SigningCertFile))
+	if err != nil {
+		return nil, err
+	}
+	cc := tokenauth.CacheConfig{}
+	if !cache {
+		cc.Size = -1
+	}
+	reg := prometheus.NewRegistry()
+	authn := tokenauth.NewAuthenticator(g, cc, time.Now)
+	tokens, err := tokenauth.NewServer(tokenauth.Config{Service: service, Issuer: issuer, Metrics: reg},
+		keys, authn, g, time.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	tokens.Register(mux)
+	return mux, nil
+}
+
+// bareHandler is the ceiling: net/http answering a fixed JSON body.
+func bareHandler(size int) http.Handler {
+	body := []byte(`{"token":"` + strings.Repeat("x", max(size-len(`{"token":""}`)-1, 0)) + `"}` + "\n")
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(body)
+	})
+}
+
+// serveChild is the child process: it serves h on a free loopback port,
+// writes the address on stdout and runs until its stdin closes.
+func serveChild(h http.Handler) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go srv.Serve(ln)
+	fmt.Println(ln.Addr().String())
+	io.Copy(io.Discard, os.Stdin)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
+
+// child is a server process started by the parent.
+type child struct {
+	name string
+	addr string
+	stop func() error
+}
+
+// startChild runs this program with args and waits for the address.
+func startChild(name string, args ...string) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		in.Close()
+		cmd.Wait()
+		return nil, fmt.Errorf("server %s did not start", name)
+	}
+	return &child{name: name, addr: strings.TrimSpace(line), stop: func() error {
+		in.Close()
+		return cmd.Wait()
+	}}, nil
+}

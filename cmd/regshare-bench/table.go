@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Targets, from the issue that asked for make bench.
+const (
+	minTokenVsBare    = 0.35 // S1, S2 throughput over S0's
+	maxTokenP99       = 10 * time.Millisecond
+	minLargeVsSmall   = 0.9 // S3 throughput over S1's
+	maxAuthorizeRatio = 1.3 // Authorize at 1M over at 1k
+	maxHeapPerShare   = 1024
+	maxHandlerAllocs  = 60
+	maxPropagationP99 = 100.0 // ms, etcd commit on one replica -> another's index
+)
+
+// goBench holds go test -bench figures: benchmark name (without the
+// GOMAXPROCS suffix) -> unit -> value, the median when it ran more than once.
+type goBench struct {
+	cpu  string
+	figs map[string]map[string]float64
+}
+
+var reProcs = regexp.MustCompile(`-\d+$`)
+
+func parseGoBench(r io.Reader) goBench {
+	all := map[string]map[string][]float64{}
+	gb := goBench{figs: map[string]map[string]float64{}}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
+			gb.cpu = strings.TrimSpace(cpu)
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := reProcs.ReplaceAllString(f[0], "")
+		if all[name] == nil {
+			all[name] = map[string][]float64{}
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+				all[name][f[i+1]] = append(all[name][f[i+1]], v)
+			}
+		}
+	}
+	for name, units := range all {
+		gb.figs[name] = map[string]float64{}
+		for u, vs := range units {
+			slices.Sort(vs)
+			gb.figs[name][u] = vs[len(vs)/2]
+		}
+	}
+	return gb
+}
+
+func (gb goBench) cpuNote() string {
+	if gb.cpu == "" {
+		return ""
+	}
+	return " (" + gb.cpu + ")"
+}
+
+// get returns a figure, NaN when the benchmark did not run.
+func (gb goBench) get(name, unit string) float64 {
+	if v, ok := gb.figs[name][unit]; ok {
+		return v
+	}
+	return math.NaN()
+}
+
+type row struct{ figure, measured, target, result string }
+
+// check is "ok" or "MISS"; a figure that is missing is a miss.
+func check(ok bool, figures ...float64) string {
+	for _, f := range figures {
+		if math.IsNaN(f) {
+			return "MISS"
+		}
+	}
+	if ok {
+		return "ok"
+	}
+	return "MISS"
+}
+
+func rows(gb goBench, scenarios []*scenario) []row {
+	var out []row
+	if gb.figs != nil {
+		var a1k float64
+		for _, n := range []string{"1k", "100k", "1M"} {
+			name := "BenchmarkAuthorize/shares=" + n
+			ns, allocs := gb.get(name, "ns/op"), gb.get(name, "allocs/op")
+			r := row{figure: "Authorize, " + n + " shares", measured: nsOp(ns) + ", " + num(allocs) + " allocs/op"}
+			switch n {
+			case "1k":
+				a1k = ns
+			case "1M":
+				r.measured += fmt.Sprintf(" (%.2f × 1k)", ns/a1k)
+				r.target = fmt.Sprintf("≤ %.1f × 1k", maxAuthorizeRatio)
+				r.result = check(ns <= maxAuthorizeRatio*a1k, ns, a1k)
+			}
+			out = append(out, r)
+		}
+		const load = "BenchmarkIndexLoadFromBolt/shares=1M"
+		secs, heap := gb.get(load, "s/load"), gb.get(load, "heapB/share")
+		out = append(out,
+			row{"Index from bbolt, 1M shares: open, list, build", fmt.Sprintf("%.1f s", secs), "reported", ""},
+			row{"Index heap after GC, 1M shares", num(heap) + " B/share", fmt.Sprintf("≤ %d B/share", maxHeapPerShare), check(heap <= maxHeapPerShare, heap)})
+		for _, alg := range []string{"ES256", "RS256", "EdDSA"} {
+			name := "BenchmarkSign/alg=" + alg
+			out = append(out, row{"Sign one token, " + alg, nsOp(gb.get(name, "ns/op")) + ", " + num(gb.get(name, "allocs/op")) + " allocs/op", "reported", ""})
+		}
+		const h = "BenchmarkTokenHandler"
+		hns, hallocs := gb.get(h, "ns/op"), gb.get(h, "allocs/op")
+		out = append(out, row{"Token handler, GET /token warm (httptest)", nsOp(hns) + ", " + num(hallocs) + " allocs/op",
+			fmt.Sprintf("< %d allocs/op", maxHandlerAllocs), check(hallocs < maxHandlerAllocs, hallocs)})
+		const prop = "BenchmarkPropagation"
+		p50, p99 := gb.get(prop, "p50-ms"), gb.get(prop, "p99-ms")
+		out = append(out, row{"Share change propagation, etcd commit on A → B's index, 1,000 changes",
+			fmt.Sprintf("p50 %.2f ms, p99 %.2f ms", p50, p99), fmt.Sprintf("p99 ≤ %.0f ms", maxPropagationP99), check(p99 <= maxPropagationP99, p50, p99)})
+	}
+
+	med := map[string]wrkResult{}
+	for _, sc := range scenarios {
+		med[sc.id] = median(sc.results)
+	}
+	for _, sc := range scenarios {
+		m := med[sc.id]
+		r := row{figure: sc.id + " " + sc.title, measured: fmt.Sprintf("%s req/s, p50 %s, p99 %s", thousands(m.rps), dur(m.p50), dur(m.p99))}
+		switch sc.id {
+		case "S0":
+			r.target = "the ceiling"
+		case "S1", "S2":
+			ratio := m.rps / med["S0"].rps
+			r.measured += fmt.Sprintf(" (%.2f × S0)", ratio)
+			r.target = fmt.Sprintf("≥ %.2f × S0, p99 ≤ %s", minTokenVsBare, dur(maxTokenP99))
+			r.result = check(ratio >= minTokenVsBare && m.p99 <= maxTokenP99)
+			if r.result != "ok" {
+				var why []string
+				if ratio < minTokenVsBare {
+					why = append(why, "req/s")
+				}
+				if m.p99 > maxTokenP99 {
+					why = append(why, "p99")
+				}
+				r.result += " (" + strings.Join(why, ", ") + ")"
+			}
+		case "S3":
+			ratio := m.rps / med["S1"].rps
+			r.measured += fmt.Sprintf(" (%.2f × S1)", ratio)
+			r.target = fmt.Sprintf("≥ %.1f × S1", minLargeVsSmall)
+			r.result = check(ratio >= minLargeVsSmall)
+		case "S4":
+			r.target = "reported (bcrypt-bound)"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// printTable writes a Markdown table, padded for the terminal.
+func printTable(w io.Writer, rows []row) {
+	head := row{"Figure", "Measured", "Target", "Result"}
+	cols := func(r row) []string { return []string{r.figure, r.measured, r.target, r.result} }
+	width := make([]int, 4)
+	for _, r := range append([]row{head}, rows...) {
+		for i, c := range cols(r) {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			b.WriteString("| " + c + strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)) + " ")
+		}
+		fmt.Fprintln(w, b.String()+"|")
+	}
+	line(cols(head))
+	sep := make([]string, 4)
+	for i := range sep {
+		sep[i] = strings.Repeat("-", width[i])
+	}
+	line(sep)
+	for _, r := range rows {
+		line(cols(r))
+	}
+}
+
+func nsOp(ns float64) string {
+	if math.IsNaN(ns) {
+		return "missing"
+	}
+	return dur(time.Duration(ns)) + "/op"
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d < time.Microsecond:
+		return fmt.Sprintf("%d ns", d.Nanoseconds())
+	case d < 10*time.Microsecond:
+		return fmt.Sprintf("%.2f µs", float64(d)/float64(time.Microsecond))
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) {
+		return "missing"
+	}
+	return thousands(v)
+}
+
+// thousands writes v rounded, with thin groups: 12,345.
+func thousands(v float64) string {
+	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make bench: the Go benchmarks, then load runs of the token endpoint with
+# wrk (installed from Debian's packages when missing), then one table of
+# every figure beside its target. Missed targets are reported, not fatal.
+set -euo pipefail
+GO=${GO:-go}
+
+if ! command -v wrk >/dev/null 2>&1; then
+	echo "bench: installing wrk (Debian package)" >&2
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+gobench() { "$GO" test -run '^$' -benchmem "$@" | tee -a "$out/gobench.txt"; }
+gobench -bench '^BenchmarkAuthorize$' -benchtime 2s ./grants/
+# One rebuild of the 1M-share index from bbolt; the bbolt file is made on
+# the first run and kept in the temporary directory for the next ones.
+gobench -bench '^BenchmarkIndexLoadFromBolt$' -benchtime 1x ./grants/
+gobench -bench '^(BenchmarkSign|BenchmarkTokenHandler)$' -benchtime 2s ./tokenauth/
+# Share change on replica A -> in replica B's index, over 1,000 changes on an
+# embedded etcd.
+gobench -bench '^BenchmarkPropagation$' -benchtime 1000x ./grants/etcd/
+
+"$GO" build -o "$out/regshare-bench" ./cmd/regshare-bench
+"$out/regshare-bench" -gobench "$out/gobench.txt"
