@@ -65,6 +65,7 @@ var ruleErrors = []struct {
 	{grants.ErrForbidden, 403, 2},
 	{grants.ErrNotFound, 404, 1},
 	{grants.ErrExists, 409, 1},
+	{grants.ErrUnavailable, 503, 1},
 }
 
 // toAPIError gives err its status and code.
@@ -93,6 +94,8 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="regshare"`)
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.retryAfter.Round(time.Second)/time.Second)))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5")
 	}
 	writeJSON(w, e.status, []errorEntry{{ErrorCode: e.code, ErrorMessage: e.msg}})
 }

@@ -1,6 +1,8 @@
 package tokenauth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -62,7 +64,15 @@ func (g *loginGuard) bucket(key string) *rate.Limiter {
 }
 
 // keys are the buckets an attempt counts against: its user and its client.
-func keys(user, client string) [2]string { return [2]string{"u\x00" + user, "c\x00" + client} }
+// A long user name is kept as its digest, so that what an attacker sends
+// bounds neither the memory of the tracked keys nor their size.
+func keys(user, client string) [2]string {
+	if len(user) > 64 {
+		sum := sha256.Sum256([]byte(user))
+		user = "#" + hex.EncodeToString(sum[:])
+	}
+	return [2]string{"u\x00" + user, "c\x00" + client}
+}
 
 // check returns an error when the user or the client has no failure left.
 func (g *loginGuard) check(user, client string, now time.Time) error {
@@ -75,6 +85,9 @@ func (g *loginGuard) check(user, client string, now time.Time) error {
 		}
 	}
 	if wait > 0 {
+		// Whole seconds, rounded up (after dropping float noise below a
+		// millisecond): a client that waits Retry-After is let in.
+		wait = (wait.Round(time.Millisecond) + time.Second - 1).Truncate(time.Second)
 		return &RateLimitedError{RetryAfter: max(wait, time.Second)}
 	}
 	return nil
@@ -102,8 +115,11 @@ func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
 		host = r.RemoteAddr
 	}
 	addr, err := netip.ParseAddr(host)
-	if err != nil || !isTrusted(addr, trusted) {
+	if err != nil {
 		return host
+	}
+	if !isTrusted(addr, trusted) {
+		return addr.Unmap().String() // one spelling per address: one bucket
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -130,9 +146,13 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 }
 
 // LimitLogins turns on the bounds of failed logins for the requests that
-// AuthenticateRequest checks.
+// AuthenticateRequest checks. A rate or burst that is not positive turns
+// them off.
 func (a *Authenticator) LimitLogins(l LoginLimits) {
-	a.guard = newLoginGuard(l)
+	a.guard = nil
+	if l.FailuresPerMinute > 0 && l.Burst > 0 {
+		a.guard = newLoginGuard(l)
+	}
 	a.trusted = l.TrustedProxies
 }
 

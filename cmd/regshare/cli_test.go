@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +168,29 @@ func TestAPIToken(t *testing.T) {
 	e.clock.Set(e.clock.Now().Add(time.Hour))
 	if resp, _ := get(list, map[string]string{"Authorization": "Bearer " + api}, false); resp.StatusCode != 401 {
 		t.Errorf("expired API token: %d, want 401", resp.StatusCode)
+	}
+}
+
+// The CLI verifies the server's certificate; --ca-file names a private CA.
+func TestCLICAFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a registry")
+	}
+	e := newE2E(t)
+	ts := httptest.NewTLSServer(e.app.handler)
+	defer ts.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.server = ts.URL
+	if _, err := e.cli("alice", "shared-by-me"); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without --ca-file: %v, want a certificate error", err)
+	}
+	if out, err := e.cli("alice", "shared-by-me", "--ca-file", ca); err != nil || !strings.Contains(out, "IMAGE") {
+		t.Fatalf("with --ca-file: %v\n%s", err, out)
+	}
+	if _, err := e.cli("alice", "shared-by-me", "--ca-file", filepath.Join(t.TempDir(), "missing.pem")); err == nil {
+		t.Fatal("a missing --ca-file was accepted")
 	}
 }

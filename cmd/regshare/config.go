@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/etcd"
 )
 
 // Config is the configuration file. Relative paths in it are relative to
@@ -99,10 +100,13 @@ type RegistryConfig struct {
 
 // StoreConfig selects the durable share store.
 type StoreConfig struct {
-	// Type is "bolt" (the default: one file) or "memory" (nothing survives
-	// a restart; for trying things out).
+	// Type is "bolt" (the default: one file), "etcd" (several replicas
+	// share the shares; see Etcd) or "memory" (nothing survives a restart;
+	// for trying things out).
 	Type string `yaml:"type"`
 	Path string `yaml:"path"`
+	// Etcd is required with type etcd.
+	Etcd *etcd.Config `yaml:"etcd"`
 }
 
 // loadConfig reads and checks the file. Unknown keys are errors, so a typo
@@ -134,9 +138,21 @@ func loadConfig(path string) (*Config, error) {
 		if cfg.Store.Path == "" {
 			errs = append(errs, errors.New("store.path is required for the bolt store"))
 		}
+	case "etcd":
+		if e := cfg.Store.Etcd; e == nil {
+			errs = append(errs, errors.New("store.type etcd: the store.etcd section (endpoints, prefix, TLS, ...) is required"))
+		} else if err := e.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("store.%w", err))
+		} else {
+			for _, p := range []*string{&e.CAFile, &e.CertFile, &e.KeyFile, &e.PasswordFile} {
+				if *p != "" && !filepath.IsAbs(*p) {
+					*p = filepath.Join(base, *p)
+				}
+			}
+		}
 	case "memory":
 	default:
-		errs = append(errs, fmt.Errorf("store.type %q: want bolt or memory", cfg.Store.Type))
+		errs = append(errs, fmt.Errorf("store.type %q: want bolt, etcd or memory", cfg.Store.Type))
 	}
 	switch {
 	case (cfg.TLS.Cert == "") != (cfg.TLS.Key == ""):

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,7 +30,7 @@ type client struct {
 
 // clientFlags are the flags every share command takes.
 type clientFlags struct {
-	server, user, output *string
+	server, user, output, caFile *string
 }
 
 func addClientFlags(fs *flag.FlagSet) clientFlags {
@@ -36,6 +38,7 @@ func addClientFlags(fs *flag.FlagSet) clientFlags {
 		server: fs.String("server", cmpEnv("REGSHARE_SERVER", "http://127.0.0.1:5001"), "regshare address (env REGSHARE_SERVER)"),
 		user:   fs.String("user", os.Getenv("REGSHARE_USER"), "user name, as for docker login (env REGSHARE_USER)"),
 		output: fs.String("o", "table", "output: table or json"),
+		caFile: fs.String("ca-file", os.Getenv("REGSHARE_CA_FILE"), "PEM file of the CA that signed the server's certificate, for a private CA (env REGSHARE_CA_FILE)"),
 	}
 }
 
@@ -72,8 +75,19 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 		}
 		password = string(b)
 	}
-	return &client{server: strings.TrimSuffix(*f.server, "/"), user: *f.user, password: password,
-		http: &http.Client{Timeout: 30 * time.Second}}, nil
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if *f.caFile != "" {
+		pem, err := os.ReadFile(*f.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", *f.caFile)
+		}
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return &client{server: strings.TrimSuffix(*f.server, "/"), user: *f.user, password: password, http: hc}, nil
 }
 
 // do sends a JSON request and returns the raw JSON answer; an error answer
