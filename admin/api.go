@@ -129,11 +129,10 @@ func (a *API) authenticate(r *http.Request) (grants.User, error) {
 		return grants.User{}, errUnauthenticated
 	}
 	name, err := a.cfg.Tokens.VerifyAPIToken(token)
-	if err != nil {
-		return grants.User{}, errBadToken
-	}
 	u, ok := a.grants.Directory().User(name)
-	if !ok {
+	if err != nil || !ok {
+		// The token itself is a credential: never logged.
+		a.audit.InfoContext(r.Context(), "login failed", "actor", name, "client", a.authn.Client(r), "action", "api_token", "result", "refused")
 		return grants.User{}, errBadToken
 	}
 	return u, nil
@@ -143,6 +142,10 @@ func (a *API) authenticate(r *http.Request) (grants.User, error) {
 // SWR error body.
 func (a *API) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := crossOrigin.Check(r); err != nil {
+			writeError(w, errCrossOrigin)
+			return
+		}
 		u, err := a.authenticate(r)
 		if err != nil {
 			writeError(w, toAPIError(err))

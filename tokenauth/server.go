@@ -549,6 +549,9 @@ func (s *Server) CatalogToken() (string, error) {
 	return token, err
 }
 
+// APIService is the service name that GET /token takes for an API token.
+func (s *Server) APIService() string { return s.cfg.APIService }
+
 // issueAPI answers with a token for regshare's own API: it names the user
 // and grants no registry access.
 func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.User) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/regshare/regshare/admin"
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
+	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -35,10 +37,15 @@ type app struct {
 	closers []io.Closer // the audit log file, when there is one
 }
 
-func openStore(cfg StoreConfig) (grants.Store, error) {
+func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (grants.Store, error) {
 	switch cfg.Type {
 	case "memory":
 		return grants.NewMemoryStore(), nil
+	case "etcd":
+		if cfg.Etcd == nil {
+			return nil, errors.New("store.etcd is required for the etcd store")
+		}
+		return etcd.Open(*cfg.Etcd, log, reg)
 	default:
 		return bolt.Open(cfg.Path)
 	}
@@ -59,7 +66,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector())
-	raw, err := openStore(cfg.Store)
+	raw, err := openStore(cfg.Store, log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -116,11 +123,33 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	mux := http.NewServeMux()
 	tokens.Register(mux)
 	shares.Register(mux)
-	// The store is open, the index loaded and the keys read once newApp
-	// returns: ready and alive are one here.
+	shares.RegisterConsole(mux, tokens)
+	// The store is open and the keys read once newApp returns: alive. A
+	// store that feeds the index (etcd) may still be loading it: ready only
+	// once loaded (and still ready, with its lag, while etcd is away: the
+	// index keeps answering).
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }
 	mux.HandleFunc("GET /healthz", ok)
-	mux.HandleFunc("GET /readyz", ok)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		st := g.Status()
+		switch {
+		case !st.Loaded:
+			http.Error(w, "not ready: loading the shares from the store", http.StatusServiceUnavailable)
+		case st.Latest > 0:
+			fmt.Fprintf(w, "ok\nrevision %d, lag %d\n", st.Applied, st.Lag())
+		default:
+			ok(w, r)
+		}
+	})
+	if e := cfg.Store.Etcd; cfg.Store.Type == "etcd" && e != nil {
+		// Give the first load a moment, so that a healthy start says what
+		// it loaded; an unreachable etcd does not stop the start.
+		wctx, cancel := context.WithTimeout(ctx, cmp.Or(e.DialTimeout, etcd.DefaultDialTimeout))
+		if err := g.WaitLoaded(wctx); err != nil {
+			log.Warn("etcd has not answered yet; /readyz stays false and share changes fail until it does", "err", err)
+		}
+		cancel()
+	}
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	a := &app{handler: mux, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
 	if auditFile != nil {
@@ -152,6 +181,11 @@ func openAudit(path string, log *slog.Logger) (*slog.Logger, *os.File, error) {
 
 // serve runs until ctx ends, reloading the directory on SIGHUP.
 func serve(ctx context.Context, path string, log *slog.Logger) error {
+	// Before anything can report ready: a SIGHUP must never find the
+	// default action (exit) in place.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := loadConfig(path)
 	if err != nil {
 		return err
@@ -203,9 +237,6 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:
@@ -257,6 +288,9 @@ type certificate struct {
 }
 
 func loadCertificate(certFile, keyFile string) (*certificate, error) {
+	if fi, err := os.Stat(keyFile); err == nil && fi.Mode().Perm()&0o004 != 0 {
+		return nil, fmt.Errorf("tls: private key %s is readable by every user (mode %v); chmod 600 it", keyFile, fi.Mode().Perm())
+	}
 	c, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)

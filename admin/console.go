@@ -1,0 +1,545 @@
+package admin
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// The web console is static HTML, CSS and JavaScript, embedded in the
+// binary. It logs in by exchanging the user's password for an API token
+// (GET /token?service=<api service>), keeps only the token, in the tab's
+// sessionStorage, and calls the API with it; it uses no cookie.
+//
+//go:embed console
+var consoleFiles embed.FS
+
+// consoleCSP allows the console's own scripts, styles and API calls, and
+// nothing else: no inline script or style, no framing.
+const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+	"form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+// crossOrigin refuses state-changing requests that a browser sends from
+// another origin (it tells by Sec-Fetch-Site or Origin): a browser that
+// remembers Basic credentials for the API would send them with a forged
+// request. Clients other than browsers send neither header.
+var crossOrigin = http.NewCrossOriginProtection()
+
+var (
+	errCrossOrigin = newError(403, 3, "cross-origin request refused")
+	errRegistryAPI = newError(502, 2, "the registry did not answer; cannot list its repositories or tags")
+	errNoRegistry  = newError(501, 1, "no registry is configured (registry.url): repositories and tags cannot be listed")
+)
+
+// console serves the web console and the listings only it needs.
+type console struct {
+	*API
+	reg    *registryReader // nil: no registry to read
+	assets map[string]asset
+}
+
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// ConsoleTokens is what the console needs of the token server.
+type ConsoleTokens interface {
+	// APIService names the API in token requests: the console logs in with
+	// GET /token?service=<APIService>.
+	APIService() string
+	// CatalogToken signs a token that lets regshare read the registry's
+	// catalog.
+	CatalogToken() (string, error)
+}
+
+// RegisterConsole adds the web console at / and the listings it reads
+// besides the share API: the caller (GET /v2/manage/user), the caller's
+// repositories from the registry's catalog (GET /v2/manage/repos) and a
+// repository's tags with their digests (GET .../{repository}/tags). The
+// registry is the one the API reads tags from.
+func (a *API) RegisterConsole(mux *http.ServeMux, tokens ConsoleTokens) {
+	c := &console{API: a, assets: map[string]asset{}}
+	if rt, ok := a.tags.(*RegistryTags); ok {
+		c.reg = &registryReader{rt: rt, catalogToken: tokens.CatalogToken}
+	}
+	files, err := fs.Sub(consoleFiles, "console")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	err = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		if name == "index.html" {
+			// The page names the API service, the only setting it needs.
+			t, err := template.New(name).Parse(string(body))
+			if err != nil {
+				return err
+			}
+			var b bytes.Buffer
+			if err := t.Execute(&b, struct{ APIService string }{tokens.APIService()}); err != nil {
+				return err
+			}
+			body = b.Bytes()
+		}
+		sum := sha256.Sum256(body)
+		c.assets[name] = asset{
+			body:        body,
+			contentType: cmp.Or(mime.TypeByExtension(path.Ext(name)), "application/octet-stream"),
+			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err) // the embedded files are fixed at build time
+	}
+	mux.HandleFunc("GET /{$}", c.serveAsset("index.html"))
+	for name := range c.assets {
+		if name != "index.html" {
+			mux.HandleFunc("GET /console/"+name, c.serveAsset(name))
+		}
+	}
+	mux.Handle("GET /v2/manage/user", a.authed(c.user))
+	for _, p := range []string{"/v2/manage/repos", "/v2/manage/repositories"} {
+		mux.Handle("GET "+p, a.authed(c.repositories))
+	}
+	for _, seg := range []string{"repositories", "repos"} {
+		mux.Handle("GET /v2/manage/namespaces/{namespace}/"+seg+"/{repository}/tags", a.authed(c.repositoryTags))
+	}
+}
+
+// serveAsset serves an embedded file with the console's security headers.
+func (c *console) serveAsset(name string) http.HandlerFunc {
+	f := c.assets[name]
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", consoleCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Content-Type", f.contentType)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", f.etag)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.body))
+	}
+}
+
+// userObject is the caller, as the console needs to know it.
+type userObject struct {
+	Name       string      `json:"name"`
+	Domain     string      `json:"domain"`
+	Role       grants.Role `json:"role"`
+	CanShare   bool        `json:"can_share"`
+	Namespaces []string    `json:"namespaces"`
+	// Registry is how users name the registry in docker pull.
+	Registry string `json:"registry"`
+}
+
+func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.User) error {
+	ns := slices.Clone(c.grants.Directory().Namespaces(u.Domain))
+	if ns == nil {
+		ns = []string{}
+	}
+	writeJSON(w, http.StatusOK, userObject{Name: u.Name, Domain: u.Domain, Role: u.Role, CanShare: u.Role.CanShare(), Namespaces: ns,
+		Registry: c.cfg.RegistryHost})
+	return nil
+}
+
+// repoObject is one row of GET /v2/manage/repos: a repository of the
+// caller's domain, as SWR's repository listing names its fields.
+type repoObject struct {
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+	Path       string `json:"path"`
+	DomainName string `json:"domain_name"`
+	// NumImages is the number of tags; null when the registry did not
+	// answer in time.
+	NumImages *int `json:"num_images"`
+	// Updated is when the image its newest tag ("latest", else the last)
+	// names was created; "" when unknown.
+	Updated string `json:"updated"`
+	// Shares is the number of domains it is shared with, valid or expired.
+	Shares int `json:"shares"`
+
+	repository string
+}
+
+type page struct {
+	limit, offset int
+}
+
+func parsePage(r *http.Request) (page, error) {
+	p := page{limit: defaultLimit}
+	v := r.URL.Query()
+	var err error
+	if s := v.Get("limit"); s != "" {
+		if p.limit, err = strconv.Atoi(s); err != nil || p.limit < 1 || p.limit > maxLimit {
+			return p, errBadQuery("limit must be between 1 and %d", maxLimit)
+		}
+	}
+	if s := v.Get("offset"); s != "" {
+		if p.offset, err = strconv.Atoi(s); err != nil || p.offset < 0 {
+			return p, errBadQuery("offset must be 0 or more")
+		}
+	}
+	return p, nil
+}
+
+// cut returns the page of rows and sets Content-Range as the listings do.
+func cut[T any](w http.ResponseWriter, p page, rows []T) []T {
+	total := len(rows)
+	out := rows[min(p.offset, total):min(p.offset+p.limit, total)]
+	if len(out) > 0 {
+		w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", p.offset, p.offset+len(out)-1, total))
+	} else {
+		w.Header().Set("Content-Range", fmt.Sprintf("*/%d", total))
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out
+}
+
+// repositories lists the repositories of the caller's domain that the
+// registry's catalog holds, by name: filters namespace, name (substring)
+// and shared (true: with at least one share; false: with none).
+func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	p, err := parsePage(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var shared *bool
+	if s := q.Get("shared"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errBadQuery("shared must be true or false")
+		}
+		shared = &b
+	}
+	dir := c.grants.Directory()
+	ns, name := q.Get("namespace"), q.Get("name")
+	if ns != "" && !slices.Contains(dir.Namespaces(u.Domain), ns) {
+		return errNotOwner
+	}
+	if c.reg == nil {
+		return errNoRegistry
+	}
+	catalog, err := c.reg.catalog(r.Context())
+	if err != nil {
+		c.log.WarnContext(r.Context(), "registry catalog", "err", err)
+		return errRegistryAPI
+	}
+	var rows []*repoObject
+	for _, repo := range catalog {
+		if owner, ok := dir.RepositoryOwner(repo); !ok || owner != u.Domain {
+			continue
+		}
+		rns, rname, _ := strings.Cut(repo, "/")
+		if (ns != "" && rns != ns) || !strings.Contains(rname, name) {
+			continue
+		}
+		n := len(c.grants.Index().ByRepository(repo))
+		if shared != nil && (n > 0) != *shared {
+			continue
+		}
+		rows = append(rows, &repoObject{
+			Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain,
+			Shares: n, repository: repo,
+		})
+	}
+	slices.SortFunc(rows, func(x, y *repoObject) int { return strings.Compare(x.repository, y.repository) })
+	out := cut(w, p, rows)
+	c.fillRepositories(r.Context(), out)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// registryConcurrency bounds the registry requests of one listing.
+const registryConcurrency = 8
+
+// fillRepositories reads each row's tag count and last update within one
+// time budget; what the registry does not say in time stays unknown.
+func (c *console) fillRepositories(ctx context.Context, rows []*repoObject) {
+	ctx, cancel := context.WithTimeout(ctx, tagsBudget)
+	defer cancel()
+	var g errgroup.Group
+	g.SetLimit(registryConcurrency)
+	for _, o := range rows {
+		g.Go(func() error {
+			tags, ok, err := c.reg.rt.Tags(ctx, o.repository)
+			if err != nil || !ok {
+				return nil
+			}
+			n := len(tags)
+			o.NumImages = &n
+			if t := latestTag(tags); t != "" {
+				if m, ok, err := c.reg.manifest(ctx, o.repository, t); err == nil && ok && !m.created.IsZero() {
+					o.Updated = m.created.UTC().Format(time.RFC3339)
+				}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+}
+
+// tagObject is one tag of GET .../{repository}/tags, as SWR names the
+// fields of its tag listing.
+type tagObject struct {
+	Tag         string `json:"Tag"`
+	Digest      string `json:"digest"`
+	Path        string `json:"path"`
+	PullCommand string `json:"pull_command"`
+	// Size is the manifest, config and layers of an image; 0 for an index
+	// or when unknown.
+	Size int64 `json:"size"`
+	// Created is the image's creation time from its config; "" when unknown.
+	Created string `json:"created"`
+}
+
+// repositoryTags lists a repository's tags in the registry's order, each
+// with the digest it names. Whoever may pull the repository may list it:
+// the owning domain's users and the domains it is validly shared with.
+func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grants.User) error {
+	repo, err := repository(r)
+	if err != nil {
+		return err
+	}
+	p, err := parsePage(r)
+	if err != nil {
+		return err
+	}
+	d := c.grants.Authorize(u, []grants.Access{{Type: grants.TypeRepository, Name: repo, Actions: []string{grants.ActionPull}}}, c.now())
+	if len(d) != 1 || !slices.Contains(d[0].Actions, grants.ActionPull) {
+		return errNotOwner
+	}
+	if c.reg == nil {
+		return errNoRegistry
+	}
+	tags, ok, err := c.reg.rt.Tags(r.Context(), repo)
+	switch {
+	case err != nil:
+		c.log.WarnContext(r.Context(), "registry tags", "repository", repo, "err", err)
+		return errRegistryAPI
+	case !ok:
+		return errNoRepository
+	}
+	rows := make([]*tagObject, len(tags))
+	for i, t := range tags {
+		ref := c.cfg.RegistryHost + "/" + repo + ":" + t
+		rows[i] = &tagObject{Tag: t, Path: ref, PullCommand: "docker pull " + ref}
+	}
+	out := cut(w, p, rows)
+	ctx, cancel := context.WithTimeout(r.Context(), tagsBudget)
+	defer cancel()
+	var g errgroup.Group
+	g.SetLimit(registryConcurrency)
+	for _, o := range out {
+		g.Go(func() error {
+			if m, ok, err := c.reg.manifest(ctx, repo, o.Tag); err == nil && ok {
+				o.Digest, o.Size = m.digest, m.size
+				if !m.created.IsZero() {
+					o.Created = m.created.UTC().Format(time.RFC3339)
+				}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// registryReader reads the registry's catalog and manifests with tokens
+// regshare issues to itself.
+type registryReader struct {
+	rt           *RegistryTags
+	catalogToken func() (string, error)
+}
+
+// Bounds of what is read from the registry.
+const (
+	catalogPageSize = 1000
+	maxCatalog      = 100_000
+	maxManifest     = 4 << 20
+	maxConfig       = 4 << 20
+)
+
+// get sends an authenticated GET to the registry at path (which starts
+// with /v2/).
+func (rr *registryReader) get(ctx context.Context, path, token string, accept ...string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(rr.rt.URL, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	for _, a := range accept {
+		req.Header.Add("Accept", a)
+	}
+	return rr.rt.Client.Do(req)
+}
+
+func statusError(resp *http.Response) error {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	return fmt.Errorf("registry: GET %s: %s", resp.Request.URL.Path, resp.Status)
+}
+
+// catalog reads every page of /v2/_catalog.
+func (rr *registryReader) catalog(ctx context.Context) ([]string, error) {
+	token, err := rr.catalogToken()
+	if err != nil {
+		return nil, err
+	}
+	var all []string
+	next := fmt.Sprintf("/v2/_catalog?n=%d", catalogPageSize)
+	for next != "" && len(all) < maxCatalog {
+		resp, err := rr.get(ctx, next, token)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			err := statusError(resp)
+			resp.Body.Close()
+			return nil, err
+		}
+		var body struct {
+			Repositories []string `json:"repositories"`
+		}
+		err = json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("registry: catalog: %w", err)
+		}
+		all = append(all, body.Repositories...)
+		next = ""
+		if len(body.Repositories) > 0 {
+			next = nextCatalogPage(resp.Header.Get("Link"))
+		}
+	}
+	return all, nil
+}
+
+// nextCatalogPage reads the registry's Link header, `</v2/_catalog?last=X&n=N>; rel="next"`;
+// only a path of the catalog itself is followed.
+func nextCatalogPage(link string) string {
+	target, rest, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(link), "<"), ">")
+	if !ok || !strings.Contains(rest, `rel="next"`) || !strings.HasPrefix(target, "/v2/_catalog?") {
+		return ""
+	}
+	return target
+}
+
+// manifestInfo is what a tag names.
+type manifestInfo struct {
+	digest  string
+	size    int64
+	created time.Time
+}
+
+// Manifest media types the console understands.
+var manifestTypes = []string{
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+}
+
+// manifest reads the manifest ref names and, for an image, the creation
+// time in its config. ok is false when there is no such manifest.
+func (rr *registryReader) manifest(ctx context.Context, repo, ref string) (manifestInfo, bool, error) {
+	token, err := rr.rt.Token(repo)
+	if err != nil {
+		return manifestInfo{}, false, err
+	}
+	resp, err := rr.get(ctx, "/v2/"+repo+"/manifests/"+ref, token, manifestTypes...)
+	if err != nil {
+		return manifestInfo{}, false, err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return manifestInfo{}, false, nil
+	default:
+		return manifestInfo{}, false, statusError(resp)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest))
+	if err != nil {
+		return manifestInfo{}, false, err
+	}
+	m := manifestInfo{digest: resp.Header.Get("Docker-Content-Digest")}
+	if m.digest == "" {
+		sum := sha256.Sum256(body)
+		m.digest = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	var man struct {
+		Config struct {
+			Digest string `json:"digest"`
+			Size   int64  `json:"size"`
+		} `json:"config"`
+		Layers []struct {
+			Size int64 `json:"size"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(body, &man); err != nil {
+		return manifestInfo{}, false, fmt.Errorf("registry: manifest %s:%s: %w", repo, ref, err)
+	}
+	if man.Config.Digest == "" { // an index: its images have their own
+		return m, true, nil
+	}
+	m.size = int64(len(body)) + man.Config.Size
+	for _, l := range man.Layers {
+		m.size += l.Size
+	}
+	m.created, _ = rr.created(ctx, repo, man.Config.Digest, token)
+	return m, true, nil
+}
+
+// created reads the creation time of an image config; zero when unknown.
+func (rr *registryReader) created(ctx context.Context, repo, digest, token string) (time.Time, error) {
+	resp, err := rr.get(ctx, "/v2/"+repo+"/blobs/"+digest, token)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return time.Time{}, statusError(resp)
+	}
+	var cfg struct {
+		Created time.Time `json:"created"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxConfig)).Decode(&cfg); err != nil {
+		return time.Time{}, err
+	}
+	if cfg.Created.Unix() <= 0 { // unset, or the epoch of a reproducible build
+		return time.Time{}, nil
+	}
+	return cfg.Created, nil
+}
