@@ -812,7 +812,7 @@ func TestStoreFailure(t *testing.T) {
 			t.Errorf("%s: 500 body shows the store's error: %s", tc.method, r.body)
 		}
 	}
-	if d := grantstest.SameSet(e.g.Index().ByOwner("acme"), before.index); d != "" || e.g.Index().Len() != before.n {
+	if d := grantstest.SameSet(e.g.SharedBy("acme"), before.index); d != "" || e.g.Index().Len() != before.n {
 		t.Errorf("index changed after failed writes:\n%s", d)
 	}
 }

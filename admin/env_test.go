@@ -299,7 +299,7 @@ func (e *env) state() state {
 	}
 	var ix []grants.Share
 	for _, d := range e.domains {
-		ix = append(ix, e.g.Index().ByOwner(d)...)
+		ix = append(ix, e.g.SharedBy(d)...)
 	}
 	return state{store: st, index: ix, n: e.g.Index().Len()}
 }

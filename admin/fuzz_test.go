@@ -80,7 +80,7 @@ func (e *fuzzEnv) snapshot(t *testing.T, k grants.Key) snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return snapshot{store: st, index: e.g.Index().ByOwner("acme"), history: len(h)}
+	return snapshot{store: st, index: e.g.SharedBy("acme"), history: len(h)}
 }
 
 func (e *fuzzEnv) unchanged(t *testing.T, what string, before snapshot, k grants.Key) {

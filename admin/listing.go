@@ -172,7 +172,7 @@ func (a *API) row(repository, owner string) *repositoryObject {
 func (a *API) selfRows(u grants.User, now time.Time) []*repositoryObject {
 	byRepo := map[string]*repositoryObject{}
 	var rows []*repositoryObject
-	for _, s := range a.grants.Index().ByOwner(u.Domain) {
+	for _, s := range a.grants.SharedBy(u.Domain) {
 		o, ok := byRepo[s.Repository]
 		if !ok {
 			o = a.row(s.Repository, s.Owner)

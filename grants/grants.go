@@ -327,3 +327,14 @@ func (g *Grants) History(ctx context.Context, u User, k Key) ([]Event, error) {
 	}
 	return g.store.History(ctx, k)
 }
+
+// SharedBy returns the shares of the repositories below the namespaces a
+// domain owns now ("shared by me"); those its previous owner made, if a
+// namespace moved, show as not valid (Effective) and can be revoked.
+func (g *Grants) SharedBy(domain string) []Share {
+	var out []Share
+	for _, ns := range g.dir.Load().Namespaces(domain) {
+		out = append(out, g.index.ByNamespace(ns)...)
+	}
+	return out
+}

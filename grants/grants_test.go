@@ -1017,3 +1017,41 @@ func TestDeadlineOnlyWhenGranted(t *testing.T) {
 		t.Errorf("push on a shared repository: %+v, want nothing and no deadline", d)
 	}
 }
+
+func TestSharedBy(t *testing.T) {
+	g := authorizeFixture(t)
+	names := func(ss []grants.Share) []string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Repository+">"+s.Recipient)
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := []string{"acme-labs/tool>globex", "acme/edge>globex", "acme/old>globex", "acme/soon>globex", "acme/team/api>globex", "acme/web>globex"}
+	if got := names(g.SharedBy("acme")); !slices.Equal(got, want) {
+		t.Errorf("SharedBy(acme) = %q, want %q", got, want)
+	}
+	if got := names(g.SharedBy("initech")); len(got) != 0 {
+		t.Errorf("SharedBy(initech) = %q (its namespace acmex must not match acme)", got)
+	}
+	// A namespace that moves takes its shares along: the new owner sees
+	// (and may revoke) what the old one made, which no longer grants.
+	cfg := testDirectoryConfig()
+	acme, globex := cfg.Domains["acme"], cfg.Domains["globex"]
+	acme.Namespaces, globex.Namespaces = []string{"acme-labs"}, []string{"globex", "acme"}
+	cfg.Domains["acme"], cfg.Domains["globex"] = acme, globex
+	g.SetDirectory(newDirectory(t, cfg))
+	if got := names(g.SharedBy("acme")); !slices.Equal(got, []string{"acme-labs/tool>globex"}) {
+		t.Errorf("after the move, SharedBy(acme) = %q", got)
+	}
+	moved := g.SharedBy("globex")
+	if len(moved) != 6 { // acme's five and globex/app
+		t.Errorf("after the move, SharedBy(globex) = %q", names(moved))
+	}
+	for _, s := range moved {
+		if s.Owner == "acme" && g.Effective(s, now) {
+			t.Errorf("%s made by the old owner is still effective", s.Repository)
+		}
+	}
+}

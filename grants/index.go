@@ -7,20 +7,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/hashicorp/go-memdb"
 )
 
 const sharesTable = "shares"
 
-// Index names of the shares table.
+// Index names of the shares table. Each index costs about 450 bytes per
+// share (go-memdb's radix nodes), so there are only those the hot path
+// and the listings need: the id's order also serves the namespace and the
+// repository listings by prefix ("acme/", "acme/web" NUL).
 const (
-	indexID         = "id"         // repository + recipient, unique
-	indexRecipient  = "recipient"  // "shared with me"
-	indexOwner      = "owner"      // "shared by me"
-	indexNamespace  = "namespace"  // per owner namespace
-	indexRepository = "repository" // per repository
-	indexDeadline   = "deadline"   // ordered by deadline, permanent last
+	indexID        = "id"        // repository + recipient, unique
+	indexRecipient = "recipient" // "shared with me"
+	indexDeadline  = "deadline"  // dated shares by deadline; permanent ones are not in it
 )
 
 func sharesTableSchema() *memdb.TableSchema {
@@ -35,11 +36,8 @@ func sharesTableSchema() *memdb.TableSchema {
 					&memdb.StringFieldIndex{Field: "Recipient"},
 				}},
 			},
-			indexRecipient:  {Name: indexRecipient, Indexer: &memdb.StringFieldIndex{Field: "Recipient"}},
-			indexOwner:      {Name: indexOwner, Indexer: &memdb.StringFieldIndex{Field: "Owner"}},
-			indexRepository: {Name: indexRepository, Indexer: &memdb.StringFieldIndex{Field: "Repository"}},
-			indexNamespace:  {Name: indexNamespace, Indexer: namespaceIndexer{}},
-			indexDeadline:   {Name: indexDeadline, Indexer: deadlineIndexer{}},
+			indexRecipient: {Name: indexRecipient, Indexer: &memdb.StringFieldIndex{Field: "Recipient"}},
+			indexDeadline:  {Name: indexDeadline, AllowMissing: true, Indexer: deadlineIndexer{}},
 		},
 	}
 }
@@ -50,35 +48,10 @@ func schema() *memdb.DBSchema {
 	}}
 }
 
-// namespaceIndexer indexes a share by the namespace its repository is below.
-type namespaceIndexer struct{}
-
-func (namespaceIndexer) FromObject(obj any) (bool, []byte, error) {
-	s, ok := obj.(*Share)
-	if !ok {
-		return false, nil, fmt.Errorf("namespace index: unexpected %T", obj)
-	}
-	return true, append([]byte(s.Namespace()), 0), nil
-}
-
-func (namespaceIndexer) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("namespace index: want one argument, got %d", len(args))
-	}
-	ns, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("namespace index: unexpected %T", args[0])
-	}
-	return append([]byte(ns), 0), nil
-}
-
-// deadlineIndexer orders shares by deadline; permanent shares sort last.
+// deadlineIndexer orders dated shares by deadline.
 type deadlineIndexer struct{}
 
 func deadlineKey(t time.Time) []byte {
-	if t.IsZero() {
-		return []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-	}
 	// Seconds (sign bit flipped so earlier times sort first, before 1970
 	// too), then nanoseconds: UnixNano would overflow after 2262.
 	b := binary.BigEndian.AppendUint64(make([]byte, 0, 12), uint64(t.Unix())^(1<<63))
@@ -89,6 +62,9 @@ func (deadlineIndexer) FromObject(obj any) (bool, []byte, error) {
 	s, ok := obj.(*Share)
 	if !ok {
 		return false, nil, fmt.Errorf("deadline index: unexpected %T", obj)
+	}
+	if s.Permanent() {
+		return false, nil, nil
 	}
 	return true, deadlineKey(s.Deadline), nil
 }
@@ -137,7 +113,7 @@ func (ix *Index) Load(shares []Share) error {
 	txn := db.Txn(true)
 	defer txn.Abort()
 	for i := range shares {
-		s := shares[i]
+		s := intern(shares[i])
 		if err := txn.Insert(sharesTable, &s); err != nil {
 			return fmt.Errorf("index share %s for %s: %w", s.Repository, s.Recipient, err)
 		}
@@ -156,6 +132,7 @@ func (ix *Index) Put(s Share) error {
 	defer ix.mu.Unlock()
 	txn := ix.db.Load().Txn(true)
 	defer txn.Abort()
+	s = intern(s)
 	if err := txn.Insert(sharesTable, &s); err != nil {
 		return err
 	}
@@ -187,19 +164,28 @@ func (ix *Index) Get(k Key) (Share, bool) {
 	return *raw.(*Share), true
 }
 
+// intern makes the strings that many shares hold in common share one
+// copy: with a million shares the index would otherwise hold a million
+// copies of each domain and user name.
+func intern(s Share) Share {
+	for _, f := range []*string{&s.Owner, &s.Recipient, &s.Permit, &s.CreatorID, &s.CreatorName, &s.UpdatedBy} {
+		*f = unique.Make(*f).Value()
+	}
+	return s
+}
+
 // ByRecipient returns the shares made with a domain ("shared with me").
 func (ix *Index) ByRecipient(domain string) []Share {
 	return ix.list(indexRecipient, domain)
 }
 
-// ByOwner returns the shares a domain made ("shared by me").
-func (ix *Index) ByOwner(domain string) []Share { return ix.list(indexOwner, domain) }
-
 // ByNamespace returns the shares of repositories below a namespace.
-func (ix *Index) ByNamespace(ns string) []Share { return ix.list(indexNamespace, ns) }
+func (ix *Index) ByNamespace(ns string) []Share { return ix.list(indexID+"_prefix", ns+"/") }
 
 // ByRepository returns the shares of one repository.
-func (ix *Index) ByRepository(repo string) []Share { return ix.list(indexRepository, repo) }
+func (ix *Index) ByRepository(repo string) []Share {
+	return ix.list(indexID+"_prefix", repo, "")
+}
 
 // ExpiringBy returns the shares whose deadline is at or before t, earliest
 // first. Permanent shares never appear.
@@ -211,7 +197,7 @@ func (ix *Index) ExpiringBy(t time.Time) []Share {
 	var out []Share
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		s := raw.(*Share)
-		if s.Permanent() || s.Deadline.After(t) {
+		if s.Deadline.After(t) {
 			break
 		}
 		out = append(out, *s)
@@ -243,8 +229,8 @@ func (ix *Index) Len() int {
 	return n
 }
 
-func (ix *Index) list(index, value string) []Share {
-	it, err := ix.db.Load().Txn(false).Get(sharesTable, index, value)
+func (ix *Index) list(index string, args ...any) []Share {
+	it, err := ix.db.Load().Txn(false).Get(sharesTable, index, args...)
 	if err != nil {
 		return nil
 	}

@@ -126,18 +126,14 @@ func TestIndexPutRemove(t *testing.T) {
 		"ByRecipient(globex)":    ix.ByRecipient("globex"),
 		"ByRepository(acme/web)": ix.ByRepository("acme/web"),
 		"ByNamespace(acme)":      ix.ByNamespace("acme"),
-		"ByOwner(acme-corp)":     ix.ByOwner("acme-corp"),
-		"ByOwner(acme)":          ix.ByOwner("acme"),
 		"ExpiringBy(next year)":  ix.ExpiringBy(nextYear),
 	} {
 		var want []grants.Share
 		switch name {
-		case "ByRecipient(globex)", "ByOwner(acme-corp)", "ExpiringBy(next year)":
+		case "ByRecipient(globex)", "ExpiringBy(next year)":
 			want = []grants.Share{a2}
 		case "ByRepository(acme/web)", "ByNamespace(acme)":
 			want = []grants.Share{a2, b}
-		case "ByOwner(acme)":
-			want = []grants.Share{b}
 		}
 		if d := grantstest.SameSet(got, want); d != "" {
 			t.Errorf("%s:\n%s", name, d)
@@ -156,7 +152,6 @@ func TestIndexPutRemove(t *testing.T) {
 	}
 	for name, got := range map[string][]grants.Share{
 		"ByRecipient(globex)":   ix.ByRecipient("globex"),
-		"ByOwner(acme-corp)":    ix.ByOwner("acme-corp"),
 		"ExpiringBy(next year)": ix.ExpiringBy(nextYear),
 	} {
 		if len(got) != 0 {
@@ -206,10 +201,6 @@ func TestIndexQueries(t *testing.T) {
 		{"ByRecipient(acme)", ix.ByRecipient("acme"), []grants.Share{appAcme}},
 		{"ByRecipient(nobody)", ix.ByRecipient("nobody"), nil},
 		{"ByRecipient()", ix.ByRecipient(""), nil},
-		{"ByOwner(acme)", ix.ByOwner("acme"), []grants.Share{webGlobex, webInitech, apiGlobex, web2Globex, weBGlobex}},
-		{"ByOwner(acmex)", ix.ByOwner("acmex"), []grants.Share{xGlobex}},
-		{"ByOwner(acm)", ix.ByOwner("acm"), nil},
-		{"ByOwner(globex)", ix.ByOwner("globex"), []grants.Share{appAcme, appGlobex2}},
 		{"ByNamespace(acme)", ix.ByNamespace("acme"), []grants.Share{webGlobex, webInitech, apiGlobex, web2Globex, weBGlobex}},
 		{"ByNamespace(acmex)", ix.ByNamespace("acmex"), []grants.Share{xGlobex}},
 		{"ByNamespace(acm)", ix.ByNamespace("acm"), nil},
@@ -315,7 +306,7 @@ func TestIndexReturnsCopies(t *testing.T) {
 	got, _ := ix.Get(a.Key())
 	mutate(&got)
 	for _, ss := range [][]grants.Share{
-		ix.ByRecipient("globex"), ix.ByOwner("acme"), ix.ByNamespace("acme"),
+		ix.ByRecipient("globex"), ix.ByNamespace("acme"),
 		ix.ByRepository("acme/web"), ix.ExpiringBy(tomorrow),
 	} {
 		for i := range ss {
@@ -329,8 +320,8 @@ func TestIndexReturnsCopies(t *testing.T) {
 	mutate(&in)
 
 	wantIndex(t, ix, a)
-	if got := ix.ByOwner("mallory"); len(got) != 0 {
-		t.Errorf("ByOwner(mallory) = %+v", got)
+	if got := ix.ByNamespace("mallory"); len(got) != 0 {
+		t.Errorf("ByNamespace(mallory) = %+v", got)
 	}
 	if got := ix.ExpiringBy(tomorrow); len(got) != 1 {
 		t.Errorf("ExpiringBy(tomorrow) = %+v", got)
@@ -420,7 +411,7 @@ func TestIndexConcurrentPut(t *testing.T) {
 					}
 				}
 				ix.ExpiringBy(nextYear)
-				ix.ByOwner("acme")
+				ix.ByRecipient("globex")
 				ix.Len()
 			}
 		})

@@ -101,6 +101,26 @@ type issuedToken struct {
 	expiresIn  int
 	issuedAt   string
 	scope      string // granted, in scope syntax
+	// The answers, encoded once: GET's, and POST's with the scope. A
+	// refresh token is spliced in when there is one.
+	getBody, postBody []byte
+}
+
+// body returns the encoded answer, with refresh as refresh_token if set.
+func (it issuedToken) body(post bool, refresh string) []byte {
+	b := it.getBody
+	if post {
+		b = it.postBody
+	}
+	if refresh == "" {
+		return b
+	}
+	rt, _ := json.Marshal(refresh)
+	out := make([]byte, 0, len(b)+len(rt)+20)
+	out = append(out, b[:len(b)-2]...) // without "}\n"
+	out = append(out, `,"refresh_token":`...)
+	out = append(out, rt...)
+	return append(out, "}\n"...)
 }
 
 type verifiedRefresh struct {
@@ -387,12 +407,8 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	resp := tokenResponse{Token: it.token, AccessToken: it.token, ExpiresIn: it.expiresIn, IssuedAt: it.issuedAt, RefreshToken: refresh}
-	if post {
-		resp.Scope = it.scope
-	}
 	if offline && user != nil {
-		if resp.RefreshToken, err = s.refreshToken(*user, now); err != nil {
+		if refresh, err = s.refreshToken(*user, now); err != nil {
 			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
@@ -401,7 +417,11 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.log.DebugContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", it.scope)
 	}
-	writeJSON(w, http.StatusOK, resp)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(it.body(post, refresh))
 }
 
 // token returns a token for user (nil: anonymous, granted nothing) and the
@@ -442,6 +462,14 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 		expiresIn:  max(int(exp.Sub(iat)/time.Second), int(minTTL/time.Second)),
 		issuedAt:   iat.UTC().Format(time.RFC3339),
 		scope:      scopeString(access),
+	}
+	resp := tokenResponse{Token: token, AccessToken: token, ExpiresIn: it.expiresIn, IssuedAt: it.issuedAt}
+	if it.getBody, err = encode(resp); err != nil {
+		return issuedToken{}, err
+	}
+	resp.Scope = it.scope
+	if it.postBody, err = encode(resp); err != nil {
+		return issuedToken{}, err
 	}
 	s.issued.Add(key, it)
 	return it, nil
@@ -521,6 +549,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, user string, err e
 		Error:       re.code,
 		Description: re.msg,
 	})
+}
+
+// encode is v as writeJSON writes it: JSON and a newline.
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	return append(b, '\n'), err
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
