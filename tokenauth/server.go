@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -106,21 +107,49 @@ type issuedToken struct {
 	getBody, postBody []byte
 }
 
-// body returns the encoded answer, with refresh as refresh_token if set.
-func (it issuedToken) body(post bool, refresh string) []byte {
+// write sends the encoded answer, with refresh as refresh_token if set:
+// spliced in by a second write rather than encoded anew. A refresh token
+// regshare signed is JWS compact form (base64url and dots), which JSON
+// needs no escaping for; anything else is encoded.
+func (it issuedToken) write(w http.ResponseWriter, post bool, refresh string) {
 	b := it.getBody
 	if post {
 		b = it.postBody
 	}
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"] = jsonContentType, noStore
+	w.WriteHeader(http.StatusOK)
 	if refresh == "" {
-		return b
+		w.Write(b)
+		return
 	}
-	rt, _ := json.Marshal(refresh)
-	out := make([]byte, 0, len(b)+len(rt)+20)
-	out = append(out, b[:len(b)-2]...) // without "}\n"
-	out = append(out, `,"refresh_token":`...)
-	out = append(out, rt...)
-	return append(out, "}\n"...)
+	w.Write(b[:len(b)-2]) // without "}\n"
+	io.WriteString(w, `,"refresh_token":`)
+	if isCompactJWS(refresh) {
+		io.WriteString(w, `"`)
+		io.WriteString(w, refresh)
+		io.WriteString(w, `"`)
+	} else {
+		rt, _ := json.Marshal(refresh)
+		w.Write(rt)
+	}
+	io.WriteString(w, "}\n")
+}
+
+// Header values shared by every answer: net/http only reads them.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+)
+
+func isCompactJWS(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 type verifiedRefresh struct {
@@ -417,11 +446,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, user *grants.User
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.log.DebugContext(r.Context(), "token issued", "user", name, "asked", strings.Join(scopes, " "), "granted", it.scope)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	w.Write(it.body(post, refresh))
+	it.write(w, post, refresh)
 }
 
 // token returns a token for user (nil: anonymous, granted nothing) and the

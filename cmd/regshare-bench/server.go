@@ -75,14 +75,7 @@ func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	store := grants.NewMemoryStore()
-	for _, s := range shares(n, time.Now()) {
-		if err := store.Create(ctx, s); err != nil {
-			return nil, err
-		}
-	}
-	g, err := grants.New(ctx, dir, store)
+	g, err := grants.New(context.Background(), dir, &seedStore{shares: shares(n, time.Now())})
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +97,21 @@ func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
 	mux := http.NewServeMux()
 	tokens.Register(mux)
 	return mux, nil
+}
+
+// seedStore hands its shares to the index once and keeps none, as regshare's
+// durable stores keep none in memory: the server's heap is its index, as
+// in production. The token path never writes, so the other methods are
+// never called.
+type seedStore struct {
+	grants.Store
+	shares []grants.Share
+}
+
+func (s *seedStore) List(context.Context) ([]grants.Share, error) {
+	out := s.shares
+	s.shares = nil
+	return out, nil
 }
 
 // bareHandler is the ceiling: net/http answering a fixed JSON body.
