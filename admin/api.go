@@ -84,6 +84,11 @@ func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func(
 		if err := cfg.Metrics.Register(a.ops); err != nil {
 			return nil, err
 		}
+		for _, op := range shareOps {
+			for _, result := range []string{"ok", "refused", "error"} {
+				a.ops.WithLabelValues(op, result) // at zero from the start
+			}
+		}
 	}
 	return a, nil
 }

@@ -66,6 +66,11 @@ func InstrumentStore(store Store, reg prometheus.Registerer) (Store, error) {
 			return nil, err
 		}
 	}
+	// Every series at zero from the start, so that alerts on them work.
+	for _, op := range []string{"create", "update", "delete"} {
+		s.latency.WithLabelValues(op)
+		s.errors.WithLabelValues(op)
+	}
 	return s, nil
 }
 

@@ -333,10 +333,10 @@ func (s *Server) login(r *http.Request, name, password string) (grants.User, err
 	client := ClientAddr(r, s.authn.trusted)
 	var rl *RateLimitedError
 	if errors.As(err, &rl) {
-		s.audit.Warn("login refused", "actor", name, "client", client, "action", "login", "result", "rate_limited")
+		s.audit.WarnContext(r.Context(), "login refused", "actor", name, "client", client, "action", "login", "result", "rate_limited")
 		return grants.User{}, &requestError{http.StatusTooManyRequests, "slow_down", rl.Error(), rl.RetryAfter}
 	}
-	s.audit.Info("login failed", "actor", name, "client", client, "action", "login", "result", "bad_credentials")
+	s.audit.InfoContext(r.Context(), "login failed", "actor", name, "client", client, "action", "login", "result", "bad_credentials")
 	return grants.User{}, errUnauthorized
 }
 
@@ -388,7 +388,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		u, err := s.userOfRefreshToken(rt)
 		if err != nil {
-			s.audit.Info("login failed", "actor", "", "client", ClientAddr(r, s.authn.trusted), "action", "refresh_token", "result", "refused")
+			s.audit.InfoContext(r.Context(), "login failed", "actor", "", "client", ClientAddr(r, s.authn.trusted), "action", "refresh_token", "result", "refused")
 			s.fail(w, r, "", errUnauthorized)
 			return
 		}

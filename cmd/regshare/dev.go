@@ -192,15 +192,7 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	regSrv := &http.Server{Handler: reg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errorLog}
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errorLog,
-	}
+	srv := newHTTPServer(a.handler, errorLog)
 	servers := []*http.Server{srv, regSrv}
 	errc := make(chan error, 3)
 	go func() { errc <- fmt.Errorf("registry: %w", regSrv.Serve(regLn)) }()

@@ -23,7 +23,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/sirupsen/logrus"
@@ -186,41 +185,11 @@ func auth(user string) remote.Option {
 }
 
 func (e *e2e) push(user, repo string) (v1.Hash, error) {
-	img, err := random.Image(2048, 2)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := remote.Write(e.ref(repo), img, auth(user)); err != nil {
-		return v1.Hash{}, err
-	}
-	return img.Digest()
+	return pushAs(e.t, e.registry, repo, user, e2ePass)
 }
 
-// pull fetches the manifest, the config and every layer, as docker pull does.
 func (e *e2e) pull(user, repo string) (v1.Hash, error) {
-	img, err := remote.Image(e.ref(repo), auth(user))
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	if _, err := img.RawConfigFile(); err != nil {
-		return v1.Hash{}, err
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	for _, l := range layers {
-		rc, err := l.Compressed()
-		if err != nil {
-			return v1.Hash{}, err
-		}
-		_, err = io.Copy(io.Discard, rc)
-		rc.Close()
-		if err != nil {
-			return v1.Hash{}, err
-		}
-	}
-	return img.Digest()
+	return pullAs(e.t, e.registry, repo, user, e2ePass)
 }
 
 // wantDenied asserts that err is the registry's refusal (401 from the

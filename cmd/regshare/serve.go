@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -53,6 +54,7 @@ func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (gr
 
 // newApp opens the store, loads the index and builds the HTTP handler.
 func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Logger) (*app, error) {
+	log = slog.New(requestIDHandler{log.Handler()})
 	dir, err := grants.NewDirectory(cfg.DirectoryConfig)
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
@@ -151,7 +153,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		cancel()
 	}
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
-	a := &app{handler: mux, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
+	a := &app{handler: withRequestID(mux), metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
 	if auditFile != nil {
 		a.closers = append(a.closers, auditFile)
 	}
@@ -176,7 +178,7 @@ func openAudit(path string, log *slog.Logger) (*slog.Logger, *os.File, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit_log: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), f, nil
+	return slog.New(requestIDHandler{slog.NewJSONHandler(f, nil)}), f, nil
 }
 
 // serve runs until ctx ends, reloading the directory on SIGHUP.
@@ -207,15 +209,7 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(a.handler, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	if certs != nil {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.get}
 		ln = tls.NewListener(ln, srv.TLSConfig)
@@ -280,6 +274,20 @@ func (a *app) reload(path string, certs *certificate) error {
 	}
 	a.grants.SetDirectory(dir)
 	return nil
+}
+
+// newHTTPServer is regshare's public server: bounded headers and times,
+// so that a slow or oversized client costs little.
+func newHTTPServer(h http.Handler, errorLog *stdlog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}
 }
 
 // certificate is the serving certificate, swapped on reload.
