@@ -190,42 +190,6 @@ type repoObject struct {
 	repository string
 }
 
-type page struct {
-	limit, offset int
-}
-
-func parsePage(r *http.Request) (page, error) {
-	p := page{limit: defaultLimit}
-	v := r.URL.Query()
-	var err error
-	if s := v.Get("limit"); s != "" {
-		if p.limit, err = strconv.Atoi(s); err != nil || p.limit < 1 || p.limit > maxLimit {
-			return p, errBadQuery("limit must be between 1 and %d", maxLimit)
-		}
-	}
-	if s := v.Get("offset"); s != "" {
-		if p.offset, err = strconv.Atoi(s); err != nil || p.offset < 0 {
-			return p, errBadQuery("offset must be 0 or more")
-		}
-	}
-	return p, nil
-}
-
-// cut returns the page of rows and sets Content-Range as the listings do.
-func cut[T any](w http.ResponseWriter, p page, rows []T) []T {
-	total := len(rows)
-	out := rows[min(p.offset, total):min(p.offset+p.limit, total)]
-	if len(out) > 0 {
-		w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", p.offset, p.offset+len(out)-1, total))
-	} else {
-		w.Header().Set("Content-Range", fmt.Sprintf("*/%d", total))
-	}
-	if out == nil {
-		out = []T{}
-	}
-	return out
-}
-
 // repositories lists the repositories of the caller's domain that the
 // registry's catalog holds, by name: filters namespace, name (substring)
 // and shared (true: with at least one share; false: with none).

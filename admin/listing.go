@@ -52,13 +52,51 @@ type repositoryObject struct {
 }
 
 type listQuery struct {
-	center        string
-	namespace     string
-	name          string
-	status        *bool
+	page
+	center    string
+	namespace string
+	name      string
+	status    *bool
+	order     string
+	desc      bool
+}
+
+// page is the limit and offset of a listing.
+type page struct {
 	limit, offset int
-	order         string
-	desc          bool
+}
+
+func parsePage(r *http.Request) (page, error) {
+	p := page{limit: defaultLimit}
+	v := r.URL.Query()
+	var err error
+	if s := v.Get("limit"); s != "" {
+		if p.limit, err = strconv.Atoi(s); err != nil || p.limit < 1 || p.limit > maxLimit {
+			return p, errBadQuery("limit must be between 1 and %d", maxLimit)
+		}
+	}
+	if s := v.Get("offset"); s != "" {
+		if p.offset, err = strconv.Atoi(s); err != nil || p.offset < 0 {
+			return p, errBadQuery("offset must be 0 or more")
+		}
+	}
+	return p, nil
+}
+
+// cut returns the page of rows and sets Content-Range: first-last/total,
+// or */total for an empty page, as HTTP writes an empty range.
+func cut[T any](w http.ResponseWriter, p page, rows []T) []T {
+	total := len(rows)
+	out := rows[min(p.offset, total):min(p.offset+p.limit, total)]
+	if len(out) > 0 {
+		w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", p.offset, p.offset+len(out)-1, total))
+	} else {
+		w.Header().Set("Content-Range", fmt.Sprintf("*/%d", total))
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out
 }
 
 func parseListQuery(r *http.Request) (listQuery, error) {
@@ -67,7 +105,6 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 		center:    v.Get("center"),
 		namespace: v.Get("namespace"),
 		name:      v.Get("name"),
-		limit:     defaultLimit,
 		order:     cmp.Or(v.Get("order_column"), "updated_at"),
 		desc:      true,
 	}
@@ -82,15 +119,8 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 		q.status = &b
 	}
 	var err error
-	if s := v.Get("limit"); s != "" {
-		if q.limit, err = strconv.Atoi(s); err != nil || q.limit < 1 || q.limit > maxLimit {
-			return q, errBadQuery("limit must be between 1 and %d", maxLimit)
-		}
-	}
-	if s := v.Get("offset"); s != "" {
-		if q.offset, err = strconv.Atoi(s); err != nil || q.offset < 0 {
-			return q, errBadQuery("offset must be 0 or more")
-		}
+	if q.page, err = parsePage(r); err != nil {
+		return q, err
 	}
 	if q.order != "updated_at" && q.order != "name" && q.order != "namespace" {
 		return q, errBadQuery("order_column must be updated_at, name or namespace")
@@ -142,18 +172,9 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 		}
 		return c
 	})
-	total := len(rows)
-	page := rows[min(q.offset, total):min(q.offset+q.limit, total)]
-	a.fillTags(r.Context(), page, q.center == "thirdparty")
-	if len(page) > 0 {
-		w.Header().Set("Content-Range", fmt.Sprintf("%d-%d/%d", q.offset, q.offset+len(page)-1, total))
-	} else {
-		w.Header().Set("Content-Range", fmt.Sprintf("*/%d", total)) // as HTTP writes an empty range
-	}
-	if page == nil {
-		page = []*repositoryObject{}
-	}
-	writeJSON(w, http.StatusOK, page)
+	pg := cut(w, q.page, rows)
+	a.fillTags(r.Context(), pg, q.center == "thirdparty")
+	writeJSON(w, http.StatusOK, pg)
 	return nil
 }
 
