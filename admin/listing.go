@@ -17,6 +17,7 @@ import (
 const (
 	defaultLimit = 100
 	maxLimit     = 1000
+	maxOffset    = 1 << 30 // far past any listing; keeps offset+limit from overflowing
 	// tagsBudget bounds the time one listing spends asking the registry.
 	tagsBudget = 3 * time.Second
 )
@@ -76,8 +77,8 @@ func parsePage(r *http.Request) (page, error) {
 		}
 	}
 	if s := v.Get("offset"); s != "" {
-		if p.offset, err = strconv.Atoi(s); err != nil || p.offset < 0 {
-			return p, errBadQuery("offset must be 0 or more")
+		if p.offset, err = strconv.Atoi(s); err != nil || p.offset < 0 || p.offset > maxOffset {
+			return p, errBadQuery("offset must be between 0 and %d", maxOffset)
 		}
 	}
 	return p, nil
@@ -238,7 +239,11 @@ func (a *API) thirdpartyRows(u grants.User, now time.Time) []*repositoryObject {
 
 // fillTags reads each row's tags from the registry within one time budget;
 // a registry that does not answer leaves the tags empty.
-func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, pullCommand bool) {
+//
+// For a recipient (thirdparty) the tags and the pull command are only shown
+// while the share is valid: an ended share reads nothing of the owner's
+// repository, not even its tag list.
+func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, thirdparty bool) {
 	if a.tags != nil {
 		ctx, cancel := context.WithTimeout(ctx, tagsBudget)
 		defer cancel()
@@ -246,13 +251,19 @@ func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, pullComman
 			if ctx.Err() != nil {
 				break
 			}
+			if thirdparty && !o.Status {
+				continue
+			}
 			if tags, ok, err := a.tags.Tags(ctx, o.repository); err == nil && ok {
 				o.Tags = tags
 			}
 		}
 	}
-	if pullCommand {
+	if thirdparty {
 		for _, o := range rows {
+			if !o.Status {
+				continue
+			}
 			o.PullCommand = "docker pull " + o.Path
 			if t := latestTag(o.Tags); t != "" {
 				o.PullCommand += ":" + t
