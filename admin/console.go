@@ -18,9 +18,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -81,7 +84,7 @@ type ConsoleTokens interface {
 func (a *API) RegisterConsole(mux *http.ServeMux, tokens ConsoleTokens) {
 	c := &console{API: a, assets: map[string]asset{}}
 	if rt, ok := a.tags.(*RegistryTags); ok {
-		c.reg = &registryReader{rt: rt, catalogToken: tokens.CatalogToken}
+		c.reg = &registryReader{rt: rt, catalogToken: tokens.CatalogToken, now: a.now}
 	}
 	files, err := fs.Sub(consoleFiles, "console")
 	if err != nil {
@@ -346,14 +349,27 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 type registryReader struct {
 	rt           *RegistryTags
 	catalogToken func() (string, error)
+	now          func() time.Time
+
+	// The catalog is read once for every request that comes within
+	// catalogFresh of the last read, so typing in the console's filter
+	// does not walk the registry's catalog for every key pressed.
+	flight   singleflight.Group
+	mu       sync.Mutex
+	cached   []string
+	cachedAt time.Time
 }
 
 // Bounds of what is read from the registry.
 const (
-	catalogPageSize = 1000
-	maxCatalog      = 100_000
-	maxManifest     = 4 << 20
-	maxConfig       = 4 << 20
+	maxCatalog   = 100_000
+	catalogFresh = 5 * time.Second
+	// catalogBudget bounds one walk of the catalog, whatever the registry's
+	// pace; a slow registry gets a 502, not a handler that outlives the
+	// server's write timeout.
+	catalogBudget = 10 * time.Second
+	maxManifest   = 4 << 20
+	maxConfig     = 4 << 20
 )
 
 // get sends an authenticated GET to the registry at path (which starts
@@ -375,14 +391,43 @@ func statusError(resp *http.Response) error {
 	return fmt.Errorf("registry: GET %s: %s", resp.Request.URL.Path, resp.Status)
 }
 
-// catalog reads every page of /v2/_catalog.
+// catalog returns the registry's catalog, read at most catalogFresh ago.
+// Callers must not modify it.
 func (rr *registryReader) catalog(ctx context.Context) ([]string, error) {
+	rr.mu.Lock()
+	if rr.cached != nil && rr.now().Sub(rr.cachedAt) < catalogFresh {
+		defer rr.mu.Unlock()
+		return rr.cached, nil
+	}
+	rr.mu.Unlock()
+	// One walk at a time; it is not the caller's to cancel, since others
+	// wait on it too, but it has its own budget.
+	v, err, _ := rr.flight.Do("catalog", func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catalogBudget)
+		defer cancel()
+		all, err := rr.readCatalog(ctx)
+		if err == nil {
+			rr.mu.Lock()
+			rr.cached, rr.cachedAt = all, rr.now()
+			rr.mu.Unlock()
+		}
+		return all, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]string), nil
+}
+
+// readCatalog reads every page of /v2/_catalog, the registry choosing the
+// page size: asking for more than its catalog.maxentries is an error.
+func (rr *registryReader) readCatalog(ctx context.Context) ([]string, error) {
 	token, err := rr.catalogToken()
 	if err != nil {
 		return nil, err
 	}
-	var all []string
-	next := fmt.Sprintf("/v2/_catalog?n=%d", catalogPageSize)
+	all := []string{}
+	next := "/v2/_catalog"
 	for next != "" && len(all) < maxCatalog {
 		resp, err := rr.get(ctx, next, token)
 		if err != nil {

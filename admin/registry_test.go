@@ -79,6 +79,9 @@ log: {level: error}
 storage:
   filesystem: {rootdirectory: %q}
 http: {addr: "127.0.0.1:0", secret: admin-test-secret}
+# A small catalog page, so that listings must follow the registry's Link
+# pages (and may not ask for more than it allows).
+catalog: {maxentries: 2}
 auth:
   token:
     realm: %q
