@@ -1,6 +1,7 @@
 package grants
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -151,6 +152,17 @@ func (g *Grants) applied(ctx context.Context, put *Share, remove Key) error {
 func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 	dir := g.dir.Load()
 	out := make([]Decision, len(req))
+	// Decide with the user as this directory knows them: u was looked up
+	// when the request was authenticated, and a reload since may have
+	// changed their role or domain, or removed them.
+	cur, ok := dir.User(u.Name)
+	if !ok || !bytes.Equal(cur.PasswordHash, u.PasswordHash) {
+		for i, a := range req {
+			out[i] = Decision{Type: a.Type, Name: a.Name}
+		}
+		return out
+	}
+	u = cur
 	for i, a := range req {
 		out[i] = Decision{Type: a.Type, Name: a.Name}
 		switch a.Type {

@@ -1055,3 +1055,33 @@ func TestSharedBy(t *testing.T) {
 		}
 	}
 }
+
+// A user looked up before a reload is decided as the reloaded directory
+// knows them: a request in flight across the reload gets no stale role.
+func TestAuthorizeUsesReloadedUser(t *testing.T) {
+	g := authorizeFixture(t)
+	stale := lookup(t, g, "alice") // manage
+	req := []grants.Access{{Type: "repository", Name: "acme/web", Actions: []string{"pull", "push", "delete"}}}
+	cfg := testDirectoryConfig()
+	cfg.Domains["acme"].Users["alice"] = user(grants.RoleRead)
+	g.SetDirectory(newDirectory(t, cfg))
+	if d := g.Authorize(stale, req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Errorf("after alice became a reader: %q, want [pull]", d.Actions)
+	}
+	delete(cfg.Domains["acme"].Users, "alice")
+	g.SetDirectory(newDirectory(t, cfg))
+	if d := g.Authorize(stale, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("after alice was removed: %q, want nothing", d.Actions)
+	}
+	// A password change: the request was authenticated with the old one.
+	cfg = testDirectoryConfig()
+	h, err := bcrypt.GenerateFromPassword([]byte("new"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Domains["acme"].Users["alice"] = grants.UserConfig{PasswordHash: string(h), Role: grants.RoleManage}
+	g.SetDirectory(newDirectory(t, cfg))
+	if d := g.Authorize(stale, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("after a password change: %q, want nothing", d.Actions)
+	}
+}

@@ -145,7 +145,9 @@ func (a *Authenticator) Authenticate(name, password string) (grants.User, error)
 		return u, nil
 	}
 	// Concurrent first requests with the same credentials share one bcrypt.
-	_, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
+	// Keyed by the hash too: a caller who looked up a reloaded user must
+	// not share a check made against the previous hash.
+	_, err, _ := a.flight.Do(string(k[:])+string(u.PasswordHash), func() (any, error) {
 		a.misses.Add(1)
 		if err := a.check(u, password); err != nil {
 			return nil, err // failures are never cached

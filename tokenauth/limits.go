@@ -71,39 +71,41 @@ func keys(user, client string) [2]string {
 		sum := sha256.Sum256([]byte(user))
 		user = "#" + hex.EncodeToString(sum[:])
 	}
+	// An IPv6 client is counted by its /64: one host has many addresses.
+	if a, err := netip.ParseAddr(client); err == nil && a.Is6() && !a.Is4In6() {
+		if p, err := a.Prefix(64); err == nil {
+			client = p.String()
+		}
+	}
 	return [2]string{"u\x00" + user, "c\x00" + client}
 }
 
-// check returns an error when the user or the client has no failure left.
-func (g *loginGuard) check(user, client string, now time.Time) error {
+// reserve takes one failure of the user and of the client before the
+// password is checked, so that attempts sent in parallel cannot outrun the
+// limit while bcrypt runs; the returned release gives them back, for a
+// success. Past the limit nothing is taken and the error says when to
+// come back.
+func (g *loginGuard) reserve(user, client string, now time.Time) (release func(), err error) {
+	var rs []*rate.Reservation
 	var wait time.Duration
 	for _, k := range keys(user, client) {
-		if lim, ok := g.peek(k); ok {
-			if t := lim.TokensAt(now); t < 1 {
-				wait = max(wait, time.Duration((1-t)/float64(lim.Limit())*float64(time.Second)))
-			}
+		r := g.bucket(k).ReserveN(now, 1)
+		rs = append(rs, r)
+		wait = max(wait, r.DelayFrom(now))
+	}
+	release = func() {
+		for _, r := range rs {
+			r.CancelAt(now)
 		}
 	}
 	if wait > 0 {
+		release()
 		// Whole seconds, rounded up (after dropping float noise below a
 		// millisecond): a client that waits Retry-After is let in.
 		wait = (wait.Round(time.Millisecond) + time.Second - 1).Truncate(time.Second)
-		return &RateLimitedError{RetryAfter: max(wait, time.Second)}
+		return nil, &RateLimitedError{RetryAfter: max(wait, time.Second)}
 	}
-	return nil
-}
-
-func (g *loginGuard) peek(key string) (*rate.Limiter, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.buckets.Get(key)
-}
-
-// failed spends one failure of the user and of the client.
-func (g *loginGuard) failed(user, client string, now time.Time) {
-	for _, k := range keys(user, client) {
-		g.bucket(k).AllowN(now, 1)
-	}
+	return release, nil
 }
 
 // ClientAddr is the address of the client of r: the peer, or, when the
@@ -164,12 +166,13 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 		return a.Authenticate(name, password)
 	}
 	client, now := ClientAddr(r, a.trusted), a.now()
-	if err := a.guard.check(name, client, now); err != nil {
+	release, err := a.guard.reserve(name, client, now)
+	if err != nil {
 		return grants.User{}, err
 	}
 	u, err := a.Authenticate(name, password)
-	if err != nil {
-		a.guard.failed(name, client, now)
+	if err == nil {
+		release()
 	}
 	return u, err
 }

@@ -2,6 +2,7 @@ package tokenauth_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,7 +208,8 @@ func TestLoginLimitPerClient(t *testing.T) {
 		xff, xother []string // their X-Forwarded-For, through a trusted proxy
 	}{
 		{name: "IPv4 peer", peer: "192.0.2.1:1000", other: "192.0.2.2:1000"},
-		{name: "IPv6 peer", peer: "[2001:db8::1]:1000", other: "[2001:db8::2]:1000"},
+		// An IPv6 client counts by its /64: another address in it is the same client.
+		{name: "IPv6 peer", peer: "[2001:db8::1]:1000", other: "[2001:db8:0:1::2]:1000"},
 		{name: "behind a trusted proxy", peer: "10.0.0.1:1000", other: "10.0.0.1:1000",
 			xff: []string{"203.0.113.5"}, xother: []string{"203.0.113.6"}},
 		{name: "spoofed X-Forwarded-For from an untrusted peer", peer: "198.51.100.9:1000", other: "198.51.100.10:1000",
@@ -224,6 +227,39 @@ func TestLoginLimitPerClient(t *testing.T) {
 			}
 			want(t, "the same user from another client", f.attempt(c.other, "bob", bobPW, c.xother...), http.StatusOK, 0)
 		})
+	}
+	t.Run("IPv6 /64", func(t *testing.T) {
+		for i := range 3 {
+			want(t, "unknown user", f.attempt(fmt.Sprintf("[2001:db8:5:5::%d]:1000", i+1), "nobody-v6-"+strconv.Itoa(i), "x"), http.StatusUnauthorized, 0)
+		}
+		want(t, "another address in the /64", f.attempt("[2001:db8:5:5::99]:1000", "bob", bobPW), http.StatusTooManyRequests, 10)
+	})
+}
+
+// Attempts sent in parallel cannot outrun the limit while bcrypt runs:
+// each takes its failure before its password is checked.
+func TestLoginLimitParallel(t *testing.T) {
+	f := newLimitedFixture(t, tokenauth.LoginLimits{FailuresPerMinute: 6, Burst: 3})
+	const n = 40
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	m := f.misses()
+	for i := range n {
+		wg.Go(func() {
+			codes <- f.attempt(fmt.Sprintf("192.0.2.%d:1000", i+1), "bob", "wrong").Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusUnauthorized] > 3 || count[http.StatusTooManyRequests] < n-3 {
+		t.Errorf("40 parallel wrong passwords for one user: %v, want at most 3 checked (401) and the rest 429", count)
+	}
+	if got := f.misses() - m; got > 3 {
+		t.Errorf("bcrypt ran %d times, want at most 3", got)
 	}
 }
 

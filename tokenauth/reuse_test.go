@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +93,21 @@ func TestTokenReuseNearDeadline(t *testing.T) {
 	again := get(t, ts, "gina", testUsers["gina"].password, q).token(t).Token
 	if access := f.parseUnverified(t, again).Access; len(access) != 0 {
 		t.Errorf("at the deadline: %+v", access)
+	}
+}
+
+// A request naming many long scopes is answered but not remembered, so no
+// client can fill the cache with large entries.
+func TestTokenReuseSkipsLargeQuestions(t *testing.T) {
+	f := newTokenFixture(t, tokenauth.AlgES256)
+	ts := httptest.NewServer(f.handler)
+	defer ts.Close()
+	q := url.Values{"service": {testService}}
+	for i := range 8 {
+		q.Add("scope", "repository:acme/"+strings.Repeat("x", 200)+strconv.Itoa(i)+":pull")
+	}
+	first := get(t, ts, "carol", testUsers["carol"].password, q).token(t).Token
+	if again := get(t, ts, "carol", testUsers["carol"].password, q).token(t).Token; again == first {
+		t.Error("a question of 8 long scopes was remembered")
 	}
 }

@@ -160,6 +160,7 @@ type verifiedRefresh struct {
 // Bounds of the token caches.
 const (
 	issuedCacheSize  = 10_000
+	maxRememberedKey = 1024 // bytes of user and scopes; bounds the cache at ~10k × a few KiB
 	refreshCacheSize = 10_000
 )
 
@@ -244,9 +245,9 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-// refreshClaims bind a refresh token to the user's password hash of the
-// moment: changing the password or removing the user ends it.
-type refreshClaims struct {
+// boundClaims bind a refresh or API token to the user's password hash of
+// the moment: changing the password or removing the user ends it.
+type boundClaims struct {
 	jwt.RegisteredClaims
 	Password string `json:"pwd"`
 }
@@ -257,19 +258,36 @@ func hashFingerprint(hash []byte) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
-// refreshToken signs a refresh token for u.
-func (s *Server) refreshToken(u grants.User, now time.Time) (string, error) {
-	return s.keys.Sign(refreshClaims{
+// boundToken signs a token for u, with audience, valid for ttl, bound to
+// u's password.
+func (s *Server) boundToken(u grants.User, audience string, ttl time.Duration, now time.Time) (string, error) {
+	return s.keys.Sign(boundClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
 			Subject:   u.Name,
-			Audience:  jwt.ClaimStrings{refreshAudience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.RefreshTTL)),
+			Audience:  jwt.ClaimStrings{audience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        rand.Text(),
 		},
 		Password: hashFingerprint(u.PasswordHash),
 	})
+}
+
+// refreshToken signs a refresh token for u.
+func (s *Server) refreshToken(u grants.User, now time.Time) (string, error) {
+	return s.boundToken(u, refreshAudience, s.cfg.RefreshTTL, now)
+}
+
+// boundUser returns the user a bound token names, who must still exist
+// with the same password.
+func (s *Server) boundUser(subject, password string) (grants.User, error) {
+	u, ok := s.authn.users.User(subject)
+	if !ok || password != hashFingerprint(u.PasswordHash) {
+		return grants.User{}, ErrUnauthorized
+	}
+	return u, nil
 }
 
 // userOfRefreshToken checks a refresh token and returns its user, who must
@@ -278,18 +296,14 @@ func (s *Server) userOfRefreshToken(token string) (grants.User, error) {
 	now := s.now()
 	v, ok := s.refreshes.Get(token)
 	if !ok || !now.Before(v.exp) {
-		var c refreshClaims
+		var c boundClaims
 		if _, err := s.parse(token, refreshAudience, &c); err != nil {
 			return grants.User{}, err
 		}
 		v = verifiedRefresh{subject: c.Subject, password: c.Password, exp: c.ExpiresAt.Time}
 		s.refreshes.Add(token, v)
 	}
-	u, ok := s.authn.users.User(v.subject)
-	if !ok || v.password != hashFingerprint(u.PasswordHash) {
-		return grants.User{}, ErrUnauthorized
-	}
-	return u, nil
+	return s.boundUser(v.subject, v.password)
 }
 
 // parse verifies a token regshare signed for audience.
@@ -458,10 +472,13 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 		name = user.Name
 	}
 	key := name + "\x00" + strings.Join(scopes, "\x00")
+	// Only usual questions are remembered (a pull asks one scope, a push
+	// two): a request naming many long scopes is answered, not kept.
+	remember := len(key) <= maxRememberedKey
 	// Read the generation before deciding: a change during the decision
 	// makes what is remembered stale, never the reverse.
 	gen := s.authz.Generation()
-	if it, ok := s.issued.Get(key); ok && it.gen == gen && now.Before(it.reuseUntil) {
+	if it, ok := s.issued.Get(key); remember && ok && it.gen == gen && now.Before(it.reuseUntil) {
 		s.metrics.reused(true)
 		return it, nil
 	}
@@ -496,7 +513,9 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 	if it.postBody, err = encode(resp); err != nil {
 		return issuedToken{}, err
 	}
-	s.issued.Add(key, it)
+	if remember {
+		s.issued.Add(key, it)
+	}
 	return it, nil
 }
 
@@ -619,7 +638,7 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.U
 		return
 	}
 	now := s.now()
-	token, exp, _, err := s.sign(user.Name, s.cfg.APIService, nil, now)
+	token, err := s.boundToken(*user, s.cfg.APIService, s.cfg.TTL, now)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "sign token", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -628,16 +647,18 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.U
 	s.log.InfoContext(r.Context(), "API token issued", "user", user.Name)
 	writeJSON(w, http.StatusOK, tokenResponse{
 		Token: token, AccessToken: token,
-		ExpiresIn: int(exp.Sub(now.Truncate(time.Second)) / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
+		ExpiresIn: int(s.cfg.TTL / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
 	})
 }
 
 // VerifyAPIToken checks a token issued for the API service and returns the
-// user it names.
+// user it names, who must still exist with the same password.
 func (s *Server) VerifyAPIToken(token string) (string, error) {
-	var c Claims
+	var c boundClaims
 	if _, err := s.parse(token, s.cfg.APIService, &c); err != nil {
 		return "", err
 	}
-	return c.Subject, nil
+	// Bound to the password: a changed password ends the API tokens too.
+	u, err := s.boundUser(c.Subject, c.Password)
+	return u.Name, err
 }

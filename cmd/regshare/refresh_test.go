@@ -158,3 +158,38 @@ func TestDockerLoginRefreshFlow(t *testing.T) {
 		t.Fatalf("refresh token after 31 days: %d", status)
 	}
 }
+
+// An API token is bound to the password like a refresh token: a password
+// change ends it at once, not at its expiry.
+func TestAPITokenEndsWithPassword(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a registry")
+	}
+	e := newE2E(t)
+	req, _ := http.NewRequest("GET", e.tokenURL+"?service=regshare-api", nil)
+	req.SetBasicAuth("alice", e2ePass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	list := func() int {
+		req, _ := http.NewRequest("GET", e.server+"/v2/manage/shared-repositories?center=self", nil)
+		req.Header.Set("Authorization", "Bearer "+body.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := list(); got != 200 {
+		t.Fatalf("API token before the change: %d", got)
+	}
+	e.setPassword("alice", "a new password")
+	if got := list(); got != 401 {
+		t.Fatalf("API token after a password change: %d, want 401", got)
+	}
+}
