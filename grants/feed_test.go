@@ -23,6 +23,7 @@ type fedStore struct {
 	syncs   int
 	syncErr error
 	apply   func() // what Sync does before returning, e.g. apply the change
+	stale   bool   // Fresh answers !stale
 }
 
 func (f *fedStore) Follow(ix *grants.Index) error {
@@ -41,6 +42,12 @@ func (f *fedStore) Sync(ctx context.Context) error {
 		apply()
 	}
 	return err
+}
+
+func (f *fedStore) Fresh() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.stale
 }
 
 func (f *fedStore) FeedStatus() grants.FeedStatus {
@@ -154,5 +161,45 @@ func TestStatusWithoutFeed(t *testing.T) {
 	}
 	if err := g.WaitLoaded(t.Context()); err != nil {
 		t.Error(err)
+	}
+}
+
+// A feed that stops hearing from its store fails closed on shares: its
+// index may miss a revocation. A domain's own repositories stay open, and
+// the generation changes both ways, so no remembered token outlives it.
+func TestStaleFeedGrantsNoShares(t *testing.T) {
+	f := &fedStore{MemoryStore: grants.NewMemoryStore()}
+	g, err := grants.New(t.Context(), newDirectory(t, testDirectoryConfig()), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShare("acme/web", "globex", time.Time{})
+	s.Owner = "acme"
+	if err := f.Create(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	f.load(t)
+	pull := []grants.Access{{Type: "repository", Name: "acme/web", Actions: []string{"pull"}}}
+	if d := g.Authorize(lookup(t, g, "greg"), pull, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Fatalf("fresh feed: %q", d.Actions)
+	}
+	fresh := g.Generation()
+	f.mu.Lock()
+	f.stale = true
+	f.mu.Unlock()
+	if d := g.Authorize(lookup(t, g, "greg"), pull, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("stale feed still grants through a share: %q", d.Actions)
+	}
+	if d := g.Authorize(lookup(t, g, "rita"), pull, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Errorf("stale feed closed the owner's own repository: %q", d.Actions)
+	}
+	if g.Generation() == fresh {
+		t.Error("the generation did not change when the feed went stale")
+	}
+	f.mu.Lock()
+	f.stale = false
+	f.mu.Unlock()
+	if d := g.Authorize(lookup(t, g, "greg"), pull, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Errorf("fresh again: %q", d.Actions)
 	}
 }

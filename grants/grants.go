@@ -96,7 +96,17 @@ func (g *Grants) SetDirectory(d *Directory) {
 
 // Generation changes whenever a share or the directory changes, so that a
 // decision remembered under one generation is known stale in the next.
-func (g *Grants) Generation() uint64 { return g.index.Generation() + g.dirGen.Load() }
+func (g *Grants) Generation() uint64 {
+	gen := g.index.Generation() + g.dirGen.Load()
+	if !g.SharesTrusted() {
+		gen |= 1 << 63 // a feed going stale, or coming back, changes every decision
+	}
+	return gen
+}
+
+// SharesTrusted reports whether the index may grant through shares: always
+// without a feed; with one, only while it hears from the store.
+func (g *Grants) SharesTrusted() bool { return g.feed == nil || g.feed.Fresh() }
 
 // Index returns the share index, for listings.
 func (g *Grants) Index() *Index { return g.index }
@@ -163,6 +173,7 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 		return out
 	}
 	u = cur
+	shares := g.SharesTrusted()
 	for i, a := range req {
 		out[i] = Decision{Type: a.Type, Name: a.Name}
 		switch a.Type {
@@ -173,6 +184,9 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			if owner, ok := dir.RepositoryOwner(a.Name); ok && owner == u.Domain {
 				out[i].Actions = intersect(a.Actions, u.Role.Actions())
 				continue
+			}
+			if !shares {
+				continue // cut off from the store: fail closed
 			}
 			s, ok := g.index.Get(Key{a.Name, u.Domain})
 			if ok && effective(dir, s, now) {

@@ -141,6 +141,10 @@ type Feed interface {
 	// FeedStatus tells whether the first load is done and how far the index
 	// is behind the store.
 	FeedStatus() FeedStatus
+	// Fresh reports whether the feed heard from the store recently enough
+	// that its index can be trusted with shares: a replica cut off from
+	// the store cannot know of a revocation.
+	Fresh() bool
 }
 
 // FeedStatus is the state of a Feed.

@@ -63,6 +63,7 @@ func newReplicas(t *testing.T) *replicas {
 			RequestTimeout:   time.Second,
 			SyncTimeout:      2 * time.Second,
 			ProgressInterval: 200 * time.Millisecond,
+			StaleAfter:       10 * time.Second, // the etcd-down checks run within it
 		}
 		ecfg := r.store
 		ecfg.Endpoints = []string{endpoint}

@@ -139,6 +139,10 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 			http.Error(w, "not ready: loading the shares from the store", http.StatusServiceUnavailable)
 		case st.Latest > 0:
 			fmt.Fprintf(w, "ok\nrevision %d, lag %d\n", st.Applied, st.Lag())
+			if !g.SharesTrusted() {
+				// Still ready: the domains' own repositories are served.
+				fmt.Fprintln(w, "not hearing from the store: no access is granted through shares until it is back")
+			}
 		default:
 			ok(w, r)
 		}

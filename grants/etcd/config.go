@@ -45,6 +45,10 @@ type Config struct {
 	// ProgressInterval is how often the watch asks etcd for its progress,
 	// which keeps the reported lag true while no share changes. Default 5s.
 	ProgressInterval time.Duration `yaml:"progress_interval"`
+	// StaleAfter is how long a replica that hears nothing from etcd keeps
+	// granting through shares; then it fails closed. Default 3 × the
+	// progress interval.
+	StaleAfter time.Duration `yaml:"stale_after"`
 }
 
 // Secret is a string that never prints.
@@ -73,6 +77,9 @@ func (c Config) withDefaults() Config {
 		if *d.p <= 0 {
 			*d.p = d.def
 		}
+	}
+	if c.StaleAfter <= 0 {
+		c.StaleAfter = 3 * c.ProgressInterval
 	}
 	return c
 }

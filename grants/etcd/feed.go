@@ -36,6 +36,15 @@ func (st *Store) FeedStatus() grants.FeedStatus {
 	return grants.FeedStatus{Loaded: st.loaded, Applied: st.applied, Latest: max(st.latest, st.applied)}
 }
 
+// Fresh reports whether the feed heard from etcd within StaleAfter. Past
+// it, the index may miss a revocation made through another replica, so
+// Grants stops granting through shares (a domain's own repositories stay
+// open) until the watch is heard again.
+func (st *Store) Fresh() bool {
+	heard := st.heard.Load()
+	return heard != 0 && time.Since(time.Unix(0, heard)) <= st.cfg.StaleAfter
+}
+
 // Sync waits until the index holds every change this store acknowledged,
 // for at most the configured sync timeout.
 func (st *Store) Sync(ctx context.Context) error {
@@ -78,6 +87,7 @@ func (st *Store) LastWrite() int64 { return st.acked.Load() }
 // advance records that the index holds applied (0: unchanged) and that etcd
 // has reached latest.
 func (st *Store) advance(applied, latest int64) {
+	st.heard.Store(time.Now().UnixNano())
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if applied > st.applied {

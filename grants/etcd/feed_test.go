@@ -348,8 +348,17 @@ func TestEtcdRestart(t *testing.T) {
 	if err := a.g.Revoke(t.Context(), a.user(t, "alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now); !errors.Is(err, grants.ErrUnavailable) {
 		t.Fatalf("Revoke with etcd down = %v, want ErrUnavailable", err)
 	}
-	if !canPull(a, t, "gina", "acme/web") {
+	if _, ok := a.g.Index().Get(grants.Key{Repository: "acme/web", Recipient: "globex"}); !ok {
 		t.Fatal("a failed revoke took the share out of the index")
+	}
+	// Cut off for longer than StaleAfter, a replica cannot know of a
+	// revocation made elsewhere: it stops granting through shares.
+	deadline := time.Now().Add(10 * time.Second)
+	for canPull(a, t, "gina", "acme/web") {
+		if time.Now().After(deadline) {
+			t.Fatal("a replica cut off from etcd still grants through shares")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	srv.Restart()
@@ -363,6 +372,9 @@ func TestEtcdRestart(t *testing.T) {
 	waitSame(t, other, a, b)
 	if !canPull(a, t, "ivan", "acme/late") || !canPull(b, t, "ivan", "acme/late") {
 		t.Fatal("a change made after the restart did not reach the replicas")
+	}
+	if !canPull(a, t, "gina", "acme/web") {
+		t.Fatal("back in touch with etcd, a replica does not grant through shares again")
 	}
 	// Nothing of the failed create was written.
 	if _, err := other.Get(t.Context(), grants.Key{Repository: "acme/api", Recipient: "globex"}); !errors.Is(err, grants.ErrNotFound) {

@@ -53,6 +53,9 @@ type Store struct {
 
 	// acked is the highest revision of a change this store acknowledged.
 	acked atomic.Int64
+	// heard is when the feed last heard from etcd (a load, a watch event or
+	// a progress notification), in Unix nanoseconds.
+	heard atomic.Int64
 	// The feed's state, under mu.
 	mu        sync.Mutex
 	following bool

@@ -31,6 +31,9 @@ func config(endpoint, prefix string) etcd.Config {
 		RequestTimeout:   time.Second,
 		SyncTimeout:      2 * time.Second,
 		ProgressInterval: 200 * time.Millisecond,
+		// Long enough for the checks made just after etcd stops; TestEtcdRestart
+		// waits it out to see the replica fail closed.
+		StaleAfter: 2 * time.Second,
 	}
 }
 
