@@ -100,7 +100,19 @@ func devCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logger) (err error) {
+	// dev serves Basic auth over plain HTTP with demo passwords: loopback
+	// only, whatever the flags say.
+	for _, a := range []struct{ flag, addr string }{{"--registry-addr", o.registryAddr}, {"--addr", o.addr}, {"--metrics-addr", o.metricsAddr}} {
+		if a.addr != "" && !isLoopback(a.addr) {
+			return fmt.Errorf("%s %s: regshare dev listens on loopback addresses only (127.0.0.1, [::1], localhost); use regshare serve with TLS to serve others", a.flag, a.addr)
+		}
+	}
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return err
+	}
+	// The keys, the passwords and the pushed images live here: for the
+	// user alone, also when the folder existed before.
+	if err := os.Chmod(o.data, 0o700); err != nil {
 		return err
 	}
 	infoPath := filepath.Join(o.data, devInfoFile)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/term"
 
 	"github.com/regshare/regshare/tokenauth"
 )
@@ -85,11 +86,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if *cost < bcrypt.DefaultCost {
 			return fmt.Errorf("cost %d is below %d", *cost, bcrypt.DefaultCost)
 		}
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
+		var password string
+		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			// At a terminal: ask, without echo.
+			fmt.Fprint(stderr, "Password: ")
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(stderr)
+			if err != nil {
+				return err
+			}
+			password = string(b)
+		} else {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			password = strings.TrimRight(line, "\r\n")
 		}
-		password := strings.TrimRight(line, "\r\n")
 		if password == "" {
 			return errors.New("empty password on stdin")
 		}

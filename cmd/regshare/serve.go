@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -36,6 +37,8 @@ type app struct {
 	grants  *grants.Grants
 	store   grants.Store
 	closers []io.Closer // the audit log file, when there is one
+	// auditFile is reopened on SIGHUP (log rotation); nil without one.
+	auditFile *logFile
 }
 
 func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (grants.Store, error) {
@@ -160,6 +163,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	a := &app{handler: withRequestID(mux), metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
 	if auditFile != nil {
 		a.closers = append(a.closers, auditFile)
+		a.auditFile = auditFile
 	}
 	return a, nil
 }
@@ -174,15 +178,51 @@ func (a *app) Close() error {
 
 // openAudit returns the audit logger: JSON lines appended to path, or the
 // main log's handler with log=audit when path is empty.
-func openAudit(path string, log *slog.Logger) (*slog.Logger, *os.File, error) {
+func openAudit(path string, log *slog.Logger) (*slog.Logger, *logFile, error) {
 	if path == "" {
 		return log.With("log", "audit"), nil, nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
+	f := &logFile{path: path}
+	if err := f.Reopen(); err != nil {
 		return nil, nil, fmt.Errorf("audit_log: %w", err)
 	}
 	return slog.New(requestIDHandler{slog.NewJSONHandler(f, nil)}), f, nil
+}
+
+// logFile is a log file that SIGHUP reopens, so that a log rotation
+// (rename, then HUP) takes effect without a restart.
+type logFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+}
+
+// Reopen opens path anew (creating it, mode 0600) and closes the old file.
+func (l *logFile) Reopen() error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	if old != nil {
+		return old.Close()
+	}
+	return nil
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Write(p)
+}
+
+func (l *logFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
 }
 
 // serve runs until ctx ends, reloading the directory on SIGHUP.
@@ -269,6 +309,9 @@ func (a *app) reload(path string, certs *certificate) error {
 	if err != nil {
 		return err
 	}
+	if (certs != nil) != (cfg.TLS.Cert != "") {
+		return errors.New("turning TLS on or off needs a restart; the new file is refused")
+	}
 	var next *certificate
 	if certs != nil {
 		if next, err = loadCertificate(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
@@ -277,6 +320,11 @@ func (a *app) reload(path string, certs *certificate) error {
 		certs.cert.Store(next.cert.Load())
 	}
 	a.grants.SetDirectory(dir)
+	if a.auditFile != nil {
+		if err := a.auditFile.Reopen(); err != nil {
+			return fmt.Errorf("audit_log: %w (the new directory is in force)", err)
+		}
+	}
 	return nil
 }
 

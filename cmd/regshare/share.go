@@ -58,8 +58,12 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 	if *f.user == "" {
 		return nil, errors.New("no user: pass --user or set REGSHARE_USER")
 	}
-	if _, err := url.ParseRequestURI(*f.server); err != nil {
+	u, err := url.Parse(*f.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--server %q: want http(s)://host:port", *f.server)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Host) && !isLoopback(u.Host+":80") {
+		fmt.Fprintf(stderr, "warning: %s is plain HTTP: your password crosses the network in clear; use https\n", *f.server)
 	}
 	password, ok := os.LookupEnv("REGSHARE_PASSWORD")
 	if !ok {
