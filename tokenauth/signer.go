@@ -88,10 +88,19 @@ func (k *Keys) JWKS() jose.JSONWebKeySet {
 	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k.jwk}}
 }
 
-// Sign returns the compact JWS of claims, with x5c and kid in its header.
+// OmitChain leaves x5c out of the tokens' header, for registries that
+// trust a JWK Set (auth.token.jwks) and no root certificate: distribution
+// checks an x5c chain first when there is one, and does not fall back to
+// the kid when it cannot verify it.
+func (k *Keys) OmitChain() { k.x5c = nil }
+
+// Sign returns the compact JWS of claims, with x5c (unless omitted) and
+// kid in its header.
 func (k *Keys) Sign(claims jwt.Claims) (string, error) {
 	t := jwt.NewWithClaims(k.method, claims)
 	t.Header["kid"] = k.kid
-	t.Header["x5c"] = k.x5c
+	if k.x5c != nil {
+		t.Header["x5c"] = k.x5c
+	}
 	return t.SignedString(k.key)
 }

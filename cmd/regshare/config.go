@@ -68,6 +68,11 @@ type TokenConfig struct {
 type KeysConfig struct {
 	SigningKey  string `yaml:"signing_key"`
 	SigningCert string `yaml:"signing_cert"`
+	// X5C sends the certificate chain in the tokens' header (the default),
+	// for a registry with auth.token.rootcertbundle. Set it to false for a
+	// registry that trusts only a JWK Set (auth.token.jwks): it then finds
+	// the key by kid.
+	X5C *bool `yaml:"x5c"`
 }
 
 // TLSConfig names the serving certificate (chain) and key.

@@ -78,7 +78,11 @@ type e2e struct {
 	registry string // host:port
 }
 
-func newE2E(t *testing.T) *e2e {
+// e2eOption changes the set-up: the regshare config, and how the
+// registry trusts regshare's keys (its auth.token line naming the file).
+type e2eOption func(cfg *Config, trust *string)
+
+func newE2E(t *testing.T, opts ...e2eOption) *e2e {
 	t.Helper()
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
 	logrus.SetLevel(logrus.ErrorLevel)
@@ -121,6 +125,10 @@ func newE2E(t *testing.T) *e2e {
 	e.server = "http://localhost:" + u.Port()
 	e.tokenURL = e.server + "/token"
 
+	trust := fmt.Sprintf("rootcertbundle: %q", filepath.Join(keys, tokenauth.RootCertFile))
+	for _, o := range opts {
+		o(cfg, &trust)
+	}
 	regCfg, err := configuration.Parse(strings.NewReader(fmt.Sprintf(`
 version: 0.1
 log: {level: error}
@@ -133,8 +141,8 @@ auth:
     realm: %q
     service: %q
     issuer: %q
-    rootcertbundle: %q
-`, filepath.Join(dir, "registry"), e.tokenURL, e2eService, e2eIssuer, filepath.Join(keys, tokenauth.RootCertFile))))
+    %s
+`, filepath.Join(dir, "registry"), e.tokenURL, e2eService, e2eIssuer, trust)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,9 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
+	if cfg.Keys.X5C != nil && !*cfg.Keys.X5C {
+		keys.OmitChain()
+	}
 	if left := keys.NotAfter.Sub(now()); left < 30*24*time.Hour {
 		log.Warn("signing certificate expires soon; rotate it with `regshare keygen`", "not_after", keys.NotAfter)
 	}
