@@ -138,10 +138,7 @@ func (a *Authenticator) Authenticate(name, password string) (grants.User, error)
 		return u, a.check(u, password)
 	}
 	k := a.key(name, password)
-	// An entry counts only while the user's hash is the one it was checked
-	// against: a reload that changes or removes the user ends it.
-	if e, ok := a.cache.Get(k); ok && bytes.Equal(e.hash, u.PasswordHash) && a.now().Before(e.expires) {
-		a.hits.Add(1)
+	if a.cacheHit(u, k) {
 		return u, nil
 	}
 	// Concurrent first requests with the same credentials share one bcrypt.
@@ -159,6 +156,18 @@ func (a *Authenticator) Authenticate(name, password string) (grants.User, error)
 		return grants.User{}, err
 	}
 	return u, nil
+}
+
+// cacheHit reports whether k was verified against u's current hash within
+// the TTL. An entry counts only while the user's hash is the one it was
+// checked against: a reload that changes or removes the user ends it.
+func (a *Authenticator) cacheHit(u grants.User, k cacheKey) bool {
+	e, ok := a.cache.Get(k)
+	if ok && bytes.Equal(e.hash, u.PasswordHash) && a.now().Before(e.expires) {
+		a.hits.Add(1)
+		return true
+	}
+	return false
 }
 
 // CacheStats returns the cache's hits and misses so far.

@@ -91,6 +91,9 @@ func BenchmarkTokenHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, time.Now)
+	// The failed-login limits of regshare serve's defaults: every Basic
+	// login reserves a failure and gives it back on success.
+	authn.LimitLogins(tokenauth.LoginLimits{FailuresPerMinute: 10, Burst: 10})
 	// Metrics on, as regshare serve has them.
 	srv, err := tokenauth.NewServer(tokenauth.Config{Service: benchService, Issuer: benchIssuer, Metrics: prometheus.NewRegistry()},
 		benchKeys(b, tokenauth.AlgES256), authn, g, time.Now, slog.New(slog.DiscardHandler))

@@ -80,6 +80,38 @@ func keys(user, client string) [2]string {
 	return [2]string{"u\x00" + user, "c\x00" + client}
 }
 
+// check refuses, without taking anything, an attempt from a user or a
+// client that has no failure left. It creates no bucket: a user or client
+// without failures costs a lookup.
+func (g *loginGuard) check(user, client string, now time.Time) error {
+	var wait time.Duration
+	for _, k := range keys(user, client) {
+		if lim, ok := g.peek(k); ok {
+			if t := lim.TokensAt(now); t < 1 {
+				wait = max(wait, time.Duration((1-t)/float64(lim.Limit())*float64(time.Second)))
+			}
+		}
+	}
+	if wait > 0 {
+		return rateLimited(wait)
+	}
+	return nil
+}
+
+func (g *loginGuard) peek(key string) (*rate.Limiter, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buckets.Get(key)
+}
+
+// rateLimited says when to come back: whole seconds, rounded up (after
+// dropping float noise below a millisecond), so that a client that waits
+// Retry-After is let in.
+func rateLimited(wait time.Duration) error {
+	wait = (wait.Round(time.Millisecond) + time.Second - 1).Truncate(time.Second)
+	return &RateLimitedError{RetryAfter: max(wait, time.Second)}
+}
+
 // reserve takes one failure of the user and of the client before the
 // password is checked, so that attempts sent in parallel cannot outrun the
 // limit while bcrypt runs; the returned release gives them back, for a
@@ -100,10 +132,7 @@ func (g *loginGuard) reserve(user, client string, now time.Time) (release func()
 	}
 	if wait > 0 {
 		release()
-		// Whole seconds, rounded up (after dropping float noise below a
-		// millisecond): a client that waits Retry-After is let in.
-		wait = (wait.Round(time.Millisecond) + time.Second - 1).Truncate(time.Second)
-		return nil, &RateLimitedError{RetryAfter: max(wait, time.Second)}
+		return nil, rateLimited(wait)
 	}
 	return release, nil
 }
@@ -166,6 +195,17 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 		return a.Authenticate(name, password)
 	}
 	client, now := ClientAddr(r, a.trusted), a.now()
+	// Past the limit, even the right password is refused: guessing stays
+	// bounded. Within it, credentials verified before need no bcrypt and
+	// so cannot fail: they take nothing.
+	if err := a.guard.check(name, client, now); err != nil {
+		return grants.User{}, err
+	}
+	if a.cache != nil {
+		if u, ok := a.users.User(name); ok && a.cacheHit(u, a.key(name, password)) {
+			return u, nil
+		}
+	}
 	release, err := a.guard.reserve(name, client, now)
 	if err != nil {
 		return grants.User{}, err

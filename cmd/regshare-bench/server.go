@@ -89,6 +89,9 @@ func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
 	}
 	reg := prometheus.NewRegistry()
 	authn := tokenauth.NewAuthenticator(g, cc, time.Now)
+	// The failed-login limits of regshare serve's defaults: every Basic
+	// login reserves a failure and gives it back on success.
+	authn.LimitLogins(tokenauth.LoginLimits{FailuresPerMinute: 10, Burst: 10})
 	tokens, err := tokenauth.NewServer(tokenauth.Config{Service: service, Issuer: issuer, Metrics: reg},
 		keys, authn, g, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
