@@ -92,10 +92,10 @@ func NewAuthenticator(users Users, cfg CacheConfig, now func() time.Time) *Authe
 			size = DefaultCacheSize
 		}
 		a.cache, _ = lru.New[cacheKey, cacheEntry](size) // err only for size <= 0
-		secret := make([]byte, 32)
-		rand.Read(secret)
-		a.macs.New = func() any { return hmac.New(sha256.New, secret) }
 	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	a.macs.New = func() any { return hmac.New(sha256.New, secret) }
 	a.dummy(users.HashCost()) // made now rather than on a first unknown user
 	return a
 }
@@ -129,27 +129,50 @@ func (a *Authenticator) key(name, password string) cacheKey {
 
 // Authenticate returns the user whose name and password these are.
 func (a *Authenticator) Authenticate(name, password string) (grants.User, error) {
+	return a.authenticate(name, password, nil)
+}
+
+// authenticate checks the credentials: from the cache when they were
+// verified before, else with bcrypt. reserve, when set, is called before
+// bcrypt runs and returns what gives back the reservation on success.
+// Concurrent attempts with the same credentials share one bcrypt (and one
+// reservation): a burst of identical logins, as a CI fleet's, is one
+// attempt.
+func (a *Authenticator) authenticate(name, password string, reserve func() (func(), error)) (grants.User, error) {
 	u, ok := a.users.User(name)
 	if !ok {
+		if reserve != nil {
+			if _, err := reserve(); err != nil {
+				return grants.User{}, err
+			}
+		}
 		_ = bcrypt.CompareHashAndPassword(a.dummy(a.users.HashCost()), []byte(password))
 		return grants.User{}, ErrUnauthorized
 	}
-	if a.cache == nil {
-		return u, a.check(u, password)
-	}
 	k := a.key(name, password)
-	if a.cacheHit(u, k) {
+	if a.cache != nil && a.cacheHit(u, k) {
 		return u, nil
 	}
-	// Concurrent first requests with the same credentials share one bcrypt.
 	// Keyed by the hash too: a caller who looked up a reloaded user must
 	// not share a check made against the previous hash.
 	_, err, _ := a.flight.Do(string(k[:])+string(u.PasswordHash), func() (any, error) {
+		var release func()
+		if reserve != nil {
+			var err error
+			if release, err = reserve(); err != nil {
+				return nil, err
+			}
+		}
 		a.misses.Add(1)
 		if err := a.check(u, password); err != nil {
-			return nil, err // failures are never cached
+			return nil, err // failures are never cached, nor given back
 		}
-		a.cache.Add(k, cacheEntry{hash: u.PasswordHash, expires: a.now().Add(a.ttl)})
+		if release != nil {
+			release()
+		}
+		if a.cache != nil {
+			a.cache.Add(k, cacheEntry{hash: u.PasswordHash, expires: a.now().Add(a.ttl)})
+		}
 		return nil, nil
 	})
 	if err != nil {

@@ -197,24 +197,12 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 	client, now := ClientAddr(r, a.trusted), a.now()
 	// Past the limit, even the right password is refused: guessing stays
 	// bounded. Within it, credentials verified before need no bcrypt and
-	// so cannot fail: they take nothing.
+	// so cannot fail: they take nothing; a check with bcrypt reserves a
+	// failure first.
 	if err := a.guard.check(name, client, now); err != nil {
 		return grants.User{}, err
 	}
-	if a.cache != nil {
-		if u, ok := a.users.User(name); ok && a.cacheHit(u, a.key(name, password)) {
-			return u, nil
-		}
-	}
-	release, err := a.guard.reserve(name, client, now)
-	if err != nil {
-		return grants.User{}, err
-	}
-	u, err := a.Authenticate(name, password)
-	if err == nil {
-		release()
-	}
-	return u, err
+	return a.authenticate(name, password, func() (func(), error) { return a.guard.reserve(name, client, now) })
 }
 
 // Client is the address of r's sender, through the trusted proxies.

@@ -246,7 +246,7 @@ func TestLoginLimitParallel(t *testing.T) {
 	m := f.misses()
 	for i := range n {
 		wg.Go(func() {
-			codes <- f.attempt(fmt.Sprintf("192.0.2.%d:1000", i+1), "bob", "wrong").Code
+			codes <- f.attempt(fmt.Sprintf("192.0.2.%d:1000", i+1), "bob", fmt.Sprintf("guess-%d", i)).Code
 		})
 	}
 	wg.Wait()
@@ -260,6 +260,30 @@ func TestLoginLimitParallel(t *testing.T) {
 	}
 	if got := f.misses() - m; got > 3 {
 		t.Errorf("bcrypt ran %d times, want at most 3", got)
+	}
+}
+
+// Many identical right logins at once, with nothing cached (a CI fleet
+// starting together), are one check: none is refused, bcrypt runs once.
+func TestLoginLimitParallelSuccesses(t *testing.T) {
+	f := newLimitedFixture(t, tokenauth.LoginLimits{FailuresPerMinute: 6, Burst: 3})
+	const n = 16
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			codes <- f.attempt("192.0.2.1:1000", "bob", testUsers["bob"].password).Code
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("a right login among %d parallel ones got %d", n, c)
+		}
 	}
 }
 
