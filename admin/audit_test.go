@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"reflect"
 	"strconv"
@@ -67,9 +66,7 @@ func newAuditEnv(t *testing.T, limits tokenauth.LoginLimits) (*env, *lockedBuffe
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	e.url, e.client = ts.URL, ts.Client()
+	e.serve(mux)
 	return e, audit
 }
 

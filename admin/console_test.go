@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,10 +45,7 @@ func serveConsole(t *testing.T, e *env, cfg admin.Config, tags admin.Tags, token
 	mux := http.NewServeMux()
 	api.Register(mux)
 	api.RegisterConsole(mux, tokens)
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	e.url = ts.URL
-	e.client = ts.Client()
+	e.serve(mux)
 }
 
 func TestConsoleAssets(t *testing.T) {

@@ -199,12 +199,18 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	e.url = ts.URL
-	e.client = ts.Client()
+	e.serve(mux)
+	// Redirects are answers to check, not to follow.
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return e
+}
+
+// serve puts h behind a test server and points e's requests at it.
+func (e *env) serve(h http.Handler) {
+	ts := httptest.NewServer(h)
+	e.t.Cleanup(ts.Close)
+	e.url = ts.URL
+	e.client = ts.Client()
 }
 
 func (e *env) user(name string) grants.User {

@@ -176,9 +176,7 @@ func TestRegistryTags(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	e.url = ts.URL
+	e.serve(mux)
 	before := e.state()
 	wantError(t, "share of a repository the registry lacks", e.do("alice", "POST", sharePath("repositories", "acme", "ghost"), create("globex", "read", "forever", "")), 404, codeNoRepository)
 	e.wantState("refused share", before)

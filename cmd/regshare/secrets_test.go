@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -16,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,31 +24,13 @@ import (
 	"github.com/regshare/regshare/tokenauth"
 )
 
-// lockedBuffer is a log sink written from the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // secretsScenario is regshare from newApp, logging at debug level, with an
 // audit log file; every credential a request carries and every token an
 // answer carries is remembered as a secret.
 type secretsScenario struct {
 	t         *testing.T
 	url       string
-	log       *lockedBuffer
+	log       *syncBuffer
 	auditFile string
 	keyFile   string
 	passwords map[string]string // user -> password
@@ -65,7 +45,7 @@ func newSecretsScenario(t *testing.T) *secretsScenario {
 	if err := tokenauth.GenerateKeys(keys, tokenauth.AlgES256, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	s := &secretsScenario{t: t, log: &lockedBuffer{}, auditFile: filepath.Join(dir, "audit.log"),
+	s := &secretsScenario{t: t, log: &syncBuffer{}, auditFile: filepath.Join(dir, "audit.log"),
 		keyFile: filepath.Join(keys, tokenauth.SigningKeyFile), passwords: map[string]string{}}
 	cfg := &Config{
 		Token: TokenConfig{Service: e2eService, Issuer: e2eIssuer, TTL: 5 * time.Minute},
