@@ -1,91 +1,104 @@
 package grants
 
 import (
-	"encoding/binary"
 	"fmt"
 	"iter"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unique"
 
+	"github.com/google/btree"
 	"github.com/hashicorp/go-memdb"
 )
 
-const sharesTable = "shares"
-
-// Index names of the shares table. Each index costs about 450 bytes per
-// share (go-memdb's radix nodes), so there are only those the hot path
-// and the listings need: the id's order also serves the namespace and the
-// repository listings by prefix ("acme/", "acme/web" NUL).
 const (
-	indexID        = "id"        // repository + recipient, unique
-	indexRecipient = "recipient" // "shared with me"
-	indexDeadline  = "deadline"  // dated shares by deadline; permanent ones are not in it
+	sharesTable = "shares"
+	// indexID keys a share by repository and recipient, each followed by
+	// NUL: the token decision's exact lookup, and the namespace and
+	// repository listings by prefix ("acme/", "acme/web" NUL).
+	indexID = "id"
 )
-
-func sharesTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: sharesTable,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {
-				Name:   indexID,
-				Unique: true,
-				Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-					&memdb.StringFieldIndex{Field: "Repository"},
-					&memdb.StringFieldIndex{Field: "Recipient"},
-				}},
-			},
-			indexRecipient: {Name: indexRecipient, Indexer: &memdb.StringFieldIndex{Field: "Recipient"}},
-			indexDeadline:  {Name: indexDeadline, AllowMissing: true, Indexer: deadlineIndexer{}},
-		},
-	}
-}
 
 func schema() *memdb.DBSchema {
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
-		sharesTable: sharesTableSchema(),
+		sharesTable: {
+			Name: sharesTable,
+			Indexes: map[string]*memdb.IndexSchema{
+				indexID: {Name: indexID, Unique: true, Indexer: idIndexer{}},
+			},
+		},
 	}}
 }
 
-// deadlineIndexer orders dated shares by deadline.
-type deadlineIndexer struct{}
+// idIndexer builds the id index's keys. It takes a Key as its one argument,
+// so the token decision's lookup encodes it once; memdb's compound string
+// index would box and copy each part.
+type idIndexer struct{}
 
-func deadlineKey(t time.Time) []byte {
-	// Seconds (sign bit flipped so earlier times sort first, before 1970
-	// too), then nanoseconds: UnixNano would overflow after 2262.
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 12), uint64(t.Unix())^(1<<63))
-	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
+func idKey(repository, recipient string) []byte {
+	b := make([]byte, 0, len(repository)+len(recipient)+2)
+	b = append(append(b, repository...), 0)
+	return append(append(b, recipient...), 0)
 }
 
-func (deadlineIndexer) FromObject(obj any) (bool, []byte, error) {
+func (idIndexer) FromObject(obj any) (bool, []byte, error) {
 	s, ok := obj.(*Share)
 	if !ok {
-		return false, nil, fmt.Errorf("deadline index: unexpected %T", obj)
+		return false, nil, fmt.Errorf("id index: unexpected %T", obj)
 	}
-	if s.Permanent() {
-		return false, nil, nil
-	}
-	return true, deadlineKey(s.Deadline), nil
+	return true, idKey(s.Repository, s.Recipient), nil
 }
 
-func (deadlineIndexer) FromArgs(args ...any) ([]byte, error) {
+func (idIndexer) FromArgs(args ...any) ([]byte, error) {
 	if len(args) != 1 {
-		return nil, fmt.Errorf("deadline index: want one argument, got %d", len(args))
+		return nil, fmt.Errorf("id index: want one Key, got %d arguments", len(args))
 	}
-	t, ok := args[0].(time.Time)
+	k, ok := args[0].(Key)
 	if !ok {
-		return nil, fmt.Errorf("deadline index: unexpected %T", args[0])
+		return nil, fmt.Errorf("id index: unexpected %T", args[0])
 	}
-	return deadlineKey(t), nil
+	return idKey(k.Repository, k.Recipient), nil
+}
+
+// PrefixFromArgs takes the raw prefix of the keys wanted.
+func (idIndexer) PrefixFromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("id index prefix: want one string, got %d arguments", len(args))
+	}
+	p, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("id index prefix: unexpected %T", args[0])
+	}
+	return []byte(p), nil
+}
+
+// byRecipient orders shares for "shared with me". A copy-on-write B-tree
+// of pointers rather than a second memdb index: a memdb index costs about
+// 430 bytes per share (radix nodes and their watch channels), this about 10.
+func byRecipient(a, b *Share) bool {
+	if a.Recipient != b.Recipient {
+		return a.Recipient < b.Recipient
+	}
+	return a.Repository < b.Repository
+}
+
+const btreeDegree = 32
+
+// version is one state of the index: readers take it whole, so the table
+// and the recipient order always agree.
+type version struct {
+	db          *memdb.MemDB // a snapshot, never written
+	byRecipient *btree.BTreeG[*Share]
 }
 
 // Index is the in-memory share table every token decision reads. It holds
 // only what the durable store has: writers update it after the store
 // acknowledged a change. Stored shares are never modified in place.
 type Index struct {
-	mu sync.Mutex // serializes writers with Load's swap
-	db atomic.Pointer[memdb.MemDB]
+	mu   sync.Mutex   // serializes writers
+	live *memdb.MemDB // written under mu; readers use cur's snapshot
+	cur  atomic.Pointer[version]
 	// gen changes with every change of content: what was decided from an
 	// older generation may be stale.
 	gen atomic.Uint64
@@ -110,6 +123,7 @@ func (ix *Index) Load(shares []Share) error {
 	if err != nil {
 		return err
 	}
+	tree := btree.NewG(btreeDegree, byRecipient)
 	txn := db.Txn(true)
 	defer txn.Abort()
 	for i := range shares {
@@ -117,27 +131,36 @@ func (ix *Index) Load(shares []Share) error {
 		if err := txn.Insert(sharesTable, &s); err != nil {
 			return fmt.Errorf("index share %s for %s: %w", s.Repository, s.Recipient, err)
 		}
+		tree.ReplaceOrInsert(&s)
 	}
 	txn.Commit()
 	ix.mu.Lock()
-	ix.db.Store(db)
-	ix.gen.Add(1)
-	ix.mu.Unlock()
+	defer ix.mu.Unlock()
+	ix.live = db
+	ix.publish(tree)
 	return nil
+}
+
+// publish makes the live table and tree what readers see; under mu.
+func (ix *Index) publish(tree *btree.BTreeG[*Share]) {
+	ix.cur.Store(&version{db: ix.live.Snapshot(), byRecipient: tree})
+	ix.gen.Add(1)
 }
 
 // Put inserts or replaces a share.
 func (ix *Index) Put(s Share) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	txn := ix.db.Load().Txn(true)
-	defer txn.Abort()
 	s = intern(s)
+	txn := ix.live.Txn(true)
+	defer txn.Abort()
 	if err := txn.Insert(sharesTable, &s); err != nil {
 		return err
 	}
 	txn.Commit()
-	ix.gen.Add(1)
+	tree := ix.cur.Load().byRecipient.Clone()
+	tree.ReplaceOrInsert(&s)
+	ix.publish(tree)
 	return nil
 }
 
@@ -145,19 +168,25 @@ func (ix *Index) Put(s Share) error {
 func (ix *Index) Remove(k Key) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	txn := ix.db.Load().Txn(true)
+	txn := ix.live.Txn(true)
 	defer txn.Abort()
-	if _, err := txn.DeleteAll(sharesTable, indexID, k.Repository, k.Recipient); err != nil {
+	n, err := txn.DeleteAll(sharesTable, indexID, k)
+	if err != nil {
 		return err
 	}
 	txn.Commit()
-	ix.gen.Add(1)
+	tree := ix.cur.Load().byRecipient
+	if n > 0 {
+		tree = tree.Clone()
+		tree.Delete(&Share{Repository: k.Repository, Recipient: k.Recipient})
+	}
+	ix.publish(tree)
 	return nil
 }
 
 // Get returns one share.
 func (ix *Index) Get(k Key) (Share, bool) {
-	raw, err := ix.db.Load().Txn(false).First(sharesTable, indexID, k.Repository, k.Recipient)
+	raw, err := ix.cur.Load().db.Txn(false).First(sharesTable, indexID, k)
 	if err != nil || raw == nil {
 		return Share{}, false
 	}
@@ -174,41 +203,35 @@ func intern(s Share) Share {
 	return s
 }
 
-// ByRecipient returns the shares made with a domain ("shared with me").
+// ByRecipient returns the shares made with a domain ("shared with me"), by
+// repository.
 func (ix *Index) ByRecipient(domain string) []Share {
-	return ix.list(indexRecipient, domain)
+	var out []Share
+	ix.cur.Load().byRecipient.AscendGreaterOrEqual(&Share{Recipient: domain}, func(s *Share) bool {
+		if s.Recipient != domain {
+			return false
+		}
+		out = append(out, *s)
+		return true
+	})
+	return out
 }
 
 // ByNamespace returns the shares of repositories below a namespace.
-func (ix *Index) ByNamespace(ns string) []Share { return ix.list(indexID+"_prefix", ns+"/") }
-
-// ByRepository returns the shares of one repository.
-func (ix *Index) ByRepository(repo string) []Share {
-	return ix.list(indexID+"_prefix", repo, "")
-}
-
-// ExpiringBy returns the shares whose deadline is at or before t, earliest
-// first. Permanent shares never appear.
-func (ix *Index) ExpiringBy(t time.Time) []Share {
-	it, err := ix.db.Load().Txn(false).Get(sharesTable, indexDeadline)
-	if err != nil {
+func (ix *Index) ByNamespace(ns string) []Share {
+	if strings.Contains(ns, "/") {
 		return nil
 	}
-	var out []Share
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		s := raw.(*Share)
-		if s.Deadline.After(t) {
-			break
-		}
-		out = append(out, *s)
-	}
-	return out
+	return ix.list(ns + "/")
 }
+
+// ByRepository returns the shares of one repository.
+func (ix *Index) ByRepository(repo string) []Share { return ix.list(repo + "\x00") }
 
 // All yields every share held, by key; the shares must not be modified.
 func (ix *Index) All() iter.Seq[*Share] {
 	return func(yield func(*Share) bool) {
-		it, err := ix.db.Load().Txn(false).Get(sharesTable, indexID)
+		it, err := ix.cur.Load().db.Txn(false).Get(sharesTable, indexID)
 		if err != nil {
 			return
 		}
@@ -221,16 +244,11 @@ func (ix *Index) All() iter.Seq[*Share] {
 }
 
 // Len returns the number of shares held.
-func (ix *Index) Len() int {
-	n := 0
-	for range ix.All() {
-		n++
-	}
-	return n
-}
+func (ix *Index) Len() int { return ix.cur.Load().byRecipient.Len() }
 
-func (ix *Index) list(index string, args ...any) []Share {
-	it, err := ix.db.Load().Txn(false).Get(sharesTable, index, args...)
+// list returns the shares whose id key starts with prefix.
+func (ix *Index) list(prefix string) []Share {
+	it, err := ix.cur.Load().db.Txn(false).Get(sharesTable, indexID+"_prefix", prefix)
 	if err != nil {
 		return nil
 	}

@@ -1,9 +1,12 @@
 package grants_test
 
 import (
+	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,9 +60,6 @@ func TestIndexEmpty(t *testing.T) {
 	if got := ix.ByRecipient("globex"); len(got) != 0 {
 		t.Errorf("ByRecipient = %+v", got)
 	}
-	if got := ix.ExpiringBy(now.AddDate(100, 0, 0)); len(got) != 0 {
-		t.Errorf("ExpiringBy = %+v", got)
-	}
 	if err := ix.Remove(grants.Key{Repository: "acme/web", Recipient: "globex"}); err != nil {
 		t.Errorf("Remove of an absent share: %v", err)
 	}
@@ -82,9 +82,6 @@ func TestIndexLoad(t *testing.T) {
 	}
 	if got := ix.ByRecipient("globex"); len(got) != 0 {
 		t.Errorf("ByRecipient(globex) after Load = %+v", got)
-	}
-	if got := ix.ExpiringBy(tomorrow); len(got) != 0 {
-		t.Errorf("ExpiringBy after Load = %+v", got)
 	}
 
 	// Loading the same key twice keeps the last; the input is copied.
@@ -126,11 +123,10 @@ func TestIndexPutRemove(t *testing.T) {
 		"ByRecipient(globex)":    ix.ByRecipient("globex"),
 		"ByRepository(acme/web)": ix.ByRepository("acme/web"),
 		"ByNamespace(acme)":      ix.ByNamespace("acme"),
-		"ExpiringBy(next year)":  ix.ExpiringBy(nextYear),
 	} {
 		var want []grants.Share
 		switch name {
-		case "ByRecipient(globex)", "ExpiringBy(next year)":
+		case "ByRecipient(globex)":
 			want = []grants.Share{a2}
 		case "ByRepository(acme/web)", "ByNamespace(acme)":
 			want = []grants.Share{a2, b}
@@ -138,9 +134,6 @@ func TestIndexPutRemove(t *testing.T) {
 		if d := grantstest.SameSet(got, want); d != "" {
 			t.Errorf("%s:\n%s", name, d)
 		}
-	}
-	if got := ix.ExpiringBy(tomorrow); len(got) != 0 {
-		t.Errorf("ExpiringBy(tomorrow) still holds the old deadline: %+v", got)
 	}
 
 	if err := ix.Remove(a.Key()); err != nil {
@@ -150,13 +143,8 @@ func TestIndexPutRemove(t *testing.T) {
 	if _, ok := ix.Get(a.Key()); ok {
 		t.Error("Get after Remove: found")
 	}
-	for name, got := range map[string][]grants.Share{
-		"ByRecipient(globex)":   ix.ByRecipient("globex"),
-		"ExpiringBy(next year)": ix.ExpiringBy(nextYear),
-	} {
-		if len(got) != 0 {
-			t.Errorf("%s after Remove = %+v", name, got)
-		}
+	if got := ix.ByRecipient("globex"); len(got) != 0 {
+		t.Errorf("ByRecipient(globex) after Remove = %+v", got)
 	}
 	if err := ix.Remove(a.Key()); err != nil {
 		t.Errorf("second Remove: %v", err)
@@ -230,69 +218,6 @@ func TestIndexQueries(t *testing.T) {
 	}
 }
 
-func TestIndexExpiringBy(t *testing.T) {
-	zone := time.FixedZone("UTC-11", -11*3600)
-	at := func(d time.Duration) time.Time { return now.Add(d) }
-	shares := []grants.Share{
-		indexShare("acme/d", "globex", at(4*time.Hour).In(zone)),
-		indexShare("acme/a", "globex", at(-time.Hour)),
-		indexShare("acme/perm1", "globex", time.Time{}),
-		indexShare("acme/c", "globex", at(2*time.Hour)),
-		indexShare("acme/b", "globex", at(time.Hour).In(zone)),
-		indexShare("acme/old", "globex", time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)),
-		indexShare("acme/epoch", "globex", time.Unix(0, 0)),
-		indexShare("acme/b", "initech", at(time.Hour)), // same deadline as acme/b for globex
-		indexShare("acme/perm2", "initech", time.Time{}),
-		indexShare("acme/far", "globex", time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)),
-	}
-	ix := newIndex(t, shares...)
-	names := func(ss []grants.Share) []string {
-		var out []string
-		for _, s := range ss {
-			out = append(out, s.Repository+"@"+s.Recipient)
-		}
-		return out
-	}
-	tests := []struct {
-		t    time.Time
-		want []string
-	}{
-		{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), nil},
-		{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), []string{"acme/old@globex"}},
-		{time.Unix(0, 0).In(zone), []string{"acme/old@globex", "acme/epoch@globex"}},
-		{at(-time.Hour - time.Nanosecond), []string{"acme/old@globex", "acme/epoch@globex"}},
-		{at(-time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex"}},
-		{now, []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex"}},
-		{at(time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*"}},
-		{at(3 * time.Hour).In(zone), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex"}},
-		{at(4 * time.Hour), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex", "acme/d@globex"}},
-		{time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC), []string{"acme/old@globex", "acme/epoch@globex", "acme/a@globex", "acme/b@*", "acme/b@*", "acme/c@globex", "acme/d@globex", "acme/far@globex"}},
-	}
-	for _, tt := range tests {
-		got := ix.ExpiringBy(tt.t)
-		gotNames := names(got)
-		// Shares with equal deadlines may come in either order.
-		for i, n := range gotNames {
-			if i < len(tt.want) && tt.want[i] == "acme/b@*" && (n == "acme/b@globex" || n == "acme/b@initech") {
-				gotNames[i] = "acme/b@*"
-			}
-		}
-		if !slices.Equal(gotNames, tt.want) {
-			t.Errorf("ExpiringBy(%v) = %q, want %q", tt.t, names(got), tt.want)
-		}
-		for i := 1; i < len(got); i++ {
-			if got[i].Deadline.Before(got[i-1].Deadline) {
-				t.Errorf("ExpiringBy(%v): %v before %v", tt.t, got[i-1].Deadline, got[i].Deadline)
-			}
-		}
-		for _, s := range got {
-			if s.Permanent() || s.Deadline.After(tt.t) {
-				t.Errorf("ExpiringBy(%v) returned %s with deadline %v", tt.t, s.Repository, s.Deadline)
-			}
-		}
-	}
-}
-
 func TestIndexReturnsCopies(t *testing.T) {
 	a := indexShare("acme/web", "globex", tomorrow)
 	ix := newIndex(t, a)
@@ -307,7 +232,7 @@ func TestIndexReturnsCopies(t *testing.T) {
 	mutate(&got)
 	for _, ss := range [][]grants.Share{
 		ix.ByRecipient("globex"), ix.ByNamespace("acme"),
-		ix.ByRepository("acme/web"), ix.ExpiringBy(tomorrow),
+		ix.ByRepository("acme/web"),
 	} {
 		for i := range ss {
 			mutate(&ss[i])
@@ -323,8 +248,8 @@ func TestIndexReturnsCopies(t *testing.T) {
 	if got := ix.ByNamespace("mallory"); len(got) != 0 {
 		t.Errorf("ByNamespace(mallory) = %+v", got)
 	}
-	if got := ix.ExpiringBy(tomorrow); len(got) != 1 {
-		t.Errorf("ExpiringBy(tomorrow) = %+v", got)
+	if got := ix.ByRecipient("globex"); len(got) != 1 || got[0].Owner != a.Owner {
+		t.Errorf("ByRecipient(globex) = %+v", got)
 	}
 }
 
@@ -410,7 +335,6 @@ func TestIndexConcurrentPut(t *testing.T) {
 						return
 					}
 				}
-				ix.ExpiringBy(nextYear)
 				ix.ByRecipient("globex")
 				ix.Len()
 			}
@@ -461,22 +385,101 @@ func TestIndexConcurrentPut(t *testing.T) {
 	wantIndex(t, ix, want...)
 }
 
-// TestIndexExpiringByFarDeadline: deadlines after 2262 (the end of int64
-// nanoseconds since 1970) must still sort after earlier ones. Share.Validate
-// accepts any future deadline, e.g. 9999-12-31.
-func TestIndexExpiringByFarDeadline(t *testing.T) {
-	soon := indexShare("acme/soon", "globex", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	far := indexShare("acme/far", "globex", time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))
-	farther := indexShare("acme/farther", "globex", time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
-	ix := newIndex(t, soon, far, farther)
-	if got := ix.ExpiringBy(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)); len(got) != 1 || got[0].Repository != "acme/soon" {
-		t.Errorf("ExpiringBy(2031) = %+v, want acme/soon only", got)
+// TestIndexAgreesWithModel applies random puts, removes and loads to the
+// index and to a plain map, and checks after each step that every query
+// answers what the map holds, in the documented order.
+func TestIndexAgreesWithModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	repos := []string{"acme/web", "acme/we", "acme/web2", "acme/team/api", "acmex/tool", "globex/app", "globex/app/x"}
+	domains := []string{"acme", "globex", "globex2", "bglobex", "initech"}
+	model := map[grants.Key]grants.Share{}
+	ix := newIndex(t)
+	random := func() grants.Share {
+		s := indexShare(repos[rng.IntN(len(repos))], domains[rng.IntN(len(domains))], time.Time{})
+		s.Description = strconv.Itoa(rng.IntN(1000))
+		return s
 	}
-	var order []string
-	for _, s := range ix.ExpiringBy(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)) {
-		order = append(order, s.Repository)
-	}
-	if want := []string{"acme/soon", "acme/far", "acme/farther"}; !slices.Equal(order, want) {
-		t.Errorf("ExpiringBy(10000) = %q, want %q", order, want)
+	for step := range 2000 {
+		switch op := rng.IntN(100); {
+		case op < 60:
+			s := random()
+			if err := ix.Put(s); err != nil {
+				t.Fatal(err)
+			}
+			model[s.Key()] = s
+		case op < 95:
+			k := random().Key()
+			if err := ix.Remove(k); err != nil {
+				t.Fatal(err)
+			}
+			delete(model, k)
+		default:
+			var in []grants.Share
+			clear(model)
+			for range rng.IntN(10) {
+				s := random()
+				in = append(in, s)
+				model[s.Key()] = s
+			}
+			if err := ix.Load(in); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		if n := ix.Len(); n != len(model) {
+			t.Fatalf("step %d: Len = %d, want %d", step, n, len(model))
+		}
+		want := func(keep func(grants.Share) bool, order func(a, b grants.Share) int) []grants.Share {
+			var out []grants.Share
+			for _, s := range model {
+				if keep(s) {
+					out = append(out, s)
+				}
+			}
+			slices.SortFunc(out, order)
+			return out
+		}
+		byKey := func(a, b grants.Share) int {
+			return cmp.Or(strings.Compare(a.Repository, b.Repository), strings.Compare(a.Recipient, b.Recipient))
+		}
+		type check struct {
+			name      string
+			got, want []grants.Share
+		}
+		var checks []check
+		for _, d := range domains {
+			checks = append(checks, check{"ByRecipient(" + d + ")", ix.ByRecipient(d), want(func(s grants.Share) bool { return s.Recipient == d }, byKey)})
+		}
+		for _, ns := range []string{"acme", "acmex", "globex", "acm"} {
+			checks = append(checks, check{"ByNamespace(" + ns + ")", ix.ByNamespace(ns), want(func(s grants.Share) bool { return grants.Namespace(s.Repository) == ns }, byKey)})
+		}
+		for _, r := range repos {
+			checks = append(checks, check{"ByRepository(" + r + ")", ix.ByRepository(r), want(func(s grants.Share) bool { return s.Repository == r }, byKey)})
+		}
+		var all []grants.Share
+		for s := range ix.All() {
+			all = append(all, *s)
+		}
+		checks = append(checks, check{"All", all, want(func(grants.Share) bool { return true }, byKey)})
+		for _, c := range checks {
+			if len(c.got) != len(c.want) {
+				t.Fatalf("step %d: %s has %d shares, want %d", step, c.name, len(c.got), len(c.want))
+			}
+			for i := range c.got {
+				if d := grantstest.Diff(c.got[i], c.want[i]); d != "" {
+					t.Fatalf("step %d: %s[%d]: %s", step, c.name, i, d)
+				}
+			}
+		}
+		for _, r := range repos {
+			for _, d := range domains {
+				k := grants.Key{Repository: r, Recipient: d}
+				got, ok := ix.Get(k)
+				w, wok := model[k]
+				if ok != wok || (ok && grantstest.Diff(got, w) != "") {
+					t.Fatalf("step %d: Get(%v) = %+v, %v; want %+v, %v", step, k, got, ok, w, wok)
+				}
+			}
+		}
 	}
 }
