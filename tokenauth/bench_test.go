@@ -2,10 +2,14 @@ package tokenauth_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,8 +68,10 @@ func BenchmarkSign(b *testing.B) {
 }
 
 // BenchmarkTokenHandler is the whole token endpoint for a docker pull of a
-// repository shared with the user's domain: GET /token with Basic auth of
-// a user whose hash has bcrypt cost 10, the credential cache warm.
+// repository shared with the user's domain, through an httptest recorder:
+// GET /token with Basic auth of a user whose hash has bcrypt cost 10, the
+// credential cache warm ("get"), and POST /token with docker login's
+// refresh token ("refresh").
 func BenchmarkTokenHandler(b *testing.B) {
 	hash, err := bcrypt.GenerateFromPassword([]byte("gina-pw"), bcrypt.DefaultCost)
 	if err != nil {
@@ -102,25 +108,47 @@ func BenchmarkTokenHandler(b *testing.B) {
 	}
 	mux := http.NewServeMux()
 	srv.Register(mux)
-
-	base := httptest.NewRequest(http.MethodGet, "/token?service="+benchService+"&scope=repository:acme/web:pull", nil)
-	base.SetBasicAuth("gina", "gina-pw")
-	serve := func() *httptest.ResponseRecorder {
-		// A shallow copy, so that no iteration sees the form an earlier
-		// one parsed, and the harness adds a single allocation.
-		r := *base
+	serve := func(tb testing.TB, r *http.Request) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, &r)
+		mux.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || w.Body.Len() < 100 {
+			tb.Fatalf("%s /token: %d %s", r.Method, w.Code, w.Body)
+		}
 		return w
 	}
-	if w := serve(); w.Code != http.StatusOK || w.Body.Len() < 100 {
-		b.Fatalf("GET /token: %d %s", w.Code, w.Body)
+
+	get := httptest.NewRequest(http.MethodGet, "/token?service="+benchService+"&scope=repository:acme/web:pull", nil)
+	get.SetBasicAuth("gina", "gina-pw")
+	b.Run("get", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			// A shallow copy, so that no iteration sees the query an
+			// earlier one parsed; the harness adds a single allocation.
+			r := *get
+			serve(b, &r)
+		}
+	})
+
+	login := get.Clone(ctx)
+	login.URL.RawQuery = "service=" + benchService + "&offline_token=true"
+	var lr struct {
+		RefreshToken string `json:"refresh_token"`
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		serve()
+	if err := json.Unmarshal(serve(b, login).Body.Bytes(), &lr); err != nil || lr.RefreshToken == "" {
+		b.Fatalf("no refresh token: %v", err)
 	}
-	if w := serve(); w.Code != http.StatusOK {
-		b.Fatalf("GET /token: %d %s", w.Code, w.Body)
-	}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {lr.RefreshToken}, "service": {benchService},
+		"scope": {"repository:acme/web:pull"}, "client_id": {"docker"}}.Encode()
+	post := httptest.NewRequest(http.MethodPost, "/token", nil)
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	b.Run("refresh", func(b *testing.B) {
+		var body strings.Reader
+		b.ReportAllocs()
+		for b.Loop() {
+			r := *post
+			body.Reset(form)
+			r.Body, r.ContentLength = io.NopCloser(&body), int64(len(form))
+			serve(b, &r)
+		}
+	})
 }

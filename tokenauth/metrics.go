@@ -1,6 +1,7 @@
 package tokenauth
 
 import (
+	"io"
 	"net/http"
 	"time"
 
@@ -81,6 +82,12 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// WriteString passes strings on without a copy to []byte: net/http's
+// writer takes them as they are.
+func (w *statusWriter) WriteString(s string) (int, error) {
+	return io.WriteString(w.ResponseWriter, s)
+}
+
 // instrument counts h's requests by outcome, read from the status written.
 func (m *metrics) instrument(h http.HandlerFunc) http.HandlerFunc {
 	if m == nil {
@@ -97,7 +104,7 @@ func (m *metrics) instrument(h http.HandlerFunc) http.HandlerFunc {
 			m.duration.Observe(time.Since(start).Seconds())
 		case http.StatusUnauthorized:
 			outcome = outcomeBadCredentials
-		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 			outcome = outcomeBadRequest
 		case http.StatusTooManyRequests:
 			outcome = outcomeRateLimited

@@ -4,6 +4,7 @@
 package tokenauth
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,8 +14,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -102,39 +105,54 @@ type issuedToken struct {
 	expiresIn  int
 	issuedAt   string
 	scope      string // granted, in scope syntax
-	// The answers, encoded once: GET's, and POST's with the scope. A
-	// refresh token is spliced in when there is one.
-	getBody, postBody []byte
+	// The answers, encoded once: GET's, and POST's with the scope, and
+	// their Content-Length. A refresh token is spliced in when there is one.
+	getBody, postBody     []byte
+	getLength, postLength []string
 }
 
 // write sends the encoded answer, with refresh as refresh_token if set:
 // spliced in by a second write rather than encoded anew. A refresh token
 // regshare signed is JWS compact form (base64url and dots), which JSON
-// needs no escaping for; anything else is encoded.
+// needs no escaping for; anything else is encoded. The length is declared:
+// a token with its certificate chain is past the 2 KiB net/http buffers
+// before it switches to chunked encoding.
 func (it issuedToken) write(w http.ResponseWriter, post bool, refresh string) {
-	b := it.getBody
+	b, length := it.getBody, it.getLength
 	if post {
-		b = it.postBody
+		b, length = it.postBody, it.postLength
+	}
+	var quoted []byte
+	if refresh != "" {
+		if !isCompactJWS(refresh) {
+			quoted, _ = json.Marshal(refresh)
+		}
+		n := len(b) - len("}\n") + len(refreshField) + len(refresh) + len(`""`) + len("}\n")
+		if quoted != nil {
+			n += len(quoted) - len(refresh) - len(`""`)
+		}
+		length = []string{strconv.Itoa(n)}
 	}
 	h := w.Header()
-	h["Content-Type"], h["Cache-Control"] = jsonContentType, noStore
+	h["Content-Type"], h["Cache-Control"], h["Content-Length"] = jsonContentType, noStore, length
 	w.WriteHeader(http.StatusOK)
 	if refresh == "" {
 		w.Write(b)
 		return
 	}
 	w.Write(b[:len(b)-2]) // without "}\n"
-	io.WriteString(w, `,"refresh_token":`)
-	if isCompactJWS(refresh) {
+	io.WriteString(w, refreshField)
+	if quoted != nil {
+		w.Write(quoted)
+	} else {
 		io.WriteString(w, `"`)
 		io.WriteString(w, refresh)
 		io.WriteString(w, `"`)
-	} else {
-		rt, _ := json.Marshal(refresh)
-		w.Write(rt)
 	}
 	io.WriteString(w, "}\n")
 }
+
+const refreshField = `,"refresh_token":`
 
 // Header values shared by every answer: net/http only reads them.
 var (
@@ -384,9 +402,8 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, "", badRequest("cannot read the form: %v", err))
+	if err := readForm(w, r); err != nil {
+		s.fail(w, r, "", err)
 		return
 	}
 	switch gt := r.PostForm.Get("grant_type"); gt {
@@ -414,6 +431,48 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "", &requestError{http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported", gt), 0})
 	}
 }
+
+// readForm reads the body, an application/x-www-form-urlencoded form of at
+// most maxFormBytes, into r.PostForm. ParseForm would also merge the query
+// into r.Form and grow a fresh buffer from 512 bytes for every request; a
+// docker refresh is about 1 KiB, read here into a reused buffer.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	media, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(media), "application/x-www-form-urlencoded") {
+		return &requestError{http.StatusUnsupportedMediaType, "invalid_request", "the body must be a form (Content-Type: application/x-www-form-urlencoded)", 0}
+	}
+	if r.ContentLength > maxFormBytes {
+		return errFormTooLarge
+	}
+	body := r.Body
+	if r.ContentLength < 0 { // chunked: no length to check first
+		body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	}
+	buf := formBuffers.Get().(*bytes.Buffer)
+	defer formBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return errFormTooLarge
+		}
+		return badRequest("cannot read the form: %v", err)
+	}
+	var err error
+	if r.PostForm, err = url.ParseQuery(buf.String()); err != nil {
+		return badRequest("cannot read the form: %v", err)
+	}
+	if buf.Cap() > formBufferKeep {
+		*buf = bytes.Buffer{} // a rare large form: not kept
+	}
+	return nil
+}
+
+var errFormTooLarge = &requestError{http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the form is larger than %d bytes", maxFormBytes), 0}
+
+// formBuffers hold request bodies while they are parsed.
+var formBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const formBufferKeep = 16 << 10
 
 func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
@@ -513,6 +572,7 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 	if it.postBody, err = encode(resp); err != nil {
 		return issuedToken{}, err
 	}
+	it.getLength, it.postLength = []string{strconv.Itoa(len(it.getBody))}, []string{strconv.Itoa(len(it.postBody))}
 	if remember {
 		s.issued.Add(key, it)
 	}
@@ -602,10 +662,17 @@ func encode(v any) ([]byte, error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	b, err := encode(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b)
 }
 
 // PullToken signs a token that lets regshare itself read one repository
