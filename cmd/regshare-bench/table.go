@@ -124,10 +124,14 @@ func rows(gb goBench, scenarios []*scenario) []row {
 			name := "BenchmarkSign/alg=" + alg
 			out = append(out, row{"Sign one token, " + alg, nsOp(gb.get(name, "ns/op")) + ", " + num(gb.get(name, "allocs/op")) + " allocs/op", "reported", ""})
 		}
-		const h = "BenchmarkTokenHandler"
-		hns, hallocs := gb.get(h, "ns/op"), gb.get(h, "allocs/op")
-		out = append(out, row{"Token handler, GET /token warm (httptest)", nsOp(hns) + ", " + num(hallocs) + " allocs/op",
-			fmt.Sprintf("< %d allocs/op", maxHandlerAllocs), check(hallocs < maxHandlerAllocs, hallocs)})
+		for _, h := range []struct{ name, title string }{
+			{"BenchmarkTokenHandler/get", "Token handler, GET /token, Basic, warm (httptest)"},
+			{"BenchmarkTokenHandler/refresh", "Token handler, POST /token refresh_token (httptest)"},
+		} {
+			hns, hallocs := gb.get(h.name, "ns/op"), gb.get(h.name, "allocs/op")
+			out = append(out, row{h.title, nsOp(hns) + ", " + num(hallocs) + " allocs/op",
+				fmt.Sprintf("< %d allocs/op", maxHandlerAllocs), check(hallocs < maxHandlerAllocs, hallocs)})
+		}
 		const prop = "BenchmarkPropagation"
 		p50, p99 := gb.get(prop, "p50-ms"), gb.get(prop, "p99-ms")
 		out = append(out, row{"Share change propagation, etcd commit on A → B's index, 1,000 changes",
