@@ -30,7 +30,7 @@ type Access struct {
 type Decision struct {
 	Type    string
 	Name    string
-	Actions []string // granted, in the order asked; empty when nothing is
+	Actions []string // granted, in the order asked; empty when nothing is; shared, not to be modified
 	// Shared is true when the grant relies on a share.
 	Shared bool
 	// Deadline is the deadline of the share the grant relies on, zero when
@@ -190,7 +190,9 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			}
 			s, ok := g.index.Get(Key{a.Name, u.Domain})
 			if ok && effective(dir, s, now) {
-				out[i].Actions = intersect(a.Actions, []string{ActionPull})
+				if slices.Contains(a.Actions, ActionPull) || slices.Contains(a.Actions, ActionAll) {
+					out[i].Actions = pullOnly
+				}
 				if len(out[i].Actions) > 0 {
 					out[i].Shared, out[i].Deadline = true, s.Deadline
 				}
@@ -203,6 +205,9 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 	}
 	return out
 }
+
+// pullOnly is what a share grants. Capacity 1: an append copies it.
+var pullOnly = []string{ActionPull}[:1:1]
 
 // effective reports whether s grants access at now: it has not expired and
 // its owner still owns the namespace (moving a namespace to another domain

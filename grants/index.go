@@ -88,7 +88,10 @@ const btreeDegree = 32
 // version is one state of the index: readers take it whole, so the table
 // and the recipient order always agree.
 type version struct {
-	db          *memdb.MemDB // a snapshot, never written
+	// read is a read transaction on a snapshot, shared by all readers:
+	// memdb's read transactions only ever read their root, and one per
+	// lookup would be two allocations on the token path.
+	read        *memdb.Txn
 	byRecipient *btree.BTreeG[*Share]
 }
 
@@ -143,7 +146,7 @@ func (ix *Index) Load(shares []Share) error {
 
 // publish makes the live table and tree what readers see; under mu.
 func (ix *Index) publish(tree *btree.BTreeG[*Share]) {
-	ix.cur.Store(&version{db: ix.live.Snapshot(), byRecipient: tree})
+	ix.cur.Store(&version{read: ix.live.Snapshot().Txn(false), byRecipient: tree})
 	ix.gen.Add(1)
 }
 
@@ -186,7 +189,7 @@ func (ix *Index) Remove(k Key) error {
 
 // Get returns one share.
 func (ix *Index) Get(k Key) (Share, bool) {
-	raw, err := ix.cur.Load().db.Txn(false).First(sharesTable, indexID, k)
+	raw, err := ix.cur.Load().read.First(sharesTable, indexID, k)
 	if err != nil || raw == nil {
 		return Share{}, false
 	}
@@ -231,7 +234,7 @@ func (ix *Index) ByRepository(repo string) []Share { return ix.list(repo + "\x00
 // All yields every share held, by key; the shares must not be modified.
 func (ix *Index) All() iter.Seq[*Share] {
 	return func(yield func(*Share) bool) {
-		it, err := ix.cur.Load().db.Txn(false).Get(sharesTable, indexID)
+		it, err := ix.cur.Load().read.Get(sharesTable, indexID)
 		if err != nil {
 			return
 		}
@@ -248,7 +251,7 @@ func (ix *Index) Len() int { return ix.cur.Load().byRecipient.Len() }
 
 // list returns the shares whose id key starts with prefix.
 func (ix *Index) list(prefix string) []Share {
-	it, err := ix.cur.Load().db.Txn(false).Get(sharesTable, indexID+"_prefix", prefix)
+	it, err := ix.cur.Load().read.Get(sharesTable, indexID+"_prefix", prefix)
 	if err != nil {
 		return nil
 	}

@@ -336,6 +336,9 @@ func TestIndexConcurrentPut(t *testing.T) {
 					}
 				}
 				ix.ByRecipient("globex")
+				ix.Get(grants.Key{Repository: "acme/w1", Recipient: "d3"})
+				for range ix.All() {
+				}
 				ix.Len()
 			}
 		})
