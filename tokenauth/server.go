@@ -444,14 +444,14 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > maxFormBytes {
 		return errFormTooLarge
 	}
-	body := r.Body
-	if r.ContentLength < 0 { // chunked: no length to check first
-		body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	}
 	buf := formBuffers.Get().(*bytes.Buffer)
-	defer formBuffers.Put(buf)
 	buf.Reset()
-	if _, err := buf.ReadFrom(body); err != nil {
+	defer func() {
+		if buf.Cap() <= formBufferKeep { // a rare large form is not kept
+			formBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxFormBytes)); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return errFormTooLarge
 		}
@@ -460,9 +460,6 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 	var err error
 	if r.PostForm, err = url.ParseQuery(buf.String()); err != nil {
 		return badRequest("cannot read the form: %v", err)
-	}
-	if buf.Cap() > formBufferKeep {
-		*buf = bytes.Buffer{} // a rare large form: not kept
 	}
 	return nil
 }
