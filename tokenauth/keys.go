@@ -59,7 +59,9 @@ func newKey(alg string) (crypto.Signer, error) {
 // GenerateKeys writes into dir a signing key for alg and its certificate,
 // chained to a root CA. An existing root (root.crt and root.key) is reused,
 // so running it again after removing the signing files rotates the signing
-// key without touching the registry. Existing files are never overwritten.
+// key without touching the registry. Existing files are never overwritten,
+// and a failure leaves none of the new files: they are written aside and
+// linked into dir at the end.
 func GenerateKeys(dir, alg string, now time.Time) error {
 	for _, f := range []string{SigningKeyFile, SigningCertFile, JWKSFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
@@ -73,9 +75,14 @@ func GenerateKeys(dir, alg string, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	stage, err := os.MkdirTemp(dir, ".keygen-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
 	rootCert, rootKey, err := loadRoot(dir)
 	if errors.Is(err, errNoRoot) {
-		rootCert, rootKey, err = newRoot(dir, now)
+		rootCert, rootKey, err = newRoot(stage, now)
 	}
 	if err != nil {
 		return err
@@ -92,13 +99,13 @@ func GenerateKeys(dir, alg string, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("sign certificate: %w", err)
 	}
-	if err := writeKey(filepath.Join(dir, SigningKeyFile), key); err != nil {
+	if err := writeKey(filepath.Join(stage, SigningKeyFile), key); err != nil {
 		return err
 	}
-	if err := writePEM(filepath.Join(dir, SigningCertFile), 0o644, "CERTIFICATE", der); err != nil {
+	if err := writePEM(filepath.Join(stage, SigningCertFile), 0o644, "CERTIFICATE", der); err != nil {
 		return err
 	}
-	k, err := LoadKeys(filepath.Join(dir, SigningKeyFile), filepath.Join(dir, SigningCertFile))
+	k, err := LoadKeys(filepath.Join(stage, SigningKeyFile), filepath.Join(stage, SigningCertFile))
 	if err != nil {
 		return err
 	}
@@ -106,7 +113,36 @@ func GenerateKeys(dir, alg string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, JWKSFile), 0o644, append(jwks, '\n'))
+	if err := writeFile(filepath.Join(stage, JWKSFile), 0o644, append(jwks, '\n')); err != nil {
+		return err
+	}
+	return publish(stage, dir)
+}
+
+// publish links every file of stage into dir, refusing to replace any; on
+// failure it removes those it linked.
+func publish(stage, dir string) error {
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	var linked []string
+	for _, e := range entries {
+		dst := filepath.Join(dir, e.Name())
+		if err := os.Link(filepath.Join(stage, e.Name()), dst); err != nil {
+			for _, l := range linked {
+				os.Remove(l)
+			}
+			return err
+		}
+		linked = append(linked, dst)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync() // the new names, durable
 }
 
 func serial() *big.Int {
