@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -9,31 +8,16 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/regshare/regshare/admin"
+	"github.com/regshare/regshare/internal/testlog"
 	"github.com/regshare/regshare/tokenauth"
 )
 
 // lockedBuffer collects log lines written from the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type lockedBuffer struct{ testlog.Buffer }
 
 // events decodes the JSON lines of the audit log.
 func (b *lockedBuffer) events(t *testing.T) []map[string]any {

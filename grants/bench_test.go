@@ -16,6 +16,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
+	"github.com/regshare/regshare/grants/grantstest"
 )
 
 // The benchmark share table: acme/web shared with globex, plus fillers
@@ -36,8 +37,8 @@ func benchTenant(i int) string { return fmt.Sprintf("t%03d", i%benchTenants) }
 func benchDirectory(b *testing.B) *grants.Directory {
 	b.Helper()
 	cfg := grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
-		"acme":   {Namespaces: []string{"acme"}, Users: map[string]grants.UserConfig{"alice": {PasswordHash: testHash(), Role: grants.RoleManage}}},
-		"globex": {Namespaces: []string{"globex"}, Users: map[string]grants.UserConfig{"gina": {PasswordHash: testHash(), Role: grants.RoleRead}}},
+		"acme":   {Namespaces: []string{"acme"}, Users: map[string]grants.UserConfig{"alice": {PasswordHash: grantstest.PasswordHash(), Role: grants.RoleManage}}},
+		"globex": {Namespaces: []string{"globex"}, Users: map[string]grants.UserConfig{"gina": {PasswordHash: grantstest.PasswordHash(), Role: grants.RoleRead}}},
 	}}
 	for i := range benchTenants {
 		cfg.Domains[benchTenant(i)] = grants.DomainConfig{Namespaces: []string{benchTenant(i)}}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,16 +18,8 @@ import (
 // now is the instant every decision is made at; nothing reads the clock.
 var now = time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 
-var testHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	if err != nil {
-		panic(err)
-	}
-	return string(h)
-})
-
 func user(role grants.Role) grants.UserConfig {
-	return grants.UserConfig{PasswordHash: testHash(), Role: role}
+	return grants.UserConfig{PasswordHash: grantstest.PasswordHash(), Role: role}
 }
 
 // testDirectoryConfig: acme (namespaces acme and acme-labs) and globex with
@@ -825,7 +816,7 @@ func TestSetDirectory(t *testing.T) {
 func TestNewDirectory(t *testing.T) {
 	dir := newDirectory(t, testDirectoryConfig())
 	u, ok := dir.User("alice")
-	if !ok || u.Domain != "acme" || u.Role != grants.RoleManage || u.Superuser || string(u.PasswordHash) != testHash() {
+	if !ok || u.Domain != "acme" || u.Role != grants.RoleManage || u.Superuser || string(u.PasswordHash) != grantstest.PasswordHash() {
 		t.Errorf("User(alice) = %+v, %v", u, ok)
 	}
 	if r, ok := dir.User("root"); !ok || !r.Superuser || r.Domain != "ops" {
@@ -888,7 +879,7 @@ func TestNewDirectoryErrors(t *testing.T) {
 			c.Domains["acme"].Users["bob"] = grants.UserConfig{PasswordHash: "hunter2", Role: grants.RoleRead}
 		}, []string{`"bob"`, "bcrypt"}},
 		{"truncated hash", func(c *grants.DirectoryConfig) {
-			c.Domains["acme"].Users["bob"] = grants.UserConfig{PasswordHash: testHash()[:20], Role: grants.RoleRead}
+			c.Domains["acme"].Users["bob"] = grants.UserConfig{PasswordHash: grantstest.PasswordHash()[:20], Role: grants.RoleRead}
 		}, []string{`"bob"`, "bcrypt"}},
 		{"empty hash", func(c *grants.DirectoryConfig) {
 			c.Domains["acme"].Users["bob"] = grants.UserConfig{Role: grants.RoleRead}
@@ -942,7 +933,7 @@ func TestNewDirectoryErrors(t *testing.T) {
 					t.Errorf("error %q does not mention %s", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), testHash()) {
+			if strings.Contains(err.Error(), grantstest.PasswordHash()) {
 				t.Errorf("error %q shows a password hash", err)
 			}
 		})

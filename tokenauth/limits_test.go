@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regshare/regshare/internal/testlog"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -22,7 +23,7 @@ import (
 type limitedFixture struct {
 	*tokenFixture
 	authn *tokenauth.Authenticator
-	audit *syncBuffer
+	audit *testlog.Buffer
 }
 
 func newLimitedFixture(t *testing.T, limits tokenauth.LoginLimits) *limitedFixture {
@@ -30,19 +31,8 @@ func newLimitedFixture(t *testing.T, limits tokenauth.LoginLimits) *limitedFixtu
 	f := newTokenFixture(t, tokenauth.AlgES256)
 	authn := tokenauth.NewAuthenticator(f.grants, tokenauth.CacheConfig{}, f.now)
 	authn.LimitLogins(limits)
-	lf := &limitedFixture{tokenFixture: f, authn: authn, audit: &syncBuffer{}}
-	srv, err := tokenauth.NewServer(tokenauth.Config{
-		Service: testService,
-		Issuer:  testIssuer,
-		TTL:     testTTL,
-		Audit:   slog.New(slog.NewJSONHandler(lf.audit, nil)),
-	}, f.keys, authn, f.grants, f.now, slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv.Register(mux)
-	f.handler = mux
+	lf := &limitedFixture{tokenFixture: f, authn: authn, audit: &testlog.Buffer{}}
+	f.serve(t, authn, tokenauth.Config{Audit: slog.New(slog.NewJSONHandler(lf.audit, nil))})
 	return lf
 }
 

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/internal/testlog"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -97,7 +98,7 @@ type tokenFixture struct {
 	root    *x509.Certificate // root.crt
 	grants  *grants.Grants
 	handler http.Handler
-	log     *syncBuffer
+	log     *testlog.Buffer
 	mu      sync.Mutex
 	clock   time.Time // the server's now; testNow unless a test moves it
 }
@@ -114,23 +115,6 @@ func (f *tokenFixture) setNow(t time.Time) {
 	f.clock = t
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	t.Helper()
 	dir, err := testDirectory()
@@ -141,7 +125,7 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &tokenFixture{keysDir: t.TempDir(), log: &syncBuffer{}, clock: testNow}
+	f := &tokenFixture{keysDir: t.TempDir(), log: &testlog.Buffer{}, clock: testNow}
 	if err := tokenauth.GenerateKeys(f.keysDir, alg, testNow); err != nil {
 		t.Fatalf("GenerateKeys(%s): %v", alg, err)
 	}
@@ -155,18 +139,23 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := tokenauth.NewServer(tokenauth.Config{
-		Service: testService,
-		Issuer:  testIssuer,
-		TTL:     testTTL,
-	}, f.keys, authn, f.grants, f.now, slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	f.serve(t, authn, tokenauth.Config{})
+	return f
+}
+
+// serve makes f.handler a token server with authn and cfg, whose service,
+// issuer and TTL are the tests'; its log goes to f.log.
+func (f *tokenFixture) serve(t testing.TB, authn *tokenauth.Authenticator, cfg tokenauth.Config) {
+	t.Helper()
+	cfg.Service, cfg.Issuer, cfg.TTL = testService, testIssuer, testTTL
+	srv, err := tokenauth.NewServer(cfg, f.keys, authn, f.grants, f.now,
+		slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	f.handler = mux
-	return f
 }
 
 func readCert(t testing.TB, path string) *x509.Certificate {

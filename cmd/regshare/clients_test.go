@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -127,23 +126,4 @@ func shareVia(t *testing.T, api, repo, domain, user, password string) {
 	if code != http.StatusCreated {
 		t.Fatalf("share %s with %s: %d %s", repo, domain, code, body)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in other
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

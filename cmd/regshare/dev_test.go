@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/internal/testlog"
 )
 
 // devRun is one `regshare dev` started by a test.
@@ -23,7 +24,7 @@ type devRun struct {
 	cancel         context.CancelFunc
 	done           chan struct{} // closed when run returned, with err
 	err            error
-	stdout, stderr *syncBuffer
+	stdout, stderr *testlog.Buffer
 }
 
 // launchDev runs `regshare dev` on data with free ports and waits for its
@@ -31,7 +32,7 @@ type devRun struct {
 func launchDev(t *testing.T, data string) *devRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &devRun{cancel: cancel, done: make(chan struct{}), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	d := &devRun{cancel: cancel, done: make(chan struct{}), stdout: &testlog.Buffer{}, stderr: &testlog.Buffer{}}
 	go func() {
 		defer close(d.done)
 		d.err = run(ctx, []string{"dev", "--data", data,

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/internal/testlog"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -30,7 +31,7 @@ import (
 type secretsScenario struct {
 	t         *testing.T
 	url       string
-	log       *syncBuffer
+	log       *testlog.Buffer
 	auditFile string
 	keyFile   string
 	passwords map[string]string // user -> password
@@ -45,7 +46,7 @@ func newSecretsScenario(t *testing.T) *secretsScenario {
 	if err := tokenauth.GenerateKeys(keys, tokenauth.AlgES256, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	s := &secretsScenario{t: t, log: &syncBuffer{}, auditFile: filepath.Join(dir, "audit.log"),
+	s := &secretsScenario{t: t, log: &testlog.Buffer{}, auditFile: filepath.Join(dir, "audit.log"),
 		keyFile: filepath.Join(keys, tokenauth.SigningKeyFile), passwords: map[string]string{}}
 	cfg := &Config{
 		Token: TokenConfig{Service: e2eService, Issuer: e2eIssuer, TTL: 5 * time.Minute},

@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/regshare/regshare/internal/testlog"
 )
 
 // writeServingCert writes a self-signed certificate for 127.0.0.1 and its
@@ -75,7 +77,7 @@ func serveConfig(hash string) string {
 }
 
 // listenAddr waits for serve's "listening" log line and returns its address.
-func listenAddr(t *testing.T, log *syncBuffer, errc <-chan error) string {
+func listenAddr(t *testing.T, log *testlog.Buffer, errc <-chan error) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -124,7 +126,7 @@ func TestServeTLS(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	log := &syncBuffer{}
+	log := &testlog.Buffer{}
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"serve", "--config", path}, strings.NewReader(""), io.Discard, log) }()
 	addr := listenAddr(t, log, errc)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
@@ -22,17 +21,11 @@ import (
 // now is the instant of every decision; nothing here reads the clock for it.
 var now = time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 
-var testHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	if err != nil {
-		panic(err)
-	}
-	return string(h)
-})
-
 func directory(t testing.TB) *grants.Directory {
 	t.Helper()
-	u := func(r grants.Role) grants.UserConfig { return grants.UserConfig{PasswordHash: testHash(), Role: r} }
+	u := func(r grants.Role) grants.UserConfig {
+		return grants.UserConfig{PasswordHash: grantstest.PasswordHash(), Role: r}
+	}
 	dir, err := grants.NewDirectory(grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
 		"acme":    {Namespaces: []string{"acme"}, Users: map[string]grants.UserConfig{"alice": u(grants.RoleManage)}},
 		"globex":  {Namespaces: []string{"globex"}, Users: map[string]grants.UserConfig{"gina": u(grants.RoleRead)}},

@@ -21,12 +21,24 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/regshare/regshare/grants"
 )
 
 // base is the reference instant of the suite: stores never look at the
 // clock, so any fixed time does.
 var base = time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// PasswordHash is a bcrypt hash (of "correct horse", at the lowest cost)
+// for the users of test directories; made once per test binary.
+var PasswordHash = sync.OnceValue(func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return string(h)
+})
 
 // Share returns a complete share of repository with recipient: every field
 // set, a deadline 30 days after the suite's reference time.
