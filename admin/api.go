@@ -38,7 +38,7 @@ type Tags interface {
 // TokenVerifier checks a token regshare issued for its own API and returns
 // the user it names.
 type TokenVerifier interface {
-	VerifyAPIToken(token string) (user string, err error)
+	VerifyAPIToken(token string) (grants.User, error)
 }
 
 // Config of the API.
@@ -133,11 +133,10 @@ func (a *API) authenticate(r *http.Request) (grants.User, error) {
 	if token == "" || a.cfg.Tokens == nil {
 		return grants.User{}, errUnauthenticated
 	}
-	name, err := a.cfg.Tokens.VerifyAPIToken(token)
-	u, ok := a.grants.Directory().User(name)
-	if err != nil || !ok {
+	u, err := a.cfg.Tokens.VerifyAPIToken(token)
+	if err != nil {
 		// The token itself is a credential: never logged.
-		a.audit.InfoContext(r.Context(), "login failed", "actor", name, "client", a.authn.Client(r), "action", "api_token", "result", "refused")
+		a.audit.InfoContext(r.Context(), "login failed", "actor", u.Name, "client", a.authn.Client(r), "action", "api_token", "result", "refused")
 		return grants.User{}, errBadToken
 	}
 	return u, nil

@@ -129,22 +129,20 @@ func (a *Authenticator) key(name, password string) cacheKey {
 
 // Authenticate returns the user whose name and password these are.
 func (a *Authenticator) Authenticate(name, password string) (grants.User, error) {
-	return a.authenticate(name, password, nil)
+	return a.authenticate(name, password, attempt{})
 }
 
 // authenticate checks the credentials: from the cache when they were
-// verified before, else with bcrypt. reserve, when set, is called before
-// bcrypt runs and returns what gives back the reservation on success.
+// verified before, else with bcrypt. at reserves a failure before bcrypt
+// runs, given back on success.
 // Concurrent attempts with the same credentials share one bcrypt (and one
 // reservation): a burst of identical logins, as a CI fleet's, is one
 // attempt.
-func (a *Authenticator) authenticate(name, password string, reserve func() (func(), error)) (grants.User, error) {
+func (a *Authenticator) authenticate(name, password string, at attempt) (grants.User, error) {
 	u, ok := a.users.User(name)
 	if !ok {
-		if reserve != nil {
-			if _, err := reserve(); err != nil {
-				return grants.User{}, err
-			}
+		if _, err := at.reserve(); err != nil {
+			return grants.User{}, err
 		}
 		_ = bcrypt.CompareHashAndPassword(a.dummy(a.users.HashCost()), []byte(password))
 		return grants.User{}, ErrUnauthorized
@@ -156,12 +154,9 @@ func (a *Authenticator) authenticate(name, password string, reserve func() (func
 	// Keyed by the hash too: a caller who looked up a reloaded user must
 	// not share a check made against the previous hash.
 	_, err, _ := a.flight.Do(string(k[:])+string(u.PasswordHash), func() (any, error) {
-		var release func()
-		if reserve != nil {
-			var err error
-			if release, err = reserve(); err != nil {
-				return nil, err
-			}
+		release, err := at.reserve()
+		if err != nil {
+			return nil, err
 		}
 		a.misses.Add(1)
 		if err := a.check(u, password); err != nil {

@@ -83,9 +83,9 @@ func keys(user, client string) [2]string {
 // check refuses, without taking anything, an attempt from a user or a
 // client that has no failure left. It creates no bucket: a user or client
 // without failures costs a lookup.
-func (g *loginGuard) check(user, client string, now time.Time) error {
+func (g *loginGuard) check(ks [2]string, now time.Time) error {
 	var wait time.Duration
-	for _, k := range keys(user, client) {
+	for _, k := range ks {
 		if lim, ok := g.peek(k); ok {
 			if t := lim.TokensAt(now); t < 1 {
 				wait = max(wait, time.Duration((1-t)/float64(lim.Limit())*float64(time.Second)))
@@ -98,11 +98,9 @@ func (g *loginGuard) check(user, client string, now time.Time) error {
 	return nil
 }
 
-func (g *loginGuard) peek(key string) (*rate.Limiter, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.buckets.Get(key)
-}
+// peek needs no g.mu: the cache locks itself, and g.mu only makes
+// bucket's get-or-create one step.
+func (g *loginGuard) peek(key string) (*rate.Limiter, bool) { return g.buckets.Get(key) }
 
 // rateLimited says when to come back: whole seconds, rounded up (after
 // dropping float noise below a millisecond), so that a client that waits
@@ -117,10 +115,10 @@ func rateLimited(wait time.Duration) error {
 // limit while bcrypt runs; the returned release gives them back, for a
 // success. Past the limit nothing is taken and the error says when to
 // come back.
-func (g *loginGuard) reserve(user, client string, now time.Time) (release func(), err error) {
+func (g *loginGuard) reserve(ks [2]string, now time.Time) (release func(), err error) {
 	var rs []*rate.Reservation
 	var wait time.Duration
-	for _, k := range keys(user, client) {
+	for _, k := range ks {
 		r := g.bucket(k).ReserveN(now, 1)
 		rs = append(rs, r)
 		wait = max(wait, r.DelayFrom(now))
@@ -194,15 +192,32 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 	if a.guard == nil {
 		return a.Authenticate(name, password)
 	}
-	client, now := ClientAddr(r, a.trusted), a.now()
+	at := attempt{guard: a.guard, keys: keys(name, ClientAddr(r, a.trusted)), now: a.now()}
 	// Past the limit, even the right password is refused: guessing stays
 	// bounded. Within it, credentials verified before need no bcrypt and
 	// so cannot fail: they take nothing; a check with bcrypt reserves a
 	// failure first.
-	if err := a.guard.check(name, client, now); err != nil {
+	if err := a.guard.check(at.keys, at.now); err != nil {
 		return grants.User{}, err
 	}
-	return a.authenticate(name, password, func() (func(), error) { return a.guard.reserve(name, client, now) })
+	return a.authenticate(name, password, at)
+}
+
+// attempt is the failed-login accounting of one login; without a guard
+// there is none. A value rather than a closure: a login answered from the
+// cache then allocates nothing for it.
+type attempt struct {
+	guard *loginGuard
+	keys  [2]string
+	now   time.Time
+}
+
+// reserve takes a failure before bcrypt runs, as loginGuard.reserve.
+func (at attempt) reserve() (release func(), err error) {
+	if at.guard == nil {
+		return nil, nil
+	}
+	return at.guard.reserve(at.keys, at.now)
 }
 
 // Client is the address of r's sender, through the trusted proxies.

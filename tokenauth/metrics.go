@@ -25,6 +25,11 @@ type metrics struct {
 	duration  prometheus.Histogram
 	decisions *prometheus.CounterVec
 	reuse     *prometheus.CounterVec
+	// The children of the vectors, resolved once: their labels are fixed,
+	// and every token request counts in two of them.
+	outcomes            map[string]prometheus.Counter
+	own, shared, denied prometheus.Counter
+	reuseHit, reuseMiss prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, authn *Authenticator) (*metrics, error) {
@@ -61,13 +66,14 @@ func newMetrics(reg prometheus.Registerer, authn *Authenticator) (*metrics, erro
 			return nil, err
 		}
 	}
-	// Make every outcome and kind visible from the start, at zero.
+	// Resolving the children also makes every outcome and kind visible
+	// from the start, at zero.
+	m.outcomes = map[string]prometheus.Counter{}
 	for _, o := range []string{outcomeIssued, outcomeBadCredentials, outcomeBadRequest, outcomeRateLimited, outcomeError} {
-		m.requests.WithLabelValues(o)
+		m.outcomes[o] = m.requests.WithLabelValues(o)
 	}
-	for _, k := range []string{"own", "shared", "denied"} {
-		m.decisions.WithLabelValues(k)
-	}
+	m.own, m.shared, m.denied = m.decisions.WithLabelValues("own"), m.decisions.WithLabelValues("shared"), m.decisions.WithLabelValues("denied")
+	m.reuseHit, m.reuseMiss = m.reuse.WithLabelValues("hit"), m.reuse.WithLabelValues("miss")
 	return m, nil
 }
 
@@ -109,7 +115,7 @@ func (m *metrics) instrument(h http.HandlerFunc) http.HandlerFunc {
 		case http.StatusTooManyRequests:
 			outcome = outcomeRateLimited
 		}
-		m.requests.WithLabelValues(outcome).Inc()
+		m.outcomes[outcome].Inc()
 	}
 }
 
@@ -120,11 +126,11 @@ func (m *metrics) decided(ds []grants.Decision) {
 	for _, d := range ds {
 		switch {
 		case len(d.Actions) == 0:
-			m.decisions.WithLabelValues("denied").Inc()
+			m.denied.Inc()
 		case d.Shared:
-			m.decisions.WithLabelValues("shared").Inc()
+			m.shared.Inc()
 		default:
-			m.decisions.WithLabelValues("own").Inc()
+			m.own.Inc()
 		}
 	}
 }
@@ -134,8 +140,8 @@ func (m *metrics) reused(hit bool) {
 		return
 	}
 	if hit {
-		m.reuse.WithLabelValues("hit").Inc()
+		m.reuseHit.Inc()
 	} else {
-		m.reuse.WithLabelValues("miss").Inc()
+		m.reuseMiss.Inc()
 	}
 }

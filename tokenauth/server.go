@@ -101,9 +101,6 @@ type Server struct {
 type issuedToken struct {
 	gen        uint64 // Authorizer.Generation when decided
 	reuseUntil time.Time
-	token      string
-	expiresIn  int
-	issuedAt   string
 	scope      string // granted, in scope syntax
 	// The answers, encoded once: GET's, and POST's with the scope, and
 	// their Content-Length. A refresh token is spliced in when there is one.
@@ -362,7 +359,7 @@ func (s *Server) login(r *http.Request, name, password string) (grants.User, err
 	if err == nil {
 		return u, nil
 	}
-	client := ClientAddr(r, s.authn.trusted)
+	client := s.authn.Client(r)
 	var rl *RateLimitedError
 	if errors.As(err, &rl) {
 		s.audit.WarnContext(r.Context(), "login refused", "actor", name, "client", client, "action", "login", "result", "rate_limited")
@@ -419,7 +416,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		u, err := s.userOfRefreshToken(rt)
 		if err != nil {
-			s.audit.InfoContext(r.Context(), "login failed", "actor", "", "client", ClientAddr(r, s.authn.trusted), "action", "refresh_token", "result", "refused")
+			s.audit.InfoContext(r.Context(), "login failed", "actor", "", "client", s.authn.Client(r), "action", "refresh_token", "result", "refused")
 			s.fail(w, r, "", errUnauthorized)
 			return
 		}
@@ -534,9 +531,11 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 	// Read the generation before deciding: a change during the decision
 	// makes what is remembered stale, never the reverse.
 	gen := s.authz.Generation()
-	if it, ok := s.issued.Get(key); remember && ok && it.gen == gen && now.Before(it.reuseUntil) {
-		s.metrics.reused(true)
-		return it, nil
+	if remember {
+		if it, ok := s.issued.Get(key); ok && it.gen == gen && now.Before(it.reuseUntil) {
+			s.metrics.reused(true)
+			return it, nil
+		}
 	}
 	s.metrics.reused(false)
 	req, err := ParseScopes(scopes, s.cfg.MaxScopes)
@@ -548,20 +547,17 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 		decisions = s.authz.Authorize(*user, req, now)
 		s.metrics.decided(decisions)
 	}
-	token, exp, access, err := s.sign(name, s.cfg.Service, decisions, now)
+	token, exp, access, err := s.sign(name, decisions, now)
 	if err != nil {
 		return issuedToken{}, err
 	}
 	iat := now.Truncate(time.Second) // as NumericDate writes it
-	it := issuedToken{
-		gen:        gen,
-		reuseUntil: iat.Add(exp.Sub(iat) / 2),
-		token:      token,
-		expiresIn:  max(int(exp.Sub(iat)/time.Second), int(minTTL/time.Second)),
-		issuedAt:   iat.UTC().Format(time.RFC3339),
-		scope:      scopeString(access),
+	it := issuedToken{gen: gen, reuseUntil: iat.Add(exp.Sub(iat) / 2), scope: scopeString(access)}
+	resp := tokenResponse{
+		Token: token, AccessToken: token,
+		ExpiresIn: max(int(exp.Sub(iat)/time.Second), int(minTTL/time.Second)),
+		IssuedAt:  iat.UTC().Format(time.RFC3339),
 	}
-	resp := tokenResponse{Token: token, AccessToken: token, ExpiresIn: it.expiresIn, IssuedAt: it.issuedAt}
 	if it.getBody, err = encode(resp); err != nil {
 		return issuedToken{}, err
 	}
@@ -579,7 +575,7 @@ func (s *Server) token(user *grants.User, scopes []string, now time.Time) (issue
 // sign signs a token for subject granting what decisions allow. The
 // expiry is capped so that a token relying on a share is refused by the
 // registry from the share's deadline on: exp = min(now+ttl, deadline-leeway).
-func (s *Server) sign(subject, audience string, decisions []grants.Decision, now time.Time) (string, time.Time, []AccessEntry, error) {
+func (s *Server) sign(subject string, decisions []grants.Decision, now time.Time) (string, time.Time, []AccessEntry, error) {
 	exp := now.Add(s.cfg.TTL)
 	access := make([]AccessEntry, 0, len(decisions))
 	for _, d := range decisions {
@@ -597,7 +593,7 @@ func (s *Server) sign(subject, audience string, decisions []grants.Decision, now
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
 			Subject:   subject,
-			Audience:  jwt.ClaimStrings{audience},
+			Audience:  jwt.ClaimStrings{s.cfg.Service},
 			ExpiresAt: jwt.NewNumericDate(exp),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
@@ -676,7 +672,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // (its tags, for the share listings).
 func (s *Server) PullToken(repository string) (string, error) {
 	now := s.now()
-	token, _, _, err := s.sign("regshare", s.cfg.Service, []grants.Decision{{
+	token, _, _, err := s.sign("regshare", []grants.Decision{{
 		Type: grants.TypeRepository, Name: repository, Actions: []string{grants.ActionPull},
 	}}, now)
 	return token, err
@@ -685,7 +681,7 @@ func (s *Server) PullToken(repository string) (string, error) {
 // CatalogToken signs a token that lets regshare itself read the registry's
 // catalog (the console lists a domain's repositories from it).
 func (s *Server) CatalogToken() (string, error) {
-	token, _, _, err := s.sign("regshare", s.cfg.Service, []grants.Decision{{
+	token, _, _, err := s.sign("regshare", []grants.Decision{{
 		Type: grants.TypeRegistry, Name: grants.NameCatalog, Actions: []string{grants.ActionAll},
 	}}, s.now())
 	return token, err
@@ -717,12 +713,11 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, user *grants.U
 
 // VerifyAPIToken checks a token issued for the API service and returns the
 // user it names, who must still exist with the same password.
-func (s *Server) VerifyAPIToken(token string) (string, error) {
+func (s *Server) VerifyAPIToken(token string) (grants.User, error) {
 	var c boundClaims
 	if _, err := s.parse(token, s.cfg.APIService, &c); err != nil {
-		return "", err
+		return grants.User{}, err
 	}
 	// Bound to the password: a changed password ends the API tokens too.
-	u, err := s.boundUser(c.Subject, c.Password)
-	return u.Name, err
+	return s.boundUser(c.Subject, c.Password)
 }
