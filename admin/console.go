@@ -224,6 +224,7 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		return errRegistryAPI
 	}
 	var rows []*repoObject
+	ix := c.grants.Index()
 	for _, repo := range catalog {
 		if owner, ok := dir.RepositoryOwner(repo); !ok || owner != u.Domain {
 			continue
@@ -232,7 +233,7 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		if (ns != "" && rns != ns) || !strings.Contains(rname, name) {
 			continue
 		}
-		n := len(c.grants.Index().ByRepository(repo))
+		n := ix.CountRepository(repo)
 		if shared != nil && (n > 0) != *shared {
 			continue
 		}

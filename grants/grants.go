@@ -181,21 +181,19 @@ func (g *Grants) Authorize(u User, req []Access, now time.Time) []Decision {
 			if ValidateRepository(a.Name) != nil {
 				continue
 			}
-			if owner, ok := dir.RepositoryOwner(a.Name); ok && owner == u.Domain {
+			owner, owned := dir.RepositoryOwner(a.Name)
+			if owned && owner == u.Domain {
 				out[i].Actions = intersect(a.Actions, u.Role.Actions())
 				continue
 			}
-			if !shares {
-				continue // cut off from the store: fail closed
+			// A repository no domain owns has no share in force; cut off
+			// from the store, fail closed.
+			if !owned || !shares || !(slices.Contains(a.Actions, ActionPull) || slices.Contains(a.Actions, ActionAll)) {
+				continue
 			}
-			s, ok := g.index.Get(Key{a.Name, u.Domain})
-			if ok && effective(dir, s, now) {
-				if slices.Contains(a.Actions, ActionPull) || slices.Contains(a.Actions, ActionAll) {
-					out[i].Actions = pullOnly
-				}
-				if len(out[i].Actions) > 0 {
-					out[i].Shared, out[i].Deadline = true, s.Deadline
-				}
+			if s, ok := g.index.Get(Key{a.Name, u.Domain}); ok && effectiveUnder(s, owner, now) {
+				out[i].Actions = pullOnly
+				out[i].Shared, out[i].Deadline = true, s.Deadline
 			}
 		case TypeRegistry:
 			if a.Name == NameCatalog && u.Superuser && slices.Contains(a.Actions, ActionAll) {
@@ -214,7 +212,12 @@ var pullOnly = []string{ActionPull}[:1:1]
 // ends the old owner's shares).
 func effective(dir *Directory, s Share, now time.Time) bool {
 	owner, ok := dir.RepositoryOwner(s.Repository)
-	return ok && owner == s.Owner && s.Valid(now)
+	return ok && effectiveUnder(s, owner, now)
+}
+
+// effectiveUnder is effective when the repository's owner is known.
+func effectiveUnder(s Share, owner string, now time.Time) bool {
+	return owner == s.Owner && s.Valid(now)
 }
 
 // Effective reports whether s grants access at now, as Authorize decides.
@@ -281,7 +284,7 @@ func (g *Grants) Create(ctx context.Context, u User, s Share, now time.Time) (Sh
 	if _, ok := g.index.Get(s.Key()); ok {
 		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
 	}
-	if len(g.index.ByRepository(s.Repository)) >= MaxSharesPerRepository {
+	if g.index.CountRepository(s.Repository) >= MaxSharesPerRepository {
 		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
 	}
 	if err := g.store.Create(ctx, s); err != nil {

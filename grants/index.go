@@ -146,7 +146,9 @@ func (ix *Index) Load(shares []Share) error {
 
 // publish makes the live table and tree what readers see; under mu.
 func (ix *Index) publish(tree *btree.BTreeG[*Share]) {
-	ix.cur.Store(&version{read: ix.live.Snapshot().Txn(false), byRecipient: tree})
+	// A read transaction holds the root it started with: later writes to
+	// live do not reach it.
+	ix.cur.Store(&version{read: ix.live.Txn(false), byRecipient: tree})
 	ix.gen.Add(1)
 }
 
@@ -174,15 +176,12 @@ func (ix *Index) Remove(k Key) error {
 	txn := ix.live.Txn(true)
 	defer txn.Abort()
 	n, err := txn.DeleteAll(sharesTable, indexID, k)
-	if err != nil {
-		return err
+	if err != nil || n == 0 {
+		return err // nothing changed: the generation stays, and what was decided with it
 	}
 	txn.Commit()
-	tree := ix.cur.Load().byRecipient
-	if n > 0 {
-		tree = tree.Clone()
-		tree.Delete(&Share{Repository: k.Repository, Recipient: k.Recipient})
-	}
+	tree := ix.cur.Load().byRecipient.Clone()
+	tree.Delete(&Share{Repository: k.Repository, Recipient: k.Recipient})
 	ix.publish(tree)
 	return nil
 }
@@ -231,10 +230,35 @@ func (ix *Index) ByNamespace(ns string) []Share {
 // ByRepository returns the shares of one repository.
 func (ix *Index) ByRepository(repo string) []Share { return ix.list(repo + "\x00") }
 
+// CountRepository returns the number of domains repo is shared with,
+// without copying its shares.
+func (ix *Index) CountRepository(repo string) int {
+	n := 0
+	for range ix.prefixed(repo + "\x00") {
+		n++
+	}
+	return n
+}
+
 // All yields every share held, by key; the shares must not be modified.
-func (ix *Index) All() iter.Seq[*Share] {
+func (ix *Index) All() iter.Seq[*Share] { return ix.prefixed("") }
+
+// Len returns the number of shares held.
+func (ix *Index) Len() int { return ix.cur.Load().byRecipient.Len() }
+
+// list returns copies of the shares whose id key starts with prefix.
+func (ix *Index) list(prefix string) []Share {
+	var out []Share
+	for s := range ix.prefixed(prefix) {
+		out = append(out, *s)
+	}
+	return out
+}
+
+// prefixed yields the shares whose id key starts with prefix, by key.
+func (ix *Index) prefixed(prefix string) iter.Seq[*Share] {
 	return func(yield func(*Share) bool) {
-		it, err := ix.cur.Load().read.Get(sharesTable, indexID)
+		it, err := ix.cur.Load().read.Get(sharesTable, indexID+"_prefix", prefix)
 		if err != nil {
 			return
 		}
@@ -244,20 +268,4 @@ func (ix *Index) All() iter.Seq[*Share] {
 			}
 		}
 	}
-}
-
-// Len returns the number of shares held.
-func (ix *Index) Len() int { return ix.cur.Load().byRecipient.Len() }
-
-// list returns the shares whose id key starts with prefix.
-func (ix *Index) list(prefix string) []Share {
-	it, err := ix.cur.Load().read.Get(sharesTable, indexID+"_prefix", prefix)
-	if err != nil {
-		return nil
-	}
-	var out []Share
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		out = append(out, *raw.(*Share))
-	}
-	return out
 }

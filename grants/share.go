@@ -62,9 +62,6 @@ func (s Share) Valid(now time.Time) bool {
 	return s.Permanent() || now.Before(s.Deadline)
 }
 
-// Namespace is the namespace the shared repository is below.
-func (s Share) Namespace() string { return Namespace(s.Repository) }
-
 // Validate checks the share's own fields as of now; whether its domains
 // exist is the directory's business. A deadline must lie in the future.
 func (s Share) Validate(now time.Time) error {

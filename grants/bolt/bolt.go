@@ -62,21 +62,13 @@ func key(k grants.Key) []byte {
 	return append(b, k.Recipient...)
 }
 
-func decode(k, v []byte) (grants.Share, error) {
-	var s grants.Share
-	if err := json.Unmarshal(v, &s); err != nil {
-		return s, fmt.Errorf("share store: corrupt record %q: %w", k, err)
-	}
-	return s, nil
-}
-
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
 	var out []grants.Share
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketShares)
 		out = make([]grants.Share, 0, b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {
-			s, err := decode(k, v)
+			s, err := grants.DecodeShare(k, v)
 			if err != nil {
 				return err
 			}
@@ -99,7 +91,7 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 			return grants.ErrNotFound
 		}
 		var err error
-		s, err = decode(kb, v)
+		s, err = grants.DecodeShare(kb, v)
 		return err
 	})
 	return s, err
@@ -156,7 +148,7 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 		if v == nil {
 			return grants.ErrNotFound
 		}
-		old, err := decode(kb, v)
+		old, err := grants.DecodeShare(kb, v)
 		if err != nil {
 			return err
 		}
@@ -185,10 +177,7 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 		if v == nil {
 			return grants.ErrNotFound
 		}
-		ev := grants.Event{Time: c.Time, Actor: c.Actor, Action: grants.EventRevoke}
-		if old, err := decode(kb, v); err == nil {
-			ev = grants.RevokeEvent(old, c)
-		} // else a corrupt record: removing it is how an operator repairs the file
+		ev := grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
 		if err := b.Delete(kb); err != nil {
 			return err
 		}
@@ -202,9 +191,9 @@ func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, err
 		prefix := historyPrefix(k)
 		c := tx.Bucket(bucketHistory).Cursor()
 		for hk, v := c.Seek(prefix); hk != nil && bytes.HasPrefix(hk, prefix); hk, v = c.Next() {
-			var ev grants.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("share store: corrupt history record %q: %w", hk, err)
+			ev, err := grants.DecodeEvent(hk, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, ev)
 		}

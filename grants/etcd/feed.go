@@ -232,7 +232,7 @@ func (st *Store) apply(ix *grants.Index, ev *clientv3.Event) {
 		err = ix.Remove(k)
 	} else {
 		var s grants.Share
-		if s, err = decode(ev.Kv.Key, ev.Kv.Value); err == nil && s.Key() != k {
+		if s, err = grants.DecodeShare(ev.Kv.Key, ev.Kv.Value); err == nil && s.Key() != k {
 			err = fmt.Errorf("share store: record %q holds %v", ev.Kv.Key, s.Key())
 		}
 		if err != nil {

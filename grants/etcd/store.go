@@ -186,14 +186,6 @@ func (st *Store) parseShareKey(key []byte) (grants.Key, error) {
 	return grants.Key{}, fmt.Errorf("share store: unexpected key %q", key)
 }
 
-func decode(key, v []byte) (grants.Share, error) {
-	var s grants.Share
-	if err := json.Unmarshal(v, &s); err != nil {
-		return s, fmt.Errorf("share store: corrupt record %q: %w", key, err)
-	}
-	return s, nil
-}
-
 // do runs one etcd request within the request timeout, measures it, and
 // turns its failure into grants.ErrUnavailable (unless ctx itself ended).
 func (st *Store) do(ctx context.Context, op string, f func(ctx context.Context) error) error {
@@ -259,7 +251,7 @@ func (st *Store) load(ctx context.Context, strict bool) ([]grants.Share, int64, 
 			out = make([]grants.Share, 0, resp.Count)
 		}
 		for _, kv := range resp.Kvs {
-			s, err := decode(kv.Key, kv.Value)
+			s, err := grants.DecodeShare(kv.Key, kv.Value)
 			if err != nil {
 				if strict {
 					return nil, 0, err
@@ -287,7 +279,7 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 	if len(resp.Kvs) == 0 {
 		return grants.Share{}, grants.ErrNotFound
 	}
-	return decode(resp.Kvs[0].Key, resp.Kvs[0].Value)
+	return grants.DecodeShare(resp.Kvs[0].Key, resp.Kvs[0].Value)
 }
 
 func marshal(s grants.Share, ev grants.Event) (share, event string, err error) {
@@ -391,7 +383,7 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 		if err != nil {
 			return grants.Share{}, err
 		}
-		old, err := decode([]byte(sk), v)
+		old, err := grants.DecodeShare([]byte(sk), v)
 		if err != nil {
 			return grants.Share{}, err
 		}
@@ -423,11 +415,7 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 		if err != nil {
 			return err
 		}
-		event := grants.Event{Time: c.Time, Actor: c.Actor, Action: grants.EventRevoke}
-		if old, err := decode([]byte(sk), v); err == nil {
-			event = grants.RevokeEvent(old, c)
-		} // else a corrupt record: removing it is how an operator repairs it
-		eb, err := json.Marshal(event)
+		eb, err := json.Marshal(grants.RevokeRecord(v, c))
 		if err != nil {
 			return err
 		}
@@ -448,9 +436,9 @@ func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, err
 	}
 	out := make([]grants.Event, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		var ev grants.Event
-		if err := json.Unmarshal(kv.Value, &ev); err != nil {
-			return nil, fmt.Errorf("share store: corrupt history record %q: %w", kv.Key, err)
+		ev, err := grants.DecodeEvent(kv.Key, kv.Value)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, ev)
 	}
