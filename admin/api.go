@@ -336,12 +336,12 @@ type createRequest struct {
 func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
 	var req createRequest
 	var after *grants.Share
-	repo, _ := repository(r)
+	repo, rerr := repository(r)
 	defer func() {
 		a.auditChange(r, u, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
 	}()
-	if _, err := repository(r); err != nil {
-		return err
+	if rerr != nil {
+		return rerr
 	}
 	if err := readBody(w, r, &req); err != nil {
 		return err
@@ -353,9 +353,9 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err
 	if err := a.ownerOf(u, repo); err != nil {
 		return err
 	}
-	if !u.Role.CanShare() {
-		// Before asking the registry: a refusal costs it nothing.
-		return fmt.Errorf("%w: role %s cannot share; manage is needed", grants.ErrForbidden, u.Role)
+	// Before asking the registry: a refusal costs it nothing.
+	if err := u.Role.CheckShare(); err != nil {
+		return err
 	}
 	if err := a.checkExists(r.Context(), repo); err != nil {
 		return err

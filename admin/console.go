@@ -261,14 +261,18 @@ func (c *console) fillRepositories(ctx context.Context, rows []*repoObject) {
 	g.SetLimit(registryConcurrency)
 	for _, o := range rows {
 		g.Go(func() error {
-			tags, ok, err := c.reg.rt.Tags(ctx, o.repository)
+			token, err := c.reg.rt.Token(o.repository)
+			if err != nil {
+				return nil
+			}
+			tags, ok, err := c.reg.rt.tags(ctx, o.repository, token)
 			if err != nil || !ok {
 				return nil
 			}
 			n := len(tags)
 			o.NumImages = &n
 			if t := latestTag(tags); t != "" {
-				if m, ok, err := c.reg.manifest(ctx, o.repository, t); err == nil && ok && !m.created.IsZero() {
+				if m, ok, err := c.reg.manifest(ctx, o.repository, t, token); err == nil && ok && !m.created.IsZero() {
 					o.Updated = m.created.UTC().Format(time.RFC3339)
 				}
 			}
@@ -311,7 +315,13 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	if c.reg == nil {
 		return errNoRegistry
 	}
-	tags, ok, err := c.reg.rt.Tags(r.Context(), repo)
+	// One token for the tag list and every manifest of the page.
+	token, err := c.reg.rt.Token(repo)
+	var tags []string
+	var ok bool
+	if err == nil {
+		tags, ok, err = c.reg.rt.tags(r.Context(), repo, token)
+	}
 	switch {
 	case err != nil:
 		c.log.WarnContext(r.Context(), "registry tags", "repository", repo, "err", err)
@@ -331,7 +341,7 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	g.SetLimit(registryConcurrency)
 	for _, o := range out {
 		g.Go(func() error {
-			if m, ok, err := c.reg.manifest(ctx, repo, o.Tag); err == nil && ok {
+			if m, ok, err := c.reg.manifest(ctx, repo, o.Tag, token); err == nil && ok {
 				o.Digest, o.Size = m.digest, m.size
 				if !m.created.IsZero() {
 					o.Created = m.created.UTC().Format(time.RFC3339)
@@ -373,25 +383,6 @@ const (
 	maxConfig     = 4 << 20
 )
 
-// get sends an authenticated GET to the registry at path (which starts
-// with /v2/).
-func (rr *registryReader) get(ctx context.Context, path, token string, accept ...string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(rr.rt.URL, "/")+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	for _, a := range accept {
-		req.Header.Add("Accept", a)
-	}
-	return rr.rt.Client.Do(req)
-}
-
-func statusError(resp *http.Response) error {
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	return fmt.Errorf("registry: GET %s: %s", resp.Request.URL.Path, resp.Status)
-}
-
 // catalog returns the registry's catalog, read at most catalogFresh ago.
 // Callers must not modify it.
 func (rr *registryReader) catalog(ctx context.Context) ([]string, error) {
@@ -430,7 +421,7 @@ func (rr *registryReader) readCatalog(ctx context.Context) ([]string, error) {
 	all := []string{}
 	next := "/v2/_catalog"
 	for next != "" && len(all) < maxCatalog {
-		resp, err := rr.get(ctx, next, token)
+		resp, err := rr.rt.get(ctx, next, token)
 		if err != nil {
 			return nil, err
 		}
@@ -482,13 +473,10 @@ var manifestTypes = []string{
 }
 
 // manifest reads the manifest ref names and, for an image, the creation
-// time in its config. ok is false when there is no such manifest.
-func (rr *registryReader) manifest(ctx context.Context, repo, ref string) (manifestInfo, bool, error) {
-	token, err := rr.rt.Token(repo)
-	if err != nil {
-		return manifestInfo{}, false, err
-	}
-	resp, err := rr.get(ctx, "/v2/"+repo+"/manifests/"+ref, token, manifestTypes...)
+// time in its config, with a pull token of repo. ok is false when there is
+// no such manifest.
+func (rr *registryReader) manifest(ctx context.Context, repo, ref, token string) (manifestInfo, bool, error) {
+	resp, err := rr.rt.get(ctx, "/v2/"+repo+"/manifests/"+ref, token, manifestTypes...)
 	if err != nil {
 		return manifestInfo{}, false, err
 	}
@@ -534,7 +522,7 @@ func (rr *registryReader) manifest(ctx context.Context, repo, ref string) (manif
 
 // created reads the creation time of an image config; zero when unknown.
 func (rr *registryReader) created(ctx context.Context, repo, digest, token string) (time.Time, error) {
-	resp, err := rr.get(ctx, "/v2/"+repo+"/blobs/"+digest, token)
+	resp, err := rr.rt.get(ctx, "/v2/"+repo+"/blobs/"+digest, token)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -228,7 +228,7 @@ func (a *API) thirdpartyRows(u grants.User, now time.Time) []*repositoryObject {
 	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
 		o := a.row(s.Repository, s.Owner)
 		o.Status = a.grants.Effective(s, now)
-		o.created, o.updated = s.Created, s.Updated
+		o.updated = s.Updated
 		o.CreatedAt = s.Created.UTC().Format(time.RFC3339)
 		o.UpdatedAt = s.Updated.UTC().Format(time.RFC3339)
 		o.Deadline = formatDeadline(s.Deadline)

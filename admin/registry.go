@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -25,13 +24,12 @@ func (rt *RegistryTags) Tags(ctx context.Context, repository string) ([]string, 
 	if err != nil {
 		return nil, false, err
 	}
-	u := strings.TrimSuffix(rt.URL, "/") + "/v2/" + repository + "/tags/list"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, false, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := rt.Client.Do(req)
+	return rt.tags(ctx, repository, token)
+}
+
+// tags is Tags with a pull token of the repository at hand.
+func (rt *RegistryTags) tags(ctx context.Context, repository, token string) ([]string, bool, error) {
+	resp, err := rt.get(ctx, "/v2/"+repository+"/tags/list", token)
 	if err != nil {
 		return nil, false, err
 	}
@@ -41,8 +39,7 @@ func (rt *RegistryTags) Tags(ctx context.Context, repository string) ([]string, 
 	case http.StatusNotFound:
 		return nil, false, nil
 	default:
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, false, fmt.Errorf("registry: GET %s: %s", (&url.URL{Path: req.URL.Path}).String(), resp.Status)
+		return nil, false, statusError(resp)
 	}
 	var body struct {
 		Tags []string `json:"tags"`
@@ -54,4 +51,24 @@ func (rt *RegistryTags) Tags(ctx context.Context, repository string) ([]string, 
 		body.Tags = []string{}
 	}
 	return body.Tags, true, nil
+}
+
+// get sends an authenticated GET to the registry at path (which starts
+// with /v2/).
+func (rt *RegistryTags) get(ctx context.Context, path, token string, accept ...string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(rt.URL, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	for _, a := range accept {
+		req.Header.Add("Accept", a)
+	}
+	return rt.Client.Do(req)
+}
+
+// statusError drains a refused answer and says what was refused.
+func statusError(resp *http.Response) error {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	return fmt.Errorf("registry: GET %s: %s", resp.Request.URL.EscapedPath(), resp.Status)
 }

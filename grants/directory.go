@@ -43,6 +43,14 @@ func (r Role) Actions() []string {
 // CanShare reports whether the role may create, change and revoke shares.
 func (r Role) CanShare() bool { return r == RoleManage }
 
+// CheckShare is CanShare as the error that refuses a share change.
+func (r Role) CheckShare() error {
+	if !r.CanShare() {
+		return fmt.Errorf("%w: role %s cannot share; manage is needed", ErrForbidden, r)
+	}
+	return nil
+}
+
 // DirectoryConfig is the directory as the configuration file writes it.
 type DirectoryConfig struct {
 	// Superusers may read the registry's catalog.

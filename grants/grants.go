@@ -254,10 +254,7 @@ func (g *Grants) authorizeShare(u User, repository string) (string, error) {
 	if !ok || owner != u.Domain {
 		return "", fmt.Errorf("%w: %s does not belong to domain %s", ErrForbidden, repository, u.Domain)
 	}
-	if !u.Role.CanShare() {
-		return "", fmt.Errorf("%w: role %s cannot share; manage is needed", ErrForbidden, u.Role)
-	}
-	return owner, nil
+	return owner, u.Role.CheckShare()
 }
 
 // Create shares s.Repository with s.Recipient on behalf of u. Owner,

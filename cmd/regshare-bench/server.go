@@ -150,7 +150,6 @@ func serveChild(h http.Handler) error {
 
 // child is a server process started by the parent.
 type child struct {
-	name string
 	addr string
 	stop func() error
 }
@@ -180,7 +179,7 @@ func startChild(name string, args ...string) (*child, error) {
 		cmd.Wait()
 		return nil, fmt.Errorf("server %s did not start", name)
 	}
-	return &child{name: name, addr: strings.TrimSpace(line), stop: func() error {
+	return &child{addr: strings.TrimSpace(line), stop: func() error {
 		in.Close()
 		return cmd.Wait()
 	}}, nil

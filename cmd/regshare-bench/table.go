@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,8 +59,7 @@ func parseGoBench(r io.Reader) goBench {
 	for name, units := range all {
 		gb.figs[name] = map[string]float64{}
 		for u, vs := range units {
-			slices.Sort(vs)
-			gb.figs[name][u] = vs[len(vs)/2]
+			gb.figs[name][u] = medianOf(vs)
 		}
 	}
 	return gb

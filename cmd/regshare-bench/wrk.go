@@ -83,6 +83,16 @@ func parseWrk(out string) (wrkResult, error) {
 	return r, nil
 }
 
+// medianOf sorts v and returns its median: the mean of the middle two
+// when there is an even number.
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
 // median of each figure over the runs, taken separately.
 func median(rs []wrkResult) wrkResult {
 	pick := func(f func(wrkResult) float64) float64 {
@@ -90,11 +100,7 @@ func median(rs []wrkResult) wrkResult {
 		for i, r := range rs {
 			v[i] = f(r)
 		}
-		slices.Sort(v)
-		if len(v)%2 == 0 {
-			return (v[len(v)/2-1] + v[len(v)/2]) / 2
-		}
-		return v[len(v)/2]
+		return medianOf(v)
 	}
 	return wrkResult{
 		rps: pick(func(r wrkResult) float64 { return r.rps }),

@@ -81,6 +81,9 @@ type TLSConfig struct {
 	Key  string `yaml:"key"`
 }
 
+// defaultLoginLimit is login_limit when the file does not set it.
+var defaultLoginLimit = LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}
+
 // LoginLimitConfig: past Burst failures in a row, FailuresPerMinute more.
 type LoginLimitConfig struct {
 	FailuresPerMinute float64 `yaml:"failures_per_minute"`
@@ -122,7 +125,7 @@ func loadConfig(path string) (*Config, error) {
 		return nil, err
 	}
 	cfg := &Config{Listen: "127.0.0.1:5001", MetricsListen: "127.0.0.1:9101",
-		LoginLimit: LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}, Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
+		LoginLimit: defaultLoginLimit, Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {

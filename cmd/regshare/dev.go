@@ -182,8 +182,8 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 	cfg := &Config{
 		Listen: ln.Addr().String(),
 		Token:  TokenConfig{Service: devService, Issuer: devIssuer},
-		// loadConfig's defaults; a zero limit would refuse every login.
-		LoginLimit: LoginLimitConfig{FailuresPerMinute: 10, Burst: 10},
+		// as loadConfig: a zero limit would refuse every login
+		LoginLimit: defaultLoginLimit,
 		Keys: KeysConfig{
 			SigningKey:  filepath.Join(keys, tokenauth.SigningKeyFile),
 			SigningCert: filepath.Join(keys, tokenauth.SigningCertFile),
@@ -211,9 +211,7 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 	go func() { errc <- fmt.Errorf("regshare: %w", srv.Serve(ln)) }()
 	metricsURL := "off"
 	if metricsLn != nil {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", a.metrics)
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errorLog}
+		msrv := a.metricsServer(errorLog)
 		servers = append(servers, msrv)
 		go func() { errc <- fmt.Errorf("metrics: %w", msrv.Serve(metricsLn)) }()
 		metricsURL = "http://" + dialAddr(metricsLn.Addr()) + "/metrics"

@@ -87,15 +87,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("cost %d is below %d", *cost, bcrypt.DefaultCost)
 		}
 		var password string
-		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			// At a terminal: ask, without echo.
-			fmt.Fprint(stderr, "Password: ")
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(stderr)
-			if err != nil {
+		if f, ok := terminal(stdin); ok {
+			var err error
+			if password, err = askPassword(f, "Password: ", stderr); err != nil {
 				return err
 			}
-			password = string(b)
 		} else {
 			line, err := bufio.NewReader(stdin).ReadString('\n')
 			if err != nil && !errors.Is(err, io.EOF) {
@@ -122,4 +118,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// terminal returns r as the terminal it is, if it is one.
+func terminal(r io.Reader) (*os.File, bool) {
+	f, ok := r.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
+}
+
+// askPassword asks at the terminal f, without echo.
+func askPassword(f *os.File, prompt string, stderr io.Writer) (string, error) {
+	fmt.Fprint(stderr, prompt)
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	return string(b), err
 }

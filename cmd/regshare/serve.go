@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	stdlog "log"
 	"log/slog"
 	"net"
@@ -36,7 +35,6 @@ type app struct {
 	metrics http.Handler // /metrics, served on its own listener
 	grants  *grants.Grants
 	store   grants.Store
-	closers []io.Closer // the audit log file, when there is one
 	// auditFile is reopened on SIGHUP (log rotation); nil without one.
 	auditFile *logFile
 }
@@ -56,7 +54,7 @@ func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (gr
 }
 
 // newApp opens the store, loads the index and builds the HTTP handler.
-func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Logger) (_ *app, err error) {
 	log = slog.New(requestIDHandler{log.Handler()})
 	dir, err := grants.NewDirectory(cfg.DirectoryConfig)
 	if err != nil {
@@ -78,22 +76,29 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	// What is open is closed again if the wiring below fails.
+	var auditFile *logFile
+	defer func() {
+		if err != nil {
+			raw.Close()
+			if auditFile != nil {
+				auditFile.Close()
+			}
+		}
+	}()
 	store, err := grants.InstrumentStore(raw, reg)
 	if err != nil {
-		raw.Close()
 		return nil, err
 	}
 	g, err := grants.New(ctx, dir, store)
-	if err == nil {
-		err = g.RegisterMetrics(reg, now)
-	}
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
-	audit, auditFile, err := openAudit(cfg.AuditLog, log)
-	if err != nil {
-		store.Close()
+	if err := g.RegisterMetrics(reg, now); err != nil {
+		return nil, err
+	}
+	var audit *slog.Logger
+	if audit, auditFile, err = openAudit(cfg.AuditLog, log); err != nil {
 		return nil, err
 	}
 	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{TTL: cfg.AuthCache.TTL, Size: cfg.AuthCache.Size}, now)
@@ -115,7 +120,6 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		RefreshTTL: cfg.Token.RefreshTTL,
 	}, keys, authn, g, now, log)
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
 	var tags admin.Tags
@@ -125,7 +129,6 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
 		g, authn, tags, now, log)
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -164,19 +167,16 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	}
 	log.Info("regshare ready", "shares", g.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	a := &app{handler: withRequestID(mux), metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), grants: g, store: store}
-	if auditFile != nil {
-		a.closers = append(a.closers, auditFile)
-		a.auditFile = auditFile
-	}
+	a.auditFile = auditFile
 	return a, nil
 }
 
 func (a *app) Close() error {
-	errs := []error{a.store.Close()}
-	for _, c := range a.closers {
-		errs = append(errs, c.Close())
+	err := a.store.Close()
+	if a.auditFile != nil {
+		err = errors.Join(err, a.auditFile.Close())
 	}
-	return errors.Join(errs...)
+	return err
 }
 
 // openAudit returns the audit logger: JSON lines appended to path, or the
@@ -256,7 +256,8 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := newHTTPServer(a.handler, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	srv := newHTTPServer(a.handler, errorLog)
 	if certs != nil {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.get}
 		ln = tls.NewListener(ln, srv.TLSConfig)
@@ -270,9 +271,7 @@ func serve(ctx context.Context, path string, log *slog.Logger) error {
 			srv.Close()
 			return fmt.Errorf("metrics_listen: %w", err)
 		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", a.metrics)
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		msrv := a.metricsServer(errorLog)
 		go func() { errc <- msrv.Serve(mln) }()
 		defer msrv.Close()
 		log.Info("metrics listening", "addr", mln.Addr().String())
@@ -343,6 +342,13 @@ func newHTTPServer(h http.Handler, errorLog *stdlog.Logger) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          errorLog,
 	}
+}
+
+// metricsServer serves GET /metrics, on a listener of its own.
+func (a *app) metricsServer(errorLog *stdlog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics)
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errorLog}
 }
 
 // certificate is the serving certificate, swapped on reload.

@@ -18,8 +18,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/term"
 )
 
 // client talks to the share API as one user; the CLI commands use it.
@@ -67,17 +65,14 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 	}
 	password, ok := os.LookupEnv("REGSHARE_PASSWORD")
 	if !ok {
-		file, isFile := stdin.(*os.File)
-		if !isFile || !term.IsTerminal(int(file.Fd())) {
+		file, ok := terminal(stdin)
+		if !ok {
 			return nil, errors.New("no password: set REGSHARE_PASSWORD or run from a terminal to be asked")
 		}
-		fmt.Fprintf(stderr, "Password for %s: ", *f.user)
-		b, err := term.ReadPassword(int(file.Fd()))
-		fmt.Fprintln(stderr)
-		if err != nil {
+		var err error
+		if password, err = askPassword(file, "Password for "+*f.user+": ", stderr); err != nil {
 			return nil, err
 		}
-		password = string(b)
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if *f.caFile != "" {
