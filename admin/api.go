@@ -5,10 +5,8 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -22,11 +20,13 @@ import (
 
 const maxBody = 64 << 10
 
-// Authenticator checks the credentials of docker login, within the limits
-// of failed logins, and names the client of a request.
-type Authenticator interface {
-	AuthenticateRequest(r *http.Request, name, password string) (grants.User, error)
+// Credentials is the credentials function: it turns what a request
+// presents into a principal, within the limits of failed logins, and
+// audits the failures. The API only maps its errors to SWR's.
+type Credentials interface {
+	Authenticate(r *http.Request, c tokenauth.Credential) (grants.Principal, error)
 	Client(r *http.Request) string
+	Realm() string
 }
 
 // Tags reads a repository's tags from the registry. ok is false when the
@@ -35,17 +35,8 @@ type Tags interface {
 	Tags(ctx context.Context, repository string) (tags []string, ok bool, err error)
 }
 
-// TokenVerifier checks a token regshare issued for its own API and returns
-// the user it names.
-type TokenVerifier interface {
-	VerifyAPIToken(token string) (grants.User, error)
-}
-
 // Config of the API.
 type Config struct {
-	// Tokens, when set, lets callers authenticate with a token issued for
-	// the API service (Authorization: Bearer, or X-Auth-Token as SWR).
-	Tokens TokenVerifier
 	// RegistryHost is how users name the registry in docker pull
 	// (host[:port]); it prefixes paths and pull commands.
 	RegistryHost string
@@ -53,8 +44,8 @@ type Config struct {
 	CheckRepository bool
 	// Metrics, when set, receives the API's metrics.
 	Metrics prometheus.Registerer
-	// Audit receives every share change, done or refused, and every failed
-	// login; nil: discarded.
+	// Audit receives every share change, done or refused (failed logins
+	// are the credentials function's); nil: discarded.
 	Audit *slog.Logger
 }
 
@@ -62,7 +53,7 @@ type Config struct {
 type API struct {
 	cfg    Config
 	grants *grants.Grants
-	authn  Authenticator
+	creds  Credentials
 	tags   Tags // nil: no registry to ask
 	now    func() time.Time
 	log    *slog.Logger
@@ -71,8 +62,8 @@ type API struct {
 }
 
 // New returns the API. tags may be nil when no registry address is known.
-func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
-	a := &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log, audit: cfg.Audit}
+func New(cfg Config, g *grants.Grants, creds Credentials, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
+	a := &API{cfg: cfg, grants: g, creds: creds, tags: tags, now: now, log: log, audit: cfg.Audit}
 	if a.audit == nil {
 		a.audit = slog.New(slog.DiscardHandler)
 	}
@@ -108,38 +99,29 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
 }
 
-type handler func(w http.ResponseWriter, r *http.Request, u grants.User) error
+type handler func(w http.ResponseWriter, r *http.Request, u grants.Principal) error
 
-// authenticate finds the caller: HTTP Basic with the docker login
-// credentials, or a token regshare issued for its API.
-func (a *API) authenticate(r *http.Request) (grants.User, error) {
-	if name, password, ok := r.BasicAuth(); ok {
-		u, err := a.authn.AuthenticateRequest(r, name, password)
-		var rl *tokenauth.RateLimitedError
-		switch {
-		case errors.As(err, &rl):
-			a.audit.WarnContext(r.Context(), "login refused", "actor", name, "client", a.authn.Client(r), "action", "login", "result", "rate_limited")
-			return grants.User{}, errRateLimited(rl.RetryAfter)
-		case err != nil:
-			a.audit.InfoContext(r.Context(), "login failed", "actor", name, "client", a.authn.Client(r), "action", "login", "result", "bad_credentials")
-			return grants.User{}, errBadCredentials
-		}
-		return u, nil
-	}
-	token := r.Header.Get("X-Auth-Token")
-	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		token = v
-	}
-	if token == "" || a.cfg.Tokens == nil {
-		return grants.User{}, errUnauthenticated
-	}
-	u, err := a.cfg.Tokens.VerifyAPIToken(token)
+// authenticate finds the caller through the credentials function: HTTP
+// Basic with the docker login credentials, or a token regshare issued for
+// its API (Bearer, or X-Auth-Token as SWR's clients send it).
+func (a *API) authenticate(r *http.Request) (grants.Principal, error) {
+	cred, err := tokenauth.CredentialOf(r)
 	if err != nil {
-		// The token itself is a credential: never logged.
-		a.audit.InfoContext(r.Context(), "login failed", "actor", u.Name, "client", a.authn.Client(r), "action", "api_token", "result", "refused")
-		return grants.User{}, errBadToken
+		return grants.Principal{}, errUnauthenticated
 	}
-	return u, nil
+	p, err := a.creds.Authenticate(r, cred)
+	if rl, ok := errors.AsType[*tokenauth.RateLimitedError](err); ok {
+		return p, errRateLimited(rl.RetryAfter)
+	}
+	switch {
+	case errors.Is(err, tokenauth.ErrNoCredentials):
+		return p, errUnauthenticated
+	case err != nil && cred.Kind == tokenauth.APIToken:
+		return p, errBadToken
+	case err != nil:
+		return p, errBadCredentials
+	}
+	return p, nil
 }
 
 // authed authenticates the caller and turns the handler's error into an
@@ -147,12 +129,12 @@ func (a *API) authenticate(r *http.Request) (grants.User, error) {
 func (a *API) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := crossOrigin.Check(r); err != nil {
-			writeError(w, errCrossOrigin)
+			a.writeError(w, errCrossOrigin)
 			return
 		}
 		u, err := a.authenticate(r)
 		if err != nil {
-			writeError(w, toAPIError(err))
+			a.writeError(w, toAPIError(err))
 			return
 		}
 		err = h(w, r, u)
@@ -161,7 +143,7 @@ func (a *API) authed(h handler) http.Handler {
 			if ae.status >= 500 {
 				a.log.ErrorContext(r.Context(), "share API", "method", r.Method, "path", r.URL.Path, "user", u.Name, "err", err)
 			}
-			writeError(w, ae)
+			a.writeError(w, ae)
 		}
 		a.count(r.Method, err)
 	})
@@ -189,8 +171,8 @@ func result(err error) string {
 
 // auditChange records a share change, done or refused, with the share
 // before and after it.
-func (a *API) auditChange(r *http.Request, u grants.User, action string, k grants.Key, before, after *grants.Share, err error) {
-	attrs := []any{"actor", u.Name, "domain", u.Domain, "client", a.authn.Client(r), "action", action,
+func (a *API) auditChange(r *http.Request, u grants.Principal, action string, k grants.Key, before, after *grants.Share, err error) {
+	attrs := []any{"actor", u.Name, "domain", u.Domain, "client", a.creds.Client(r), "action", action,
 		"target", slog.GroupValue(slog.String("repository", k.Repository), slog.String("access_domain", k.Recipient)),
 		"result", result(err)}
 	for _, s := range []struct {
@@ -211,45 +193,21 @@ var shareOps = map[string]string{http.MethodPost: "create", http.MethodPatch: "u
 
 // repository returns the full repository name of the path: the namespace,
 // then the repository segment with "$" (or an escaped "/") as separator.
-func repository(r *http.Request) (string, error) {
+// The share authority (grants) checks it.
+func repository(r *http.Request) string {
 	ns := r.PathValue("namespace")
-	if err := grants.ValidateNamespace(ns); err != nil {
-		return "", fmt.Errorf("%w: %w", grants.ErrBadRepository, err)
+	if strings.Contains(ns, "/") {
+		// An escaped slash in the namespace segment: the name the path
+		// seems to give is not the one a client meant. Empty components
+		// make it a name the authority refuses.
+		ns = "/" + ns + "/"
 	}
-	repo := strings.ReplaceAll(r.PathValue("repository"), "$", "/")
-	full := ns + "/" + repo
-	if err := grants.ValidateRepository(full); err != nil {
-		return "", fmt.Errorf("%w: %w", grants.ErrBadRepository, err)
-	}
-	return full, nil
+	return ns + "/" + strings.ReplaceAll(r.PathValue("repository"), "$", "/")
 }
 
 // shareKey is the share the path names.
-func shareKey(r *http.Request) (grants.Key, error) {
-	repo, err := repository(r)
-	return grants.Key{Repository: repo, Recipient: r.PathValue("access_domain")}, err
-}
-
-// readBody decodes a JSON body of at most 64 KiB, refusing unknown fields.
-func readBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errBadBody(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errBadBody(errors.New("trailing data after the JSON object"))
-	}
-	return nil
-}
-
-// ownerOf checks that the caller's domain owns the repository: only its
-// users see a repository's shares.
-func (a *API) ownerOf(u grants.User, repo string) error {
-	if owner, ok := a.grants.Directory().RepositoryOwner(repo); !ok || owner != u.Domain {
-		return errNotOwner
-	}
-	return nil
+func shareKey(r *http.Request) grants.Key {
+	return grants.Key{Repository: repository(r), Recipient: r.PathValue("access_domain")}
 }
 
 // shareObject is a share as SWR writes it.
@@ -315,7 +273,9 @@ func parseDeadline(v string) (time.Time, error) {
 	if err != nil || t.Year() < 1970 {
 		return time.Time{}, errBadDeadline(v)
 	}
-	return t, nil
+	// In UTC: the share authority refuses what cannot be written back
+	// (past the year 9999 in UTC), with this same code.
+	return t.UTC(), nil
 }
 
 // parsePermit accepts "read" and its alias "pull".
@@ -333,16 +293,13 @@ type createRequest struct {
 	Description  string `json:"description"`
 }
 
-func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
+func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
 	var req createRequest
 	var after *grants.Share
-	repo, rerr := repository(r)
+	repo := repository(r)
 	defer func() {
 		a.auditChange(r, u, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
 	}()
-	if rerr != nil {
-		return rerr
-	}
 	if err := readBody(w, r, &req); err != nil {
 		return err
 	}
@@ -350,11 +307,9 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err
 	if err != nil {
 		return err
 	}
-	if err := a.ownerOf(u, repo); err != nil {
-		return err
-	}
-	// Before asking the registry: a refusal costs it nothing.
-	if err := u.Role.CheckShare(); err != nil {
+	// Asked before the registry, so that a refusal costs it nothing;
+	// Create asks again.
+	if _, err := a.grants.MayChange(u, repo); err != nil {
 		return err
 	}
 	if err := a.checkExists(r.Context(), repo); err != nil {
@@ -392,12 +347,9 @@ func (a *API) checkExists(ctx context.Context, repo string) error {
 	return nil
 }
 
-func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	repo, err := repository(r)
-	if err != nil {
-		return err
-	}
-	if err := a.ownerOf(u, repo); err != nil {
+func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
+	repo := repository(r)
+	if _, err := a.grants.MayView(u, repo); err != nil {
 		return err
 	}
 	now := a.now()
@@ -410,12 +362,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.User) error 
 	return nil
 }
 
-func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	k, err := shareKey(r)
-	if err != nil {
-		return err
-	}
-	if err := a.ownerOf(u, k.Repository); err != nil {
+func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
+	k := shareKey(r)
+	if _, err := a.grants.MayView(u, k.Repository); err != nil {
 		return err
 	}
 	s, ok := a.grants.Index().Get(k)
@@ -436,16 +385,10 @@ type updateRequest struct {
 	Description *string `json:"description"`
 }
 
-func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
-	k, kerr := shareKey(r)
+func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
+	k := shareKey(r)
 	var before, after *grants.Share
-	if old, ok := a.grants.Index().Get(k); ok {
-		before = &old
-	}
 	defer func() { a.auditChange(r, u, grants.EventUpdate, k, before, after, err) }()
-	if kerr != nil {
-		return kerr
-	}
 	var req updateRequest
 	if err := readBody(w, r, &req); err != nil {
 		return err
@@ -456,10 +399,9 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err
 			return err
 		}
 	}
-	if err := a.ownerOf(u, k.Repository); err != nil {
-		return err
-	}
-	s, err := a.grants.Update(r.Context(), u, k, a.now(), func(s grants.Share) grants.Share {
+	// The snapshot before is the store's, read in the change's own
+	// transaction once the authority let it through.
+	old, s, err := a.grants.Update(r.Context(), u, k, a.now(), func(s grants.Share) grants.Share {
 		if req.Permit != nil {
 			s.Permit = parsePermit(*req.Permit)
 		}
@@ -471,6 +413,9 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err
 		}
 		return s
 	})
+	if old.Repository != "" {
+		before = &old
+	}
 	if err != nil {
 		return err
 	}
@@ -479,20 +424,15 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err
 	return nil
 }
 
-func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
-	k, kerr := shareKey(r)
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
+	k := shareKey(r)
 	var before *grants.Share
-	if old, ok := a.grants.Index().Get(k); ok {
+	defer func() { a.auditChange(r, u, grants.EventRevoke, k, before, nil, err) }()
+	old, err := a.grants.Revoke(r.Context(), u, k, a.now())
+	if old.Repository != "" {
 		before = &old
 	}
-	defer func() { a.auditChange(r, u, grants.EventRevoke, k, before, nil, err) }()
-	if kerr != nil {
-		return kerr
-	}
-	if err := a.ownerOf(u, k.Repository); err != nil {
-		return err
-	}
-	if err := a.grants.Revoke(r.Context(), u, k, a.now()); err != nil {
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -510,14 +450,8 @@ type eventObject struct {
 
 // history lists a share's changes, oldest first, to the owning domain's
 // manage users. It outlives a revocation.
-func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	k, err := shareKey(r)
-	if err != nil {
-		return err
-	}
-	if err := a.ownerOf(u, k.Repository); err != nil {
-		return err
-	}
+func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
+	k := shareKey(r)
 	events, err := a.grants.History(r.Context(), u, k)
 	if err != nil {
 		return err

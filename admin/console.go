@@ -164,7 +164,7 @@ type userObject struct {
 	Registry string `json:"registry"`
 }
 
-func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.User) error {
+func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.Principal) error {
 	ns := slices.Clone(c.grants.Directory().Namespaces(u.Domain))
 	if ns == nil {
 		ns = []string{}
@@ -196,7 +196,7 @@ type repoObject struct {
 // repositories lists the repositories of the caller's domain that the
 // registry's catalog holds, by name: filters namespace, name (substring)
 // and shared (true: with at least one share; false: with none).
-func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.User) error {
+func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
 	p, err := parsePage(r)
 	if err != nil {
 		return err
@@ -213,7 +213,7 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 	dir := c.grants.Directory()
 	ns, name := q.Get("namespace"), q.Get("name")
 	if ns != "" && !slices.Contains(dir.Namespaces(u.Domain), ns) {
-		return errNotOwner
+		return fmt.Errorf("%w: namespace %s", grants.ErrNotOwner, ns)
 	}
 	if c.reg == nil {
 		return errNoRegistry
@@ -299,18 +299,22 @@ type tagObject struct {
 // repositoryTags lists a repository's tags in the registry's order, each
 // with the digest it names. Whoever may pull the repository may list it:
 // the owning domain's users and the domains it is validly shared with.
-func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	repo, err := repository(r)
-	if err != nil {
-		return err
+func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
+	repo := repository(r)
+	if err := grants.ValidateRepository(repo); err != nil {
+		return fmt.Errorf("%w: %w", grants.ErrBadRepository, err)
 	}
 	p, err := parsePage(r)
 	if err != nil {
 		return err
 	}
+	// The same trust as tokens: what a token would not grant is not read.
 	d := c.grants.Authorize(u, []grants.Access{{Type: grants.TypeRepository, Name: repo, Actions: []string{grants.ActionPull}}}, c.now())
 	if len(d) != 1 || !slices.Contains(d[0].Actions, grants.ActionPull) {
-		return errNotOwner
+		if !c.grants.SharesTrusted() {
+			return errSharesUntrusted
+		}
+		return errNoPull
 	}
 	if c.reg == nil {
 		return errNoRegistry

@@ -38,7 +38,7 @@ func (fakeConsoleTokens) CatalogToken() (string, error) {
 // registry.
 func serveConsole(t *testing.T, e *env, cfg admin.Config, tags admin.Tags, tokens admin.ConsoleTokens) {
 	t.Helper()
-	api, err := admin.New(cfg, e.g, authenticator(), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+	api, err := admin.New(cfg, e.g, credentials(e.g), tags, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,16 +76,10 @@ func directoryConfig(extra int) grants.DirectoryConfig {
 	return cfg
 }
 
-// authenticator is shared by all tests: NewAuthenticator computes a bcrypt
-// hash at the default cost, which takes a second under the race detector.
-// Its users are those of every test's directory.
-var authenticator = sync.OnceValue(func() *tokenauth.Authenticator {
-	dir, err := grants.NewDirectory(directoryConfig(0))
-	if err != nil {
-		panic(err)
-	}
-	return tokenauth.NewAuthenticator(dir, tokenauth.CacheConfig{}, time.Now)
-})
+// credentials is the password credentials function over g's directory.
+func credentials(g *grants.Grants) *tokenauth.Credentials {
+	return tokenauth.NewCredentials(tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, time.Now), nil, "")
+}
 
 // clock is regshare's settable time.
 type clock struct {
@@ -193,7 +187,7 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e.metrics = prometheus.NewRegistry()
 	api, err := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics},
-		g, authenticator(), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+		g, credentials(g), tags, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,9 +207,9 @@ func (e *env) serve(h http.Handler) {
 	e.client = ts.Client()
 }
 
-func (e *env) user(name string) grants.User {
+func (e *env) user(name string) grants.Principal {
 	e.t.Helper()
-	u, ok := e.g.User(name)
+	u, ok := e.g.Directory().Principal(name)
 	if !ok {
 		e.t.Fatalf("no user %s", name)
 	}

@@ -43,10 +43,13 @@ var (
 		e.retryAfter = retry
 		return e
 	}
-	errBadToken     = newError(401, 3, "invalid or expired token")
-	errNotOwner     = newError(403, 1, "the repository's namespace does not belong to your domain")
-	errNoRepository = newError(404, 2, "the repository does not exist in the registry")
-	errRegistryDown = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
+	errBadToken = newError(401, 3, "invalid or expired token")
+	errNoPull   = newError(403, 1, "your domain may not pull this repository: it is neither below your domain's namespaces nor validly shared with it")
+	// A replica cut off from the share store grants nothing through
+	// shares, and shows nothing of them either.
+	errSharesUntrusted = newError(503, 2, "this server is cut off from the share store: shared images cannot be read until it is back; retry later")
+	errNoRepository    = newError(404, 2, "the repository does not exist in the registry")
+	errRegistryDown    = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
 )
 
 // ruleErrors maps each rule of the grants package to its code.
@@ -62,6 +65,10 @@ var ruleErrors = []struct {
 	{grants.ErrDescriptionLong, 400, 6},
 	{grants.ErrBadRepository, 400, 7},
 	{grants.ErrTooMany, 400, 8},
+	{grants.ErrDeadlineRange, 400, 5},
+	{grants.ErrNotOwner, 403, 1},
+	{grants.ErrRole, 403, 2},
+	{grants.ErrPreviousOwner, 403, 3},
 	{grants.ErrForbidden, 403, 2},
 	{grants.ErrNotFound, 404, 1},
 	{grants.ErrExists, 409, 1},
@@ -88,10 +95,12 @@ type errorEntry struct {
 	Detail       string `json:"detail"`
 }
 
-func writeError(w http.ResponseWriter, e *apiError) {
+// writeError answers with e; a 401 challenges for Basic in the realm of
+// the token endpoint (token.realm).
+func (a *API) writeError(w http.ResponseWriter, e *apiError) {
 	switch e.status {
 	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Basic realm="regshare"`)
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", a.creds.Realm()))
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.retryAfter.Round(time.Second)/time.Second)))
 	case http.StatusServiceUnavailable:
@@ -100,6 +109,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.status, []errorEntry{{ErrorCode: e.code, ErrorMessage: e.msg}})
 }
 
+// writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

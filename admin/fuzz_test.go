@@ -23,7 +23,7 @@ type fuzzEnv struct {
 	g       *grants.Grants
 	store   *grants.MemoryStore
 	handler http.Handler
-	alice   grants.User
+	alice   grants.Principal
 }
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
@@ -38,13 +38,13 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 		f.Fatal(err)
 	}
 	now := func() time.Time { return base }
-	api, err := admin.New(admin.Config{RegistryHost: registryHost}, g, authenticator(), nil, now, slog.New(slog.DiscardHandler))
+	api, err := admin.New(admin.Config{RegistryHost: registryHost}, g, credentials(g), nil, now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		f.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
-	alice, _ := g.User("alice")
+	alice, _ := g.Directory().Principal("alice")
 	return &fuzzEnv{g: g, store: store, handler: mux, alice: alice}
 }
 
@@ -199,11 +199,11 @@ func FuzzShareBody(f *testing.F) {
 		s := e.checkShare(t, method+" "+body, rec, key.Repository)
 		// Undo, so that every input starts from the same shares.
 		if patch {
-			_, err := e.g.Update(context.Background(), e.alice, web, base, func(grants.Share) grants.Share { return seed })
+			_, _, err := e.g.Update(context.Background(), e.alice, web, base, func(grants.Share) grants.Share { return seed })
 			if err != nil {
 				t.Fatal(err)
 			}
-		} else if err := e.g.Revoke(context.Background(), e.alice, s.Key(), base); err != nil {
+		} else if _, err := e.g.Revoke(context.Background(), e.alice, s.Key(), base); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -265,7 +265,7 @@ func FuzzRepositoryPath(f *testing.F) {
 			}
 		}
 		s := e.checkShare(t, "POST "+route, rec, want)
-		if err := e.g.Revoke(context.Background(), e.alice, s.Key(), base); err != nil {
+		if _, err := e.g.Revoke(context.Background(), e.alice, s.Key(), base); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -140,7 +140,7 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 // one row per repository with its recipients) or what was shared with it
 // (center=thirdparty, one row per share). A recipient never sees the other
 // recipients of a repository.
-func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grants.User) error {
+func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
 	q, err := parseListQuery(r)
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func (a *API) row(repository, owner string) *repositoryObject {
 	}
 }
 
-func (a *API) selfRows(u grants.User, now time.Time) []*repositoryObject {
+func (a *API) selfRows(u grants.Principal, now time.Time) []*repositoryObject {
 	byRepo := map[string]*repositoryObject{}
 	var rows []*repositoryObject
 	for _, s := range a.grants.SharedBy(u.Domain) {
@@ -223,7 +223,7 @@ func (a *API) selfRows(u grants.User, now time.Time) []*repositoryObject {
 	return rows
 }
 
-func (a *API) thirdpartyRows(u grants.User, now time.Time) []*repositoryObject {
+func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*repositoryObject {
 	var rows []*repositoryObject
 	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
 		o := a.row(s.Repository, s.Owner)

@@ -60,7 +60,7 @@ func startRegistry(t *testing.T, e *env) *realRegistry {
 	}
 	// The registry checks token times against the real clock.
 	tokens, err := tokenauth.NewServer(tokenauth.Config{Service: regService, Issuer: regIssuer},
-		keys, authenticator(), e.g, time.Now, slog.New(slog.DiscardHandler))
+		keys, tokenauth.NewAuthenticator(e.g, tokenauth.CacheConfig{}, time.Now), e.g, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestRegistryTags(t *testing.T) {
 
 	// The API over the real registry: the repository check and the listing.
 	api, err := admin.New(admin.Config{RegistryHost: rr.host, CheckRepository: true},
-		e.g, authenticator(), rt, e.clock.Now, slog.New(slog.DiscardHandler))
+		e.g, credentials(e.g), rt, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

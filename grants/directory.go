@@ -88,7 +88,10 @@ type Directory struct {
 	users      map[string]User
 	namespaces map[string]string // namespace -> owning domain
 	domains    map[string][]string
-	maxCost    int
+	// cost is the bcrypt cost most of the users' hashes have.
+	cost int
+	// gen tells snapshots apart: Grants numbers each one it puts in force.
+	gen uint64
 }
 
 // NewDirectory validates cfg and builds a Directory. Every problem found is
@@ -100,6 +103,7 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		domains:    map[string][]string{},
 	}
 	var errs []error
+	costs := map[int]int{}
 	supers := map[string]bool{}
 	for _, s := range cfg.Superusers {
 		supers[s] = true
@@ -138,7 +142,7 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 			if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
 				errs = append(errs, fmt.Errorf("user %q: password_hash is not a bcrypt hash (make one with `regshare hash-password`)", uname))
 			} else {
-				d.maxCost = max(d.maxCost, cost)
+				costs[cost]++
 			}
 			d.users[uname] = User{
 				Name:         uname,
@@ -157,7 +161,21 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	d.cost = typicalCost(costs)
 	return d, nil
+}
+
+// typicalCost is the most common cost (the higher one on a tie), at least
+// bcrypt's minimum: what checking an unknown name should cost. The highest
+// cost would make one slow hash among fast ones tell unknown names apart.
+func typicalCost(costs map[int]int) int {
+	best, n := bcrypt.MinCost, 0
+	for c, k := range costs {
+		if k > n || k == n && c > best {
+			best, n = c, k
+		}
+	}
+	return best
 }
 
 // User looks a user up by name.
@@ -166,9 +184,9 @@ func (d *Directory) User(name string) (User, bool) {
 	return u, ok
 }
 
-// HashCost is the highest bcrypt cost among the users' hashes: checking a
-// password of a user that does not exist should cost as much.
-func (d *Directory) HashCost() int { return max(d.maxCost, bcrypt.MinCost) }
+// HashCost is the bcrypt cost most users' hashes have: checking the
+// password of a user that does not exist costs as much as a typical login.
+func (d *Directory) HashCost() int { return d.cost }
 
 // HasDomain reports whether the domain exists.
 func (d *Directory) HasDomain(name string) bool {

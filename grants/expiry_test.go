@@ -85,9 +85,9 @@ func newExpiryEnv(t *testing.T, keys *tokenauth.Keys, ttl time.Duration) *expiry
 	return &expiryEnv{t: t, g: g, reg: reg, handler: mux}
 }
 
-func (e *expiryEnv) user(name string) grants.User {
+func (e *expiryEnv) user(name string) grants.Principal {
 	e.t.Helper()
-	u, ok := e.g.User(name)
+	u, ok := e.g.Directory().Principal(name)
 	if !ok {
 		e.t.Fatalf("no user %s", name)
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/grantstest"
 )
@@ -81,9 +79,9 @@ func newGrants(t testing.TB, dir *grants.Directory) (*grants.Grants, *grants.Mem
 	return g, store
 }
 
-func lookup(t testing.TB, g *grants.Grants, name string) grants.User {
+func lookup(t testing.TB, g *grants.Grants, name string) grants.Principal {
 	t.Helper()
-	u, ok := g.Directory().User(name)
+	u, ok := g.Directory().Principal(name)
 	if !ok {
 		t.Fatalf("no user %q", name)
 	}
@@ -134,7 +132,7 @@ func authorizeFixture(t *testing.T) *grants.Grants {
 	mustShare(t, g, "alice", newShare("acme/gone", "globex", time.Time{}), past)
 	mustShare(t, g, "alice", newShare("acme-labs/tool", "globex", nextYear), past)
 	mustShare(t, g, "gina", newShare("globex/app", "acme", time.Time{}), past)
-	if err := g.Revoke(context.Background(), lookup(t, g, "alice"), grants.Key{Repository: "acme/gone", Recipient: "globex"}, now); err != nil {
+	if _, err := g.Revoke(context.Background(), lookup(t, g, "alice"), grants.Key{Repository: "acme/gone", Recipient: "globex"}, now); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
 	return g
@@ -581,7 +579,7 @@ func TestCreateTooMany(t *testing.T) {
 	// The limit is per repository.
 	mustShare(t, g, "alice", newShare("acme/web2", last, time.Time{}), now)
 	// Revoking one makes room again.
-	if err := g.Revoke(ctx, alice, grants.Key{Repository: "acme/web", Recipient: "d000"}, now); err != nil {
+	if _, err := g.Revoke(ctx, alice, grants.Key{Repository: "acme/web", Recipient: "d000"}, now); err != nil {
 		t.Fatal(err)
 	}
 	mustShare(t, g, "alice", newShare("acme/web", last, time.Time{}), now)
@@ -598,7 +596,7 @@ func TestUpdate(t *testing.T) {
 	// Another manager changes description and deadline; fn's attempts to
 	// change the key, owner, creator and times are ignored.
 	later := now.In(time.FixedZone("UTC-03", -3*3600))
-	got, err := g.Update(ctx, lookup(t, g, "amy"), k, later, func(s grants.Share) grants.Share {
+	_, got, err := g.Update(ctx, lookup(t, g, "amy"), k, later, func(s grants.Share) grants.Share {
 		if d := grantstest.Diff(s, orig); d != "" {
 			t.Errorf("fn got %s", d)
 		}
@@ -637,7 +635,7 @@ func TestUpdate(t *testing.T) {
 
 	// Permanent, then dated again.
 	for _, deadline := range []time.Time{{}, tomorrow} {
-		got, err := g.Update(ctx, lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+		_, got, err := g.Update(ctx, lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
 			s.Deadline = deadline
 			return s
 		})
@@ -665,7 +663,7 @@ func TestUpdateRenewsExpiredShare(t *testing.T) {
 		t.Fatalf("expired share grants %q", d.Actions)
 	}
 	k := grants.Key{Repository: "acme/web", Recipient: "globex"}
-	if _, err := g.Update(ctx, lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+	if _, _, err := g.Update(ctx, lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
 		s.Deadline = tomorrow
 		return s
 	}); err != nil {
@@ -717,7 +715,7 @@ func TestUpdateRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		before := snapshot(t, g, store)
-		got, err := g.Update(ctx, lookup(t, g, tt.by), tt.k, tt.at, tt.fn)
+		_, got, err := g.Update(ctx, lookup(t, g, tt.by), tt.k, tt.at, tt.fn)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("%s: Update = %+v, %v; want %v", tt.name, got, err, tt.want)
 		}
@@ -748,13 +746,13 @@ func TestRevoke(t *testing.T) {
 		{"alice", grants.Key{Repository: "acme/web/", Recipient: "globex"}, grants.ErrInvalid},
 	} {
 		before := snapshot(t, g, store)
-		if err := g.Revoke(ctx, lookup(t, g, tt.by), tt.k, now); !errors.Is(err, tt.want) {
+		if _, err := g.Revoke(ctx, lookup(t, g, tt.by), tt.k, now); !errors.Is(err, tt.want) {
 			t.Errorf("%s revokes %v: %v, want %v", tt.by, tt.k, err, tt.want)
 		}
 		unchanged(t, tt.by+" revokes", g, store, before)
 	}
 
-	if err := g.Revoke(ctx, lookup(t, g, "amy"), k, now); err != nil {
+	if _, err := g.Revoke(ctx, lookup(t, g, "amy"), k, now); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
 	if _, err := store.Get(ctx, k); !errors.Is(err, grants.ErrNotFound) {
@@ -767,7 +765,7 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("index holds %d shares, want 2", n)
 	}
 	indexMatchesStore(t, g, store)
-	if err := g.Revoke(ctx, lookup(t, g, "alice"), k, now); !errors.Is(err, grants.ErrNotFound) {
+	if _, err := g.Revoke(ctx, lookup(t, g, "alice"), k, now); !errors.Is(err, grants.ErrNotFound) {
 		t.Errorf("second Revoke: %v, want ErrNotFound", err)
 	}
 	// It can be shared again.
@@ -802,8 +800,12 @@ func TestSetDirectory(t *testing.T) {
 	acme.Namespaces, globex.Namespaces = []string{"acme-labs"}, []string{"globex", "acme"}
 	cfg.Domains["acme"], cfg.Domains["globex"] = acme, globex
 	g.SetDirectory(newDirectory(t, cfg))
-	if d := g.Authorize(greg, req, now)[0]; !sameActions(d.Actions, []string{"pull"}) || !d.Deadline.IsZero() {
+	if d := g.Authorize(lookup(t, g, "greg"), req, now)[0]; !sameActions(d.Actions, []string{"pull"}) || !d.Deadline.IsZero() {
 		t.Errorf("after the reload: %+v", d)
+	}
+	// greg as authenticated before the reload: that snapshot is gone.
+	if d := g.Authorize(greg, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("a principal of the replaced directory is granted %q", d.Actions)
 	}
 	if d := g.Authorize(lookup(t, g, "gwen"), req, now)[0]; !sameActions(d.Actions, []string{"pull", "push"}) {
 		t.Errorf("after the reload: %+v", d)
@@ -945,7 +947,7 @@ func TestUpdateDescriptionOfExpiredShare(t *testing.T) {
 	past := now.Add(-time.Hour)
 	mustShare(t, g, "alice", newShare("acme/web", "globex", past), now.Add(-48*time.Hour))
 	k := grants.Key{Repository: "acme/web", Recipient: "globex"}
-	got, err := g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+	_, got, err := g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
 		s.Description = "kept for the record"
 		return s
 	})
@@ -957,7 +959,7 @@ func TestUpdateDescriptionOfExpiredShare(t *testing.T) {
 	}
 	// Setting a new deadline in the past is still refused.
 	before := snapshot(t, g, store)
-	_, err = g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
+	_, _, err = g.Update(context.Background(), lookup(t, g, "alice"), k, now, func(s grants.Share) grants.Share {
 		s.Deadline = now.Add(-time.Minute)
 		return s
 	})
@@ -1047,32 +1049,31 @@ func TestSharedBy(t *testing.T) {
 	}
 }
 
-// A user looked up before a reload is decided as the reloaded directory
-// knows them: a request in flight across the reload gets no stale role.
-func TestAuthorizeUsesReloadedUser(t *testing.T) {
+// A principal authenticated before a reload is granted nothing after it:
+// the decision never looks the user up again, and the snapshot it was
+// checked against may hold a role, a domain or a password that is gone. The
+// caller authenticates again, against the reloaded directory.
+func TestAuthorizeRefusesReplacedSnapshot(t *testing.T) {
 	g := authorizeFixture(t)
 	stale := lookup(t, g, "alice") // manage
 	req := []grants.Access{{Type: "repository", Name: "acme/web", Actions: []string{"pull", "push", "delete"}}}
+	if d := g.Authorize(stale, req, now)[0]; len(d.Actions) != 3 {
+		t.Fatalf("before the reload: %q", d.Actions)
+	}
+	before := g.Generation(stale)
 	cfg := testDirectoryConfig()
 	cfg.Domains["acme"].Users["alice"] = user(grants.RoleRead)
 	g.SetDirectory(newDirectory(t, cfg))
-	if d := g.Authorize(stale, req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
-		t.Errorf("after alice became a reader: %q, want [pull]", d.Actions)
-	}
-	delete(cfg.Domains["acme"].Users, "alice")
-	g.SetDirectory(newDirectory(t, cfg))
 	if d := g.Authorize(stale, req, now)[0]; len(d.Actions) != 0 {
-		t.Errorf("after alice was removed: %q, want nothing", d.Actions)
+		t.Errorf("stale principal after alice became a reader: %q, want nothing", d.Actions)
 	}
-	// A password change: the request was authenticated with the old one.
-	cfg = testDirectoryConfig()
-	h, err := bcrypt.GenerateFromPassword([]byte("new"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
+	if d := g.Authorize(lookup(t, g, "alice"), req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Errorf("alice authenticated again: %q, want [pull]", d.Actions)
 	}
-	cfg.Domains["acme"].Users["alice"] = grants.UserConfig{PasswordHash: string(h), Role: grants.RoleManage}
-	g.SetDirectory(newDirectory(t, cfg))
-	if d := g.Authorize(stale, req, now)[0]; len(d.Actions) != 0 {
-		t.Errorf("after a password change: %q, want nothing", d.Actions)
+	if g.Generation(lookup(t, g, "alice")) == before {
+		t.Error("the generation did not change with the directory")
+	}
+	if d := g.Authorize(grants.Principal{}, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("the zero principal is granted %q", d.Actions)
 	}
 }

@@ -74,9 +74,6 @@ func InstrumentStore(store Store, reg prometheus.Registerer) (Store, error) {
 	return s, nil
 }
 
-// Unwrap returns the measured store, so that FeedOf finds its Feed.
-func (s *instrumentedStore) Unwrap() Store { return s.Store }
-
 func (s *instrumentedStore) observe(op string, start time.Time, err error) {
 	s.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
 	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrExists) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrKeyChanged) {

@@ -25,6 +25,9 @@ var (
 	ErrBadPermit       = fmt.Errorf("%w: permit", ErrInvalid)
 	ErrDeadlinePassed  = fmt.Errorf("%w: deadline", ErrInvalid)
 	ErrDescriptionLong = fmt.Errorf("%w: description", ErrInvalid)
+	// ErrDeadlineRange: a deadline that cannot be stored and read back
+	// (before 1970, or past the year 9999).
+	ErrDeadlineRange = fmt.Errorf("%w: deadline", ErrInvalid)
 )
 
 // PermitRead is the only permission a share can carry: pull.
@@ -62,15 +65,10 @@ func (s Share) Valid(now time.Time) bool {
 	return s.Permanent() || now.Before(s.Deadline)
 }
 
-// Validate checks the share's own fields as of now; whether its domains
-// exist is the directory's business. A deadline must lie in the future.
+// Validate checks the share's own fields as of now; its repository name
+// and whether its domains exist are the authority's business (MayChange). A deadline must lie in the future.
 func (s Share) Validate(now time.Time) error {
 	var errs []error
-	if err := ValidateRepository(s.Repository); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrBadRepository, err))
-	} else if Namespace(s.Repository) == s.Repository {
-		errs = append(errs, fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrBadRepository, s.Repository))
-	}
 	switch {
 	case s.Owner == "" || s.Recipient == "":
 		errs = append(errs, fmt.Errorf("%w: owner and recipient domains are required", ErrUnknownDomain))

@@ -9,10 +9,20 @@ import (
 )
 
 // Store is the durable home of shares and of their history. A method
-// returns only once the change is durable; the index is rebuilt from List
-// at start. Each change appends its Event to the share's history in the
-// same transaction (see CreateEvent, UpdateEvent, RevokeEvent).
+// returns only once the change is durable. Each change appends its Event to
+// the share's history in the same transaction (see CreateEvent,
+// UpdateEvent, RevokeEvent).
+//
+// The store alone writes the index, one way for every store: Follow loads
+// it, then hands it each change. A local store (bbolt, memory) applies a
+// change inside its commit, so its Feed is always in sync; a store several
+// replicas share (etcd) applies what its watch delivers, so that a change
+// made through any replica reaches all of them.
 type Store interface {
+	// Follow loads sink with every share and keeps it current until the
+	// store is closed. It may return before the first load is done (see
+	// the Feed's FeedStatus); a store is followed once.
+	Follow(ctx context.Context, sink Sink) (Feed, error)
 	// List returns every share, in no particular order.
 	List(ctx context.Context) ([]Share, error)
 	// Get returns one share or ErrNotFound.
@@ -31,12 +41,49 @@ type Store interface {
 	Close() error
 }
 
+// Sink is what a store feeds: the share index. Calls come in the order the
+// store committed the changes, never concurrently.
+type Sink interface {
+	// Load replaces the whole content.
+	Load(shares []Share) error
+	// Put inserts or replaces a share.
+	Put(s Share) error
+	// Remove deletes a share; an absent one is not an error.
+	Remove(k Key) error
+}
+
 // MemoryStore is a Store that keeps nothing across restarts: for tests and
 // for trying regshare out. It passes the same conformance suite.
 type MemoryStore struct {
 	mu      sync.Mutex
 	shares  map[Key]Share
 	history map[Key][]Event
+	sink    Sink // nil until followed
+}
+
+// Follow loads sink; every later change reaches it before its call returns.
+func (m *MemoryStore) Follow(ctx context.Context, sink Sink) (Feed, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sink != nil {
+		return nil, errors.New("memory store: already followed")
+	}
+	if err := sink.Load(slices.Collect(maps.Values(m.shares))); err != nil {
+		return nil, err
+	}
+	m.sink = sink
+	return InSync, ctx.Err()
+}
+
+// apply hands a committed change to the sink; under m.mu.
+func (m *MemoryStore) apply(put *Share, remove Key) error {
+	switch {
+	case m.sink == nil:
+		return nil
+	case put != nil:
+		return m.sink.Put(*put)
+	}
+	return m.sink.Remove(remove)
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -71,7 +118,7 @@ func (m *MemoryStore) Create(ctx context.Context, s Share) error {
 	}
 	m.shares[s.Key()] = s
 	m.history[s.Key()] = append(m.history[s.Key()], CreateEvent(s))
-	return nil
+	return m.apply(&s, Key{})
 }
 
 func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, error)) (Share, error) {
@@ -93,7 +140,7 @@ func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, 
 	}
 	m.shares[k] = s
 	m.history[k] = append(m.history[k], UpdateEvent(old, s))
-	return s, nil
+	return s, m.apply(&s, Key{})
 }
 
 func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
@@ -108,7 +155,7 @@ func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
 	}
 	delete(m.shares, k)
 	m.history[k] = append(m.history[k], RevokeEvent(old, c))
-	return nil
+	return m.apply(nil, k)
 }
 
 func (m *MemoryStore) History(ctx context.Context, k Key) ([]Event, error) {
@@ -124,19 +171,11 @@ func (m *MemoryStore) Close() error { return nil }
 // decisions do not depend on it, only share changes do.
 var ErrUnavailable = errors.New("share store unavailable")
 
-// Feed is implemented by a Store that several replicas share (etcd): the
-// store itself keeps every replica's index current from its change stream,
-// so that a change made through any replica reaches all of them. Grants
-// then leaves the index to the feed and never writes it; after each change
-// it waits for Sync, so that the caller reads its own writes.
+// Feed tells how current a store keeps the index it follows.
 type Feed interface {
-	// Follow loads ix from the store and keeps it current in the
-	// background until the store is closed. It returns at once: the first
-	// load may still be under way (see FeedStatus).
-	Follow(ix *Index) error
 	// Sync returns once the index holds every change the store
 	// acknowledged before the call, or fails with ErrUnavailable when that
-	// takes too long.
+	// takes too long: after a change, the caller reads its own writes.
 	Sync(ctx context.Context) error
 	// FeedStatus tells whether the first load is done and how far the index
 	// is behind the store.
@@ -146,6 +185,16 @@ type Feed interface {
 	// the store cannot know of a revocation.
 	Fresh() bool
 }
+
+// InSync is the Feed of a store that applies each change to the index
+// inside its commit: always loaded, current and fresh.
+var InSync Feed = inSync{}
+
+type inSync struct{}
+
+func (inSync) Sync(context.Context) error { return nil }
+func (inSync) FeedStatus() FeedStatus     { return FeedStatus{Loaded: true} }
+func (inSync) Fresh() bool                { return true }
 
 // FeedStatus is the state of a Feed.
 type FeedStatus struct {
@@ -158,18 +207,3 @@ type FeedStatus struct {
 
 // Lag is how many store revisions the index is behind.
 func (s FeedStatus) Lag() int64 { return max(s.Latest-s.Applied, 0) }
-
-// FeedOf returns the Feed of store, looking through wrappers that have an
-// Unwrap() Store method (as InstrumentStore's).
-func FeedOf(store Store) (Feed, bool) {
-	for {
-		if f, ok := store.(Feed); ok {
-			return f, true
-		}
-		u, ok := store.(interface{ Unwrap() Store })
-		if !ok {
-			return nil, false
-		}
-		store = u.Unwrap()
-	}
-}

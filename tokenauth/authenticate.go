@@ -23,11 +23,9 @@ import (
 // unknown user and a wrong password look the same.
 var ErrUnauthorized = errors.New("invalid username or password")
 
-// Users looks users up in the directory in force.
-type Users interface {
-	User(name string) (grants.User, bool)
-	// HashCost is the highest bcrypt cost of the users' hashes.
-	HashCost() int
+// Directories gives the directory snapshot in force.
+type Directories interface {
+	Directory() *grants.Directory
 }
 
 // CacheConfig bounds the cache of verified credentials.
@@ -55,9 +53,9 @@ type cacheEntry struct {
 // and remembers successful checks for a while so that repeated logins by
 // the same client do not pay bcrypt each time.
 type Authenticator struct {
-	users Users
-	now   func() time.Time
-	ttl   time.Duration
+	dirs Directories
+	now  func() time.Time
+	ttl  time.Duration
 	// cache is a plain LRU with an expiry in each entry, read against the
 	// injected clock. (golang-lru's expirable variant keeps a goroutine per
 	// cache forever and reads the wall clock.)
@@ -74,15 +72,15 @@ type Authenticator struct {
 	trusted []netip.Prefix
 
 	// dummies holds a hash per bcrypt cost, compared when the user does not
-	// exist, so the answer takes the same work either way and timing does
-	// not reveal who exists.
+	// exist, so the answer takes the same work (a typical user's) either
+	// way and timing does not reveal who exists.
 	mu      sync.Mutex
 	dummies map[int][]byte
 }
 
-// NewAuthenticator returns an Authenticator over users.
-func NewAuthenticator(users Users, cfg CacheConfig, now func() time.Time) *Authenticator {
-	a := &Authenticator{users: users, now: now, ttl: cfg.TTL, dummies: map[int][]byte{}}
+// NewAuthenticator returns an Authenticator over the users of dirs.
+func NewAuthenticator(dirs Directories, cfg CacheConfig, now func() time.Time) *Authenticator {
+	a := &Authenticator{dirs: dirs, now: now, ttl: cfg.TTL, dummies: map[int][]byte{}}
 	if a.ttl <= 0 {
 		a.ttl = DefaultCacheTTL
 	}
@@ -96,7 +94,7 @@ func NewAuthenticator(users Users, cfg CacheConfig, now func() time.Time) *Authe
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	a.macs.New = func() any { return hmac.New(sha256.New, secret) }
-	a.dummy(users.HashCost()) // made now rather than on a first unknown user
+	a.dummy(dirs.Directory().HashCost()) // made now rather than on a first unknown user
 	return a
 }
 
@@ -127,61 +125,79 @@ func (a *Authenticator) key(name, password string) cacheKey {
 	return k
 }
 
-// Authenticate returns the user whose name and password these are.
-func (a *Authenticator) Authenticate(name, password string) (grants.User, error) {
-	return a.authenticate(name, password, attempt{})
+// Authenticate returns the principal whose name and password these are,
+// without the failed-login limits (see AuthenticateRequest).
+func (a *Authenticator) Authenticate(name, password string) (grants.Principal, error) {
+	l := a.lookup(name, password)
+	if l.cached {
+		return l.p, nil
+	}
+	return a.verify(l, password, attempt{})
 }
 
-// authenticate checks the credentials: from the cache when they were
-// verified before, else with bcrypt. at reserves a failure before bcrypt
-// runs, given back on success.
-// Concurrent attempts with the same credentials share one bcrypt (and one
-// reservation): a burst of identical logins, as a CI fleet's, is one
-// attempt.
-func (a *Authenticator) authenticate(name, password string, at attempt) (grants.User, error) {
-	u, ok := a.users.User(name)
-	if !ok {
-		if _, err := at.reserve(); err != nil {
-			return grants.User{}, err
-		}
-		_ = bcrypt.CompareHashAndPassword(a.dummy(a.users.HashCost()), []byte(password))
-		return grants.User{}, ErrUnauthorized
+// login is one credential looked up in one directory snapshot.
+type login struct {
+	p      grants.Principal
+	known  bool
+	hash   []byte // the user's hash, or the dummy of a typical cost
+	key    cacheKey
+	cached bool // verified before, against this very hash
+}
+
+func (a *Authenticator) lookup(name, password string) login {
+	dir := a.dirs.Directory()
+	l := login{key: a.key(name, password)}
+	l.p, l.known = dir.Principal(name)
+	if !l.known {
+		l.hash = a.dummy(dir.HashCost())
+		return l
 	}
-	k := a.key(name, password)
-	if a.cache != nil && a.cacheHit(u, k) {
-		return u, nil
-	}
+	l.hash = l.p.PasswordHash
+	l.cached = a.cache != nil && a.cacheHit(l.hash, l.key)
+	return l
+}
+
+// verify checks the password with bcrypt. at reserves a failure before
+// bcrypt runs, given back on success.
+//
+// Concurrent attempts with the same credentials share one bcrypt and one
+// reservation, known user or not: a burst of identical logins, as a CI
+// fleet's, is one attempt, and the answers do not tell who exists.
+func (a *Authenticator) verify(l login, password string, at attempt) (grants.Principal, error) {
 	// Keyed by the hash too: a caller who looked up a reloaded user must
 	// not share a check made against the previous hash.
-	_, err, _ := a.flight.Do(string(k[:])+string(u.PasswordHash), func() (any, error) {
+	_, err, _ := a.flight.Do(string(l.key[:])+string(l.hash), func() (any, error) {
 		release, err := at.reserve()
 		if err != nil {
 			return nil, err
 		}
-		a.misses.Add(1)
-		if err := a.check(u, password); err != nil {
-			return nil, err // failures are never cached, nor given back
+		if l.known {
+			a.misses.Add(1)
+		}
+		if bcrypt.CompareHashAndPassword(l.hash, []byte(password)) != nil || !l.known {
+			return nil, ErrUnauthorized // failures are never cached, nor given back
 		}
 		if release != nil {
 			release()
 		}
 		if a.cache != nil {
-			a.cache.Add(k, cacheEntry{hash: u.PasswordHash, expires: a.now().Add(a.ttl)})
+			a.cache.Add(l.key, cacheEntry{hash: l.hash, expires: a.now().Add(a.ttl)})
 		}
 		return nil, nil
 	})
 	if err != nil {
-		return grants.User{}, err
+		return grants.Principal{}, err
 	}
-	return u, nil
+	at.succeeded()
+	return l.p, nil
 }
 
-// cacheHit reports whether k was verified against u's current hash within
-// the TTL. An entry counts only while the user's hash is the one it was
-// checked against: a reload that changes or removes the user ends it.
-func (a *Authenticator) cacheHit(u grants.User, k cacheKey) bool {
+// cacheHit reports whether k was verified against hash within the TTL. An
+// entry counts only while the user's hash is the one it was checked
+// against: a reload that changes or removes the user ends it.
+func (a *Authenticator) cacheHit(hash []byte, k cacheKey) bool {
 	e, ok := a.cache.Get(k)
-	if ok && bytes.Equal(e.hash, u.PasswordHash) && a.now().Before(e.expires) {
+	if ok && bytes.Equal(e.hash, hash) && a.now().Before(e.expires) {
 		a.hits.Add(1)
 		return true
 	}
@@ -191,11 +207,4 @@ func (a *Authenticator) cacheHit(u grants.User, k cacheKey) bool {
 // CacheStats returns the cache's hits and misses so far.
 func (a *Authenticator) CacheStats() (hits, misses uint64) {
 	return a.hits.Load(), a.misses.Load()
-}
-
-func (a *Authenticator) check(u grants.User, password string) error {
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
-		return ErrUnauthorized
-	}
-	return nil
 }

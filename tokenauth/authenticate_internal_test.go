@@ -2,6 +2,7 @@ package tokenauth
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -11,24 +12,36 @@ import (
 	"github.com/regshare/regshare/grants"
 )
 
-type costUsers struct{ cost int }
-
-func (costUsers) User(string) (grants.User, bool) { return grants.User{}, false }
-func (c costUsers) HashCost() int                 { return c.cost }
-
-// An unknown user costs the bcrypt work of the directory's dearest hash,
-// following the directory when it changes.
-func TestDummyHashFollowsDirectoryCost(t *testing.T) {
-	users := &costUsers{cost: bcrypt.MinCost}
-	a := NewAuthenticator(users, CacheConfig{}, time.Now)
-	for _, cost := range []int{bcrypt.MinCost, bcrypt.MinCost + 2} {
-		users.cost = cost
+// An unknown user costs the bcrypt work of a typical user's hash, not the
+// dearest one: with one slow hash among fast ones, the highest cost would
+// make an unknown name answer many times slower than a real one.
+func TestUnknownUserCostsATypicalLogin(t *testing.T) {
+	for _, tt := range []struct {
+		costs []int
+		want  int
+	}{
+		{nil, bcrypt.MinCost},
+		{[]int{bcrypt.MinCost}, bcrypt.MinCost},
+		{[]int{bcrypt.MinCost, bcrypt.MinCost, bcrypt.MinCost, bcrypt.MinCost + 3}, bcrypt.MinCost},
+		{[]int{bcrypt.MinCost + 1, bcrypt.MinCost + 1, bcrypt.MinCost}, bcrypt.MinCost + 1},
+		{[]int{bcrypt.MinCost, bcrypt.MinCost + 1}, bcrypt.MinCost + 1}, // a tie: the higher
+	} {
+		users := map[string]int{}
+		for i, c := range tt.costs {
+			users[fmt.Sprintf("u%d", i)] = c
+		}
+		d := &dirUsers{}
+		d.setCosts(t, users)
+		a := NewAuthenticator(d, CacheConfig{}, time.Now)
 		if _, err := a.Authenticate("nobody", "x"); err != ErrUnauthorized {
 			t.Fatalf("unknown user: %v", err)
 		}
-		got, err := bcrypt.Cost(a.dummy(cost))
-		if err != nil || got != cost {
-			t.Errorf("dummy hash cost %d (%v), want %d", got, err, cost)
+		if got := d.Directory().HashCost(); got != tt.want {
+			t.Errorf("costs %v: HashCost %d, want %d", tt.costs, got, tt.want)
+		}
+		got, err := bcrypt.Cost(a.dummy(d.Directory().HashCost()))
+		if err != nil || got != tt.want {
+			t.Errorf("costs %v: dummy hash cost %d (%v), want %d", tt.costs, got, err, tt.want)
 		}
 	}
 }
@@ -39,17 +52,35 @@ type dirUsers struct {
 	dir *grants.Directory
 }
 
-func (d *dirUsers) User(n string) (grants.User, bool) {
+func (d *dirUsers) Directory() *grants.Directory {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.dir.User(n)
+	return d.dir
 }
-func (d *dirUsers) HashCost() int { d.mu.Lock(); defer d.mu.Unlock(); return d.dir.HashCost() }
+
 func (d *dirUsers) set(t *testing.T, users map[string]string, cost int) {
+	t.Helper()
+	costs := map[string]int{}
+	for name := range users {
+		costs[name] = cost
+	}
+	d.setPasswords(t, users, costs)
+}
+
+func (d *dirUsers) setCosts(t *testing.T, costs map[string]int) {
+	t.Helper()
+	users := map[string]string{}
+	for name := range costs {
+		users[name] = "pw"
+	}
+	d.setPasswords(t, users, costs)
+}
+
+func (d *dirUsers) setPasswords(t *testing.T, users map[string]string, costs map[string]int) {
 	t.Helper()
 	cfg := grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{"acme": {Users: map[string]grants.UserConfig{}}}}
 	for name, pw := range users {
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), costs[name])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,12 @@ import (
 
 // LoginLimits bound failed logins, per user name and per client address.
 // Successful logins spend nothing.
+//
+// The lockout is "smart": a client that logged in successfully as a user
+// within FamiliarFor counts its failures for that user apart (per user and
+// client), so that failures from elsewhere, where user names are known to
+// strangers, cannot lock it out; and a credential the cache verified is
+// only bound by its client's own failures.
 type LoginLimits struct {
 	// FailuresPerMinute is the sustained rate of failures allowed.
 	FailuresPerMinute float64
@@ -27,7 +33,14 @@ type LoginLimits struct {
 	// TrustedProxies are the addresses of proxies whose X-Forwarded-For
 	// names the client; other peers are the client themselves.
 	TrustedProxies []netip.Prefix
+	// FamiliarFor is how long a successful login makes its client familiar
+	// for that user; 0: DefaultFamiliarFor.
+	FamiliarFor time.Duration
 }
+
+// DefaultFamiliarFor keeps a client familiar for a week after its last
+// successful login: a CI job or a node that pulls weekly stays known.
+const DefaultFamiliarFor = 7 * 24 * time.Hour
 
 // limitedKeys bounds how many users and addresses are tracked at once.
 const limitedKeys = 100_000
@@ -45,11 +58,17 @@ type loginGuard struct {
 	limits  LoginLimits
 	mu      sync.Mutex // makes get-or-create atomic
 	buckets *lru.Cache[string, *rate.Limiter]
+	// familiar holds, per user and client, the last successful login.
+	familiar *lru.Cache[string, time.Time]
 }
 
 func newLoginGuard(l LoginLimits) *loginGuard {
-	b, _ := lru.New[string, *rate.Limiter](2 * limitedKeys)
-	return &loginGuard{limits: l, buckets: b}
+	if l.FamiliarFor <= 0 {
+		l.FamiliarFor = DefaultFamiliarFor
+	}
+	b, _ := lru.New[string, *rate.Limiter](3 * limitedKeys)
+	f, _ := lru.New[string, time.Time](limitedKeys)
+	return &loginGuard{limits: l, buckets: b, familiar: f}
 }
 
 func (g *loginGuard) bucket(key string) *rate.Limiter {
@@ -63,10 +82,11 @@ func (g *loginGuard) bucket(key string) *rate.Limiter {
 	return lim
 }
 
-// keys are the buckets an attempt counts against: its user and its client.
+// keys are the buckets an attempt counts against: its user (or, from a
+// familiar client, its user at that client) and its client.
 // A long user name is kept as its digest, so that what an attacker sends
 // bounds neither the memory of the tracked keys nor their size.
-func keys(user, client string) [2]string {
+func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pair string) {
 	if len(user) > 64 {
 		sum := sha256.Sum256([]byte(user))
 		user = "#" + hex.EncodeToString(sum[:])
@@ -77,13 +97,18 @@ func keys(user, client string) [2]string {
 			client = p.String()
 		}
 	}
-	return [2]string{"u\x00" + user, "c\x00" + client}
+	pair = "p\x00" + user + "\x00" + client
+	ks = [2]string{"u\x00" + user, "c\x00" + client}
+	if last, ok := g.familiar.Get(pair); ok && now.Sub(last) <= g.limits.FamiliarFor {
+		ks[0] = pair
+	}
+	return ks, pair
 }
 
 // check refuses, without taking anything, an attempt from a user or a
 // client that has no failure left. It creates no bucket: a user or client
 // without failures costs a lookup.
-func (g *loginGuard) check(ks [2]string, now time.Time) error {
+func (g *loginGuard) check(ks []string, now time.Time) error {
 	var wait time.Duration
 	for _, k := range ks {
 		if lim, ok := g.peek(k); ok {
@@ -188,19 +213,32 @@ func (a *Authenticator) LimitLogins(l LoginLimits) {
 // AuthenticateRequest authenticates the credentials of r's sender. Past
 // the limit of failures of the user or the client it refuses with a
 // *RateLimitedError without running bcrypt; a success spends nothing.
-func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password string) (grants.User, error) {
+func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password string) (grants.Principal, error) {
+	l := a.lookup(name, password)
 	if a.guard == nil {
-		return a.Authenticate(name, password)
+		if l.cached {
+			return l.p, nil
+		}
+		return a.verify(l, password, attempt{})
 	}
-	at := attempt{guard: a.guard, keys: keys(name, ClientAddr(r, a.trusted)), now: a.now()}
+	now := a.now()
+	ks, pair := a.guard.keys(name, ClientAddr(r, a.trusted), now)
+	at := attempt{guard: a.guard, keys: ks, pair: pair, now: now}
 	// Past the limit, even the right password is refused: guessing stays
-	// bounded. Within it, credentials verified before need no bcrypt and
-	// so cannot fail: they take nothing; a check with bcrypt reserves a
-	// failure first.
-	if err := a.guard.check(at.keys, at.now); err != nil {
-		return grants.User{}, err
+	// bounded. A credential verified before cannot fail, so it takes
+	// nothing, and only its client's own failures refuse it.
+	check := ks[:]
+	if l.cached {
+		check = ks[1:]
 	}
-	return a.authenticate(name, password, at)
+	if err := a.guard.check(check, now); err != nil {
+		return grants.Principal{}, err
+	}
+	if l.cached {
+		at.succeeded()
+		return l.p, nil
+	}
+	return a.verify(l, password, at)
 }
 
 // attempt is the failed-login accounting of one login; without a guard
@@ -209,6 +247,7 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 type attempt struct {
 	guard *loginGuard
 	keys  [2]string
+	pair  string // user and client, made familiar by a success
 	now   time.Time
 }
 
@@ -218,6 +257,13 @@ func (at attempt) reserve() (release func(), err error) {
 		return nil, nil
 	}
 	return at.guard.reserve(at.keys, at.now)
+}
+
+// succeeded makes the client familiar for the user.
+func (at attempt) succeeded() {
+	if at.guard != nil {
+		at.guard.familiar.Add(at.pair, at.now)
+	}
 }
 
 // Client is the address of r's sender, through the trusted proxies.

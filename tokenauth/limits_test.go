@@ -157,8 +157,13 @@ func TestLoginLimitPerUser(t *testing.T) {
 		t.Errorf("the attempt let in ran bcrypt %d times, want 1", got-m)
 	}
 	want(t, "after 10 s, again", f.attempt(a2, "alice", alicePW), http.StatusOK, 0)
+	// a2 is now alice's familiar client: its failures count apart, and a
+	// credential the cache verified is not refused for failures from
+	// elsewhere. From a stranger, a guess is still refused unchecked.
 	want(t, "after 10 s, a failure", f.attempt(a2, "alice", "guess"), http.StatusUnauthorized, 0)
-	want(t, "after the failure", f.attempt(a2, "alice", alicePW), http.StatusTooManyRequests, 10)
+	want(t, "after the failure, cached", f.attempt(a2, "alice", alicePW), http.StatusOK, 0)
+	want(t, "a stranger's guess", f.attempt(a3, "alice", "guess9"), http.StatusUnauthorized, 0)
+	want(t, "a stranger's next guess", f.attempt(a3, "alice", "guess10"), http.StatusTooManyRequests, 10)
 
 	// The audit log has each failure and each refusal, with no password.
 	var failed, limited int
@@ -173,8 +178,8 @@ func TestLoginLimitPerUser(t *testing.T) {
 			limited++
 		}
 	}
-	if failed != 4 || limited != 5 {
-		t.Errorf("audit: %d failed and %d rate-limited logins, want 4 and 5:\n%s", failed, limited, f.audit)
+	if failed != 5 || limited != 5 {
+		t.Errorf("audit: %d failed and %d rate-limited logins, want 5 and 5:\n%s", failed, limited, f.audit)
 	}
 	for _, s := range []string{alicePW, "guess"} {
 		if strings.Contains(f.audit.String()+f.log.String(), s) {

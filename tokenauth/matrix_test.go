@@ -20,7 +20,7 @@ func matrixFixture(t *testing.T) (*tokenFixture, *httptest.Server) {
 	t.Helper()
 	f := newTokenFixture(t, tokenauth.AlgES256)
 	f.share(t, "acme/web", "globex", time.Time{})
-	alice, _ := f.grants.User("alice")
+	alice, _ := f.grants.Directory().Principal("alice")
 	if _, err := f.grants.Create(context.Background(), alice, grants.Share{
 		Repository: "acme/old", Recipient: "globex", Permit: grants.PermitRead, Deadline: testNow.Add(-time.Hour),
 	}, testNow.Add(-2*time.Hour)); err != nil {

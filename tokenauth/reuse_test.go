@@ -57,8 +57,8 @@ func TestTokenReuse(t *testing.T) {
 	}
 
 	// A revocation is seen at once: the next token grants nothing.
-	alice, _ := f.grants.User("alice")
-	if err := f.grants.Revoke(context.Background(), alice, grants.Key{Repository: "acme/web", Recipient: "globex"}, f.now()); err != nil {
+	alice, _ := f.grants.Directory().Principal("alice")
+	if _, err := f.grants.Revoke(context.Background(), alice, grants.Key{Repository: "acme/web", Recipient: "globex"}, f.now()); err != nil {
 		t.Fatal(err)
 	}
 	if t7, access := ask("gina"); t7 == t6 || len(access) != 0 {

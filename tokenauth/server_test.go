@@ -79,15 +79,11 @@ var testDirectory = sync.OnceValues(func() (*grants.Directory, error) {
 	return grants.NewDirectory(cfg)
 })
 
-// testAuthenticator is shared: NewAuthenticator hashes its dummy password at
-// bcrypt.DefaultCost, which takes most of a second under -race.
-var testAuthenticator = sync.OnceValues(func() (*tokenauth.Authenticator, error) {
-	dir, err := testDirectory()
-	if err != nil {
-		return nil, err
-	}
-	return tokenauth.NewAuthenticator(dir, tokenauth.CacheConfig{}, time.Now), nil
-})
+// testAuthenticator checks passwords against g's directory (its dummy
+// hash is at the test users' cost, MinCost: cheap to make).
+func testAuthenticator(g *grants.Grants) *tokenauth.Authenticator {
+	return tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, time.Now)
+}
 
 // tokenFixture is a token server over freshly generated keys, an in-memory
 // share table and the test directory.
@@ -121,10 +117,6 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authn, err := testAuthenticator()
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &tokenFixture{keysDir: t.TempDir(), log: &testlog.Buffer{}, clock: testNow}
 	if err := tokenauth.GenerateKeys(f.keysDir, alg, testNow); err != nil {
 		t.Fatalf("GenerateKeys(%s): %v", alg, err)
@@ -139,7 +131,7 @@ func newTokenFixture(t testing.TB, alg string) *tokenFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.serve(t, authn, tokenauth.Config{})
+	f.serve(t, testAuthenticator(f.grants), tokenauth.Config{})
 	return f
 }
 
@@ -178,7 +170,7 @@ func readCert(t testing.TB, path string) *x509.Certificate {
 // share shares repository (owned by acme, created by alice) with recipient.
 func (f *tokenFixture) share(t testing.TB, repository, recipient string, deadline time.Time) {
 	t.Helper()
-	alice, _ := f.grants.User("alice")
+	alice, _ := f.grants.Directory().Principal("alice")
 	_, err := f.grants.Create(context.Background(), alice, grants.Share{
 		Repository: repository,
 		Recipient:  recipient,
@@ -864,11 +856,8 @@ func TestJWKS(t *testing.T) {
 }
 
 func TestPullToken(t *testing.T) {
-	authn, err := testAuthenticator()
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := newTokenFixture(t, tokenauth.AlgES256)
+	authn := testAuthenticator(f.grants)
 	srv, err := tokenauth.NewServer(tokenauth.Config{Service: testService, Issuer: testIssuer}, f.keys, authn, f.grants, func() time.Time { return testNow }, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -888,11 +877,8 @@ func TestPullToken(t *testing.T) {
 }
 
 func TestNewServerConfig(t *testing.T) {
-	authn, err := testAuthenticator()
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := newTokenFixture(t, tokenauth.AlgES256)
+	authn := testAuthenticator(f.grants)
 	for _, cfg := range []tokenauth.Config{
 		{Issuer: testIssuer},
 		{Service: testService},

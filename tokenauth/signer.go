@@ -104,3 +104,10 @@ func (k *Keys) Sign(claims jwt.Claims) (string, error) {
 	}
 	return t.SignedString(k.key)
 }
+
+// Verify parses a token these keys signed, checking its signature with
+// the key's public half and only the key's algorithm.
+func (k *Keys) Verify(token string, claims jwt.Claims, opts ...jwt.ParserOption) (*jwt.Token, error) {
+	opts = append(opts, jwt.WithValidMethods([]string{k.method.Alg()}))
+	return jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return k.key.Public(), nil }, opts...)
+}

@@ -172,8 +172,8 @@ func (e *e2e) start() {
 	e.t.Cleanup(func() { a.Close() })
 }
 
-func (e *e2e) user(name string) grants.User {
-	u, ok := e.app.grants.User(name)
+func (e *e2e) user(name string) grants.Principal {
+	u, ok := e.app.grants.Directory().Principal(name)
 	if !ok {
 		e.t.Fatalf("no user %s", name)
 	}
@@ -304,7 +304,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 5a. Revoked: a new pull is refused.
-	if err := e.app.grants.Revoke(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, e.clock.Now()); err != nil {
+	if _, err := e.app.grants.Revoke(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.pull("gina", "acme/web:1.0")
@@ -324,7 +324,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// 5c. A near deadline caps the token: exp <= deadline - leeway.
 	deadline := now.Add(90 * time.Second)
-	if _, err := e.app.grants.Update(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now,
+	if _, _, err := e.app.grants.Update(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now,
 		func(s grants.Share) grants.Share { s.Deadline = deadline; return s }); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 6. Restarted on the same file, the share is still there and honoured.
-	if _, err := e.app.grants.Update(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now,
+	if _, _, err := e.app.grants.Update(ctx, e.user("alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now,
 		func(s grants.Share) grants.Share { s.Deadline = time.Time{}; return s }); err != nil {
 		t.Fatal(err)
 	}

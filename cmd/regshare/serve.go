@@ -126,8 +126,8 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if cfg.Registry.URL != "" {
 		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
 	}
-	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
-		g, authn, tags, now, log)
+	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
+		g, tokens.Credentials(), tags, now, log)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func TestConcurrencySoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	alice, _ := a.grants.User("alice")
+	alice, _ := a.grants.Directory().Principal("alice")
 	shared := grants.Key{Repository: "acme/web", Recipient: "globex"}
 
 	var log soakLog
@@ -133,13 +133,13 @@ func TestConcurrencySoak(t *testing.T) {
 						Permit: grants.PermitRead, Deadline: deadline, Description: "soak"}, time.Now())
 				case 1:
 					op.kind = grants.EventUpdate
-					_, err = a.grants.Update(ctx, alice, shared, time.Now(), func(s grants.Share) grants.Share {
+					_, _, err = a.grants.Update(ctx, alice, shared, time.Now(), func(s grants.Share) grants.Share {
 						s.Deadline, s.Description = deadline, "soak update"
 						return s
 					})
 				case 2:
 					op.kind, op.deadline = grants.EventRevoke, time.Time{}
-					err = a.grants.Revoke(ctx, alice, shared, time.Now())
+					_, err = a.grants.Revoke(ctx, alice, shared, time.Now())
 				}
 				switch {
 				case err == nil:
@@ -169,7 +169,7 @@ func TestConcurrencySoak(t *testing.T) {
 				fail(err)
 				return
 			}
-			if err := a.grants.Revoke(ctx, alice, initech, time.Now()); err != nil {
+			if _, err := a.grants.Revoke(ctx, alice, initech, time.Now()); err != nil {
 				fail(err)
 				return
 			}

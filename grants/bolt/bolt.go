@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -26,6 +27,10 @@ var (
 // repository and recipient.
 type Store struct {
 	db *bbolt.DB
+	// mu orders commits and their delivery to the sink, so that the index
+	// receives changes in commit order (bbolt serializes writers anyway).
+	mu   sync.Mutex
+	sink grants.Sink // nil until followed
 }
 
 var _ grants.Store = (*Store)(nil)
@@ -60,6 +65,42 @@ func key(k grants.Key) []byte {
 	b = append(b, k.Repository...)
 	b = append(b, 0)
 	return append(b, k.Recipient...)
+}
+
+// Follow loads sink from the file; every later change reaches it inside its
+// call, after the commit.
+func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.sink != nil {
+		return nil, errors.New("share store: already followed")
+	}
+	shares, err := st.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := sink.Load(shares); err != nil {
+		return nil, err
+	}
+	st.sink = sink
+	return grants.InSync, nil
+}
+
+// update commits fn and then hands the sink the change: put, or the
+// removal of remove.
+func (st *Store) update(fn func(tx *bbolt.Tx) error, put *grants.Share, remove grants.Key) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.db.Update(fn); err != nil {
+		return err
+	}
+	switch {
+	case st.sink == nil:
+		return nil
+	case put != nil:
+		return st.sink.Put(*put)
+	}
+	return st.sink.Remove(remove)
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
@@ -129,12 +170,12 @@ func (st *Store) Create(ctx context.Context, s grants.Share) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.update(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
 			return grants.ErrExists
 		}
 		return st.put(tx, s, grants.CreateEvent(s))
-	})
+	}, &s, grants.Key{})
 }
 
 func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share) (grants.Share, error)) (grants.Share, error) {
@@ -142,7 +183,7 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 		return grants.Share{}, err
 	}
 	var s grants.Share
-	err := st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.update(func(tx *bbolt.Tx) error {
 		kb := key(k)
 		v := tx.Bucket(bucketShares).Get(kb)
 		if v == nil {
@@ -159,7 +200,7 @@ func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share)
 			return grants.ErrKeyChanged
 		}
 		return st.put(tx, s, grants.UpdateEvent(old, s))
-	})
+	}, &s, grants.Key{})
 	if err != nil {
 		return grants.Share{}, err
 	}
@@ -170,7 +211,7 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketShares)
 		kb := key(k)
 		v := b.Get(kb)
@@ -182,7 +223,7 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 			return err
 		}
 		return appendEvent(tx, k, ev)
-	})
+	}, nil, k)
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {

@@ -18,15 +18,15 @@ import (
 // applied; if etcd compacted that revision away, ix is loaded in full again
 // and swapped in one step. Follow returns at once; FeedStatus tells when
 // the first load is done. It runs until Close.
-func (st *Store) Follow(ix *grants.Index) error {
+func (st *Store) Follow(_ context.Context, ix grants.Sink) (grants.Feed, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.following {
-		return errors.New("etcd store: already followed")
+		return nil, errors.New("etcd store: already followed")
 	}
 	st.following = true
 	go st.follow(ix)
-	return nil
+	return st, nil
 }
 
 // FeedStatus reports the first load and the index's lag behind etcd.
@@ -102,7 +102,7 @@ func (st *Store) advance(applied, latest int64) {
 // revisions after the last one applied.
 var errCompacted = errors.New("compacted")
 
-func (st *Store) follow(ix *grants.Index) {
+func (st *Store) follow(ix grants.Sink) {
 	defer close(st.done)
 	var (
 		loaded  bool
@@ -151,7 +151,7 @@ func (st *Store) pause(retries *int) {
 }
 
 // reload loads every share at one revision and swaps the index in one step.
-func (st *Store) reload(ix *grants.Index) error {
+func (st *Store) reload(ix grants.Sink) error {
 	shares, rev, err := st.load(st.ctx, false)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (st *Store) reload(ix *grants.Index) error {
 
 // watch applies the changes after the applied revision until the watch
 // ends, and says why it ended.
-func (st *Store) watch(ix *grants.Index) error {
+func (st *Store) watch(ix grants.Sink) error {
 	// WithRequireLeader: a member cut off from its cluster ends the watch
 	// rather than leaving it silent.
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(st.ctx))
@@ -222,7 +222,7 @@ func (st *Store) watch(ix *grants.Index) error {
 
 // apply makes one change in ix. A record that does not decode is taken out
 // of the index: it grants nothing until repaired.
-func (st *Store) apply(ix *grants.Index, ev *clientv3.Event) {
+func (st *Store) apply(ix grants.Sink, ev *clientv3.Event) {
 	k, err := st.parseShareKey(ev.Kv.Key)
 	if err != nil {
 		st.log.Error("ignoring an unexpected key below the shares prefix", "err", err)

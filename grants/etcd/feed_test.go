@@ -66,8 +66,8 @@ func (r *replica) waitLoaded(t testing.TB) {
 	}
 }
 
-func (r *replica) user(t testing.TB, name string) grants.User {
-	u, ok := r.g.User(name)
+func (r *replica) user(t testing.TB, name string) grants.Principal {
+	u, ok := r.g.Directory().Principal(name)
 	if !ok {
 		t.Fatalf("no user %s", name)
 	}
@@ -165,7 +165,7 @@ func TestFollow(t *testing.T) {
 	}
 
 	// An update on B, seen by B at once and by A soon.
-	if _, err := b.g.Update(t.Context(), b.user(t, "alice"), s.Key(), now, func(s grants.Share) grants.Share {
+	if _, _, err := b.g.Update(t.Context(), b.user(t, "alice"), s.Key(), now, func(s grants.Share) grants.Share {
 		s.Description = "changed on B"
 		return s
 	}); err != nil {
@@ -177,7 +177,7 @@ func TestFollow(t *testing.T) {
 	waitSame(t, raw, a, b)
 
 	// A revoke on B: A refuses soon.
-	if err := b.g.Revoke(t.Context(), b.user(t, "alice"), s.Key(), now); err != nil {
+	if _, err := b.g.Revoke(t.Context(), b.user(t, "alice"), s.Key(), now); err != nil {
 		t.Fatal(err)
 	}
 	if canPull(b, t, "gina", "acme/web") {
@@ -276,10 +276,10 @@ func TestCompactionReload(t *testing.T) {
 	applied := a.g.Status().Applied
 
 	proxy.Cut()
-	if err := b.g.Revoke(t.Context(), b.user(t, "alice"), gone.Key(), now); err != nil {
+	if _, err := b.g.Revoke(t.Context(), b.user(t, "alice"), gone.Key(), now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.g.Update(t.Context(), b.user(t, "alice"), keep.Key(), now, func(s grants.Share) grants.Share {
+	if _, _, err := b.g.Update(t.Context(), b.user(t, "alice"), keep.Key(), now, func(s grants.Share) grants.Share {
 		s.Description = "changed while A was away"
 		return s
 	}); err != nil {
@@ -338,7 +338,7 @@ func TestEtcdRestart(t *testing.T) {
 	if !errors.Is(err, grants.ErrUnavailable) {
 		t.Fatalf("Create with etcd down = %v, want ErrUnavailable", err)
 	}
-	if err := a.g.Revoke(t.Context(), a.user(t, "alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now); !errors.Is(err, grants.ErrUnavailable) {
+	if _, err := a.g.Revoke(t.Context(), a.user(t, "alice"), grants.Key{Repository: "acme/web", Recipient: "globex"}, now); !errors.Is(err, grants.ErrUnavailable) {
 		t.Fatalf("Revoke with etcd down = %v, want ErrUnavailable", err)
 	}
 	if _, ok := a.g.Index().Get(grants.Key{Repository: "acme/web", Recipient: "globex"}); !ok {

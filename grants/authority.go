@@ -1,0 +1,198 @@
+package grants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The refusals of the share authority, each its own error.
+var (
+	// ErrNotOwner: the repository is not below a namespace of the caller's
+	// domain (only its users see or change its shares).
+	ErrNotOwner = fmt.Errorf("%w: the repository's namespace does not belong to your domain", ErrForbidden)
+	// ErrRole: the caller's role may see the shares but not change them.
+	ErrRole = fmt.Errorf("%w: role", ErrForbidden)
+	// ErrPreviousOwner: the share was made by a domain that owned the
+	// namespace before; it grants nothing and can only be revoked.
+	ErrPreviousOwner = fmt.Errorf("%w: made by the namespace's previous owner", ErrForbidden)
+)
+
+// repositoryName checks a name a share can be made of: a valid repository
+// below a namespace.
+func repositoryName(repository string) error {
+	if err := ValidateRepository(repository); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadRepository, err)
+	}
+	if Namespace(repository) == repository {
+		return fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrBadRepository, repository)
+	}
+	return nil
+}
+
+// MayView checks that p may read the shares of repository: any user of
+// the owning domain. It returns the owning domain.
+func (g *Grants) MayView(p Principal, repository string) (string, error) {
+	if err := repositoryName(repository); err != nil {
+		return "", err
+	}
+	if p.dir == nil {
+		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
+	}
+	owner, ok := p.dir.RepositoryOwner(repository)
+	if !ok || owner != p.Domain {
+		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
+	}
+	return owner, nil
+}
+
+// MayChange checks that p may create, change and revoke the shares of
+// repository: a manage user of the owning domain. It is the one authority
+// on share changes; callers may ask it before costly work, and every
+// change asks it again.
+func (g *Grants) MayChange(p Principal, repository string) (string, error) {
+	owner, err := g.MayView(p, repository)
+	if err != nil {
+		return "", err
+	}
+	if !p.Role.CanShare() {
+		return "", fmt.Errorf("%w %s cannot share; manage is needed", ErrRole, p.Role)
+	}
+	return owner, nil
+}
+
+// Create shares s.Repository with s.Recipient on behalf of p. Owner,
+// creator and times are set here. It returns once the store has the share.
+func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time) (Share, error) {
+	owner, err := g.MayChange(p, s.Repository)
+	if err != nil {
+		return Share{}, err
+	}
+	if s.Recipient != "" && s.Recipient != owner && !p.dir.HasDomain(s.Recipient) {
+		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
+	}
+	s.Owner = owner
+	s.CreatorID, s.CreatorName, s.UpdatedBy = p.Name, p.Name, p.Name
+	s.Created, s.Updated = now.UTC(), now.UTC()
+	if s.Deadline, err = normalDeadline(s.Deadline); err != nil {
+		return Share{}, err
+	}
+	if err := s.Validate(now); err != nil {
+		return Share{}, err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return Share{}, err
+	}
+	if _, ok := g.index.Get(s.Key()); ok {
+		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
+	}
+	if g.index.CountRepository(s.Repository) >= MaxSharesPerRepository {
+		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
+	}
+	if err := g.store.Create(ctx, s); err != nil {
+		if errors.Is(err, ErrExists) {
+			// Created meanwhile through another replica.
+			return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
+		}
+		return Share{}, err
+	}
+	return s, g.feed.Sync(ctx)
+}
+
+// Update changes a share's deadline, description or permit on behalf of p.
+// fn receives the current share and returns the wanted one; the key, owner,
+// creator and creation time are kept whatever fn does. An expired share can
+// be given a new deadline. It returns the share before and after.
+func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, fn func(Share) Share) (before, after Share, err error) {
+	owner, err := g.MayChange(p, k.Repository)
+	if err != nil {
+		return Share{}, Share{}, err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return Share{}, Share{}, err
+	}
+	after, err = g.store.Update(ctx, k, func(old Share) (Share, error) {
+		before = old
+		if old.Owner != owner {
+			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
+		}
+		s := fn(old)
+		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
+		s.CreatorID, s.CreatorName, s.Created = old.CreatorID, old.CreatorName, old.Created
+		s.Updated, s.UpdatedBy = now.UTC(), p.Name
+		var err error
+		if s.Deadline, err = normalDeadline(s.Deadline); err != nil {
+			return Share{}, err
+		}
+		// A deadline must lie in the future only when it changes: the
+		// description of an expired share can still be edited. The zero
+		// time makes any set deadline pass that check.
+		vnow := now
+		if s.Deadline.Equal(old.Deadline) {
+			vnow = time.Time{}
+		}
+		return s, s.Validate(vnow)
+	})
+	if err != nil {
+		return before, Share{}, err
+	}
+	return before, after, g.feed.Sync(ctx)
+}
+
+// Revoke removes a share on behalf of p and returns it; tokens issued
+// afterwards no longer rely on it. A share the namespace's previous owner
+// made can be revoked by its new owner.
+func (g *Grants) Revoke(ctx context.Context, p Principal, k Key, now time.Time) (Share, error) {
+	if _, err := g.MayChange(p, k.Repository); err != nil {
+		return Share{}, err
+	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if err := g.writable(); err != nil {
+		return Share{}, err
+	}
+	before, _ := g.index.Get(k)
+	if err := g.store.Delete(ctx, k, Change{Actor: p.Name, Time: now.UTC()}); err != nil {
+		return Share{}, err
+	}
+	return before, g.feed.Sync(ctx)
+}
+
+// History returns the changes made to a share, oldest first, for a user
+// who may change the repository's shares.
+func (g *Grants) History(ctx context.Context, p Principal, k Key) ([]Event, error) {
+	if _, err := g.MayChange(p, k.Repository); err != nil {
+		return nil, err
+	}
+	return g.store.History(ctx, k)
+}
+
+// writable refuses changes while the index is not loaded: the checks made
+// against it would be wrong.
+func (g *Grants) writable() error {
+	if !g.feed.FeedStatus().Loaded {
+		return fmt.Errorf("%w: the shares are still being loaded from the store", ErrUnavailable)
+	}
+	return nil
+}
+
+// Latest deadline a share can hold: what RFC 3339 (four-digit years) can
+// write, so that every stored deadline reads back the same.
+var maxDeadline = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// normalDeadline is d in UTC, refused when it cannot be written back.
+func normalDeadline(d time.Time) (time.Time, error) {
+	if d.IsZero() {
+		return d, nil
+	}
+	d = d.UTC()
+	if d.Year() < 1970 || d.After(maxDeadline) {
+		return time.Time{}, fmt.Errorf("%w %s is out of range (at the latest 9999-12-31T23:59:59Z)", ErrDeadlineRange, d.Format(time.RFC3339))
+	}
+	return d, nil
+}

@@ -1,0 +1,139 @@
+package tokenauth
+
+import (
+	"cmp"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// CredentialKind says what a request presents.
+type CredentialKind int
+
+const (
+	// NoCredential: an anonymous request.
+	NoCredential CredentialKind = iota
+	// Password: a user name and password (HTTP Basic, or the OAuth2
+	// password grant).
+	Password
+	// APIToken: a token regshare issued for its own API (Bearer, or
+	// X-Auth-Token as SWR's clients send it).
+	APIToken
+	// RefreshToken: docker login's identity token (the OAuth2 refresh
+	// grant).
+	RefreshToken
+)
+
+// Credential is what a request presents. Secret is never logged.
+type Credential struct {
+	Kind   CredentialKind
+	Name   string // the user name of a Password
+	Secret string // the password or the token
+}
+
+// ErrNoCredentials means the request presented none where one is needed.
+var ErrNoCredentials = errors.New("authentication required")
+
+// ErrScheme refuses an Authorization header of a scheme regshare does not
+// take.
+var ErrScheme = errors.New("the Authorization header must use the Basic or Bearer scheme")
+
+// CredentialOf reads the credential of r's headers: Basic, Bearer, or
+// X-Auth-Token; none is NoCredential.
+func CredentialOf(r *http.Request) (Credential, error) {
+	if name, password, ok := r.BasicAuth(); ok {
+		return Credential{Kind: Password, Name: name, Secret: password}, nil
+	}
+	h := r.Header.Get("Authorization")
+	if token, ok := strings.CutPrefix(h, "Bearer "); ok && token != "" {
+		return Credential{Kind: APIToken, Secret: token}, nil
+	}
+	if h != "" {
+		return Credential{}, ErrScheme
+	}
+	if token := r.Header.Get("X-Auth-Token"); token != "" {
+		return Credential{Kind: APIToken, Secret: token}, nil
+	}
+	return Credential{}, nil
+}
+
+// Credentials turns a request's credential into a principal: the one way
+// to know who is calling, for the token endpoint and the API alike. It
+// owns the failed-login limits and the credential cache (through the
+// Authenticator) and the audit of failed logins; each HTTP front only maps
+// its errors to its own wire format.
+type Credentials struct {
+	authn  *Authenticator
+	tokens *boundTokens
+	audit  *slog.Logger
+	realm  string
+}
+
+// Authenticate returns the principal cred names, bound to the directory
+// snapshot it was checked against. Errors: ErrNoCredentials,
+// ErrUnauthorized (never saying why), or *RateLimitedError.
+func (c *Credentials) Authenticate(r *http.Request, cred Credential) (grants.Principal, error) {
+	var (
+		p   grants.Principal
+		err error
+	)
+	switch cred.Kind {
+	case NoCredential:
+		return grants.Principal{}, ErrNoCredentials
+	case Password:
+		p, err = c.authn.AuthenticateRequest(r, cred.Name, cred.Secret)
+	case APIToken, RefreshToken:
+		if c.tokens == nil {
+			err = ErrUnauthorized
+		} else if cred.Kind == APIToken {
+			p, err = c.tokens.verifyAPI(c.authn.dirs.Directory(), cred.Secret)
+		} else {
+			p, err = c.tokens.verifyRefresh(c.authn.dirs.Directory(), cred.Secret)
+		}
+	default:
+		err = ErrUnauthorized
+	}
+	if err != nil {
+		c.auditFailure(r, cred, err)
+		if _, ok := errors.AsType[*RateLimitedError](err); !ok {
+			err = ErrUnauthorized
+		}
+	}
+	return p, err
+}
+
+// auditFailure records a refused login. A token is itself a credential:
+// never logged.
+func (c *Credentials) auditFailure(r *http.Request, cred Credential, err error) {
+	action, result := "login", "bad_credentials"
+	switch cred.Kind {
+	case APIToken:
+		action, result = "api_token", "refused"
+	case RefreshToken:
+		action, result = "refresh_token", "refused"
+	}
+	if _, ok := errors.AsType[*RateLimitedError](err); ok {
+		c.audit.WarnContext(r.Context(), "login refused", "actor", cred.Name, "client", c.Client(r), "action", action, "result", "rate_limited")
+		return
+	}
+	c.audit.InfoContext(r.Context(), "login failed", "actor", cred.Name, "client", c.Client(r), "action", action, "result", result)
+}
+
+// Client is the address of r's sender, through the trusted proxies.
+func (c *Credentials) Client(r *http.Request) string { return c.authn.Client(r) }
+
+// Realm names the Basic realm of challenges.
+func (c *Credentials) Realm() string { return c.realm }
+
+// NewCredentials returns a credentials function that takes passwords
+// only, auditing failures to audit (nil: discarded); the token server's
+// Credentials takes its API and refresh tokens too.
+func NewCredentials(authn *Authenticator, audit *slog.Logger, realm string) *Credentials {
+	if audit == nil {
+		audit = slog.New(slog.DiscardHandler)
+	}
+	return &Credentials{authn: authn, tokens: nil, audit: audit, realm: cmp.Or(realm, DefaultRealm)}
+}
