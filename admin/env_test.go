@@ -144,6 +144,8 @@ type options struct {
 	checkRepository bool
 	extraDomains    int
 	tags            admin.Tags // default: the env's fakeTags
+	// wrapStore, when set, wraps the bbolt store grants is built on.
+	wrapStore func(grants.Store) grants.Store
 }
 
 // env is the share API over a bbolt store, served on loopback.
@@ -171,7 +173,11 @@ func newEnv(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	g, err := grants.New(t.Context(), dir, store)
+	var gs grants.Store = store
+	if o.wrapStore != nil {
+		gs = o.wrapStore(store)
+	}
+	g, err := grants.New(t.Context(), dir, gs)
 	if err != nil {
 		t.Fatal(err)
 	}

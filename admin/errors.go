@@ -68,7 +68,7 @@ var ruleErrors = []struct {
 	{grants.ErrDeadlineRange, 400, 5},
 	{grants.ErrNotOwner, 403, 1},
 	{grants.ErrRole, 403, 2},
-	{grants.ErrPreviousOwner, 403, 3},
+	{grants.ErrPreviousOwner, 403, 4},
 	{grants.ErrForbidden, 403, 2},
 	{grants.ErrNotFound, 404, 1},
 	{grants.ErrExists, 409, 1},
