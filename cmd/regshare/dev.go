@@ -183,7 +183,7 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 		Listen: ln.Addr().String(),
 		Token:  TokenConfig{Service: devService, Issuer: devIssuer},
 		// as loadConfig: a zero limit would refuse every login
-		LoginLimit: defaultLoginLimit,
+		LoginLimit: defaultConfig().LoginLimit,
 		Keys: KeysConfig{
 			SigningKey:  filepath.Join(keys, tokenauth.SigningKeyFile),
 			SigningCert: filepath.Join(keys, tokenauth.SigningCertFile),
