@@ -1,10 +1,13 @@
 package main
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
 )
 
@@ -134,5 +137,77 @@ func TestDecodeConfig(t *testing.T) {
 	}
 	if _, err := decodeConfig([]byte("listne: x\n")); err == nil || !strings.Contains(err.Error(), "listne") {
 		t.Errorf("unknown key: err = %v", err)
+	}
+}
+
+// TestDevDefaults: `regshare dev` and a serve file that sets only what it
+// must get the same defaults, for everything dev does not set on purpose.
+func TestDevDefaults(t *testing.T) {
+	etc := t.TempDir()
+	serveCfg, err := loadConfig(cliWriteConfig(t, etc, "token: {service: s, issuer: i}\nkeys: {signing_key: k, signing_cert: c}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns, err := devListenAll(devOptions{registryAddr: "127.0.0.1:0", addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lns.Close()
+	devCfg, err := devConfig(filepath.Join(t.TempDir(), "data"), lns, grants.DirectoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		key  string
+		get  func(*Config) any
+		want any // serve's default
+		// dev, when set, copies a key dev sets on purpose from src to dst.
+		dev func(dst, src *Config)
+	}{
+		{"listen", func(c *Config) any { return c.Listen }, "127.0.0.1:5001", func(d, s *Config) { d.Listen = s.Listen }},
+		{"metrics_listen", func(c *Config) any { return c.MetricsListen }, "127.0.0.1:9101", func(d, s *Config) { d.MetricsListen = s.MetricsListen }},
+		{"token.service", func(c *Config) any { return c.Token.Service }, "s", func(d, s *Config) { d.Token.Service = s.Token.Service }},
+		{"token.issuer", func(c *Config) any { return c.Token.Issuer }, "i", func(d, s *Config) { d.Token.Issuer = s.Token.Issuer }},
+		{"token.ttl", func(c *Config) any { return c.Token.TTL }, time.Duration(0), nil},
+		{"token.registry_leeway", func(c *Config) any { return c.Token.RegistryLeeway }, time.Duration(0), nil},
+		{"token.realm", func(c *Config) any { return c.Token.Realm }, "", nil},
+		{"token.max_scopes", func(c *Config) any { return c.Token.MaxScopes }, 0, nil},
+		{"token.refresh_ttl", func(c *Config) any { return c.Token.RefreshTTL }, time.Duration(0), nil},
+		{"token.api_service", func(c *Config) any { return c.Token.APIService }, "", nil},
+		{"keys.signing_key", func(c *Config) any { return c.Keys.SigningKey }, filepath.Join(etc, "k"), func(d, s *Config) { d.Keys.SigningKey = s.Keys.SigningKey }},
+		{"keys.signing_cert", func(c *Config) any { return c.Keys.SigningCert }, filepath.Join(etc, "c"), func(d, s *Config) { d.Keys.SigningCert = s.Keys.SigningCert }},
+		{"keys.x5c", func(c *Config) any { return c.Keys.X5C }, (*bool)(nil), nil},
+		{"store.type", func(c *Config) any { return c.Store.Type }, "bolt", nil},
+		{"store.path", func(c *Config) any { return c.Store.Path }, filepath.Join(etc, "regshare.db"), func(d, s *Config) { d.Store.Path = s.Store.Path }},
+		{"store.etcd", func(c *Config) any { return c.Store.Etcd }, (*etcd.Config)(nil), nil},
+		{"tls", func(c *Config) any { return c.TLS }, TLSConfig{}, nil},
+		{"insecure_http", func(c *Config) any { return c.InsecureHTTP }, false, nil},
+		{"trusted_proxies", func(c *Config) any { return c.TrustedProxies }, []string(nil), nil},
+		{"login_limit", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}, nil},
+		{"audit_log", func(c *Config) any { return c.AuditLog }, "", nil},
+		{"auth_cache", func(c *Config) any { return c.AuthCache }, AuthCacheConfig{}, nil},
+		{"registry.url", func(c *Config) any { return c.Registry.URL }, "", func(d, s *Config) { d.Registry.URL = s.Registry.URL }},
+		{"registry.host", func(c *Config) any { return c.Registry.Host }, "localhost:5000", func(d, s *Config) { d.Registry.Host = s.Registry.Host }},
+		{"directory", func(c *Config) any { return c.DirectoryConfig }, grants.DirectoryConfig{}, func(d, s *Config) { d.DirectoryConfig = s.DirectoryConfig }},
+	}
+	merged := *serveCfg
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := tt.get(serveCfg); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("serve: %s = %#v, want %#v", tt.key, got, tt.want)
+			}
+			if tt.dev != nil {
+				tt.dev(&merged, devCfg)
+				return
+			}
+			if got := tt.get(devCfg); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("dev: %s = %#v, want serve's %#v", tt.key, got, tt.want)
+			}
+		})
+	}
+	// A key missing from the table above still has to agree.
+	if !reflect.DeepEqual(&merged, devCfg) {
+		t.Errorf("dev differs from serve beyond the keys it sets on purpose:\ndev   %+v\nserve %+v", devCfg, &merged)
 	}
 }
