@@ -18,6 +18,14 @@ import (
 
 // Config is the configuration file. Relative paths in it are relative to
 // the file's own directory.
+//
+// A Config is made in four steps, each its own function: decodeConfig
+// (YAML onto defaultConfig, known keys only), applyDefaults (the defaults
+// that follow from other keys), resolvePaths (relative paths) and Validate
+// (every problem at once). loadConfig runs them on a file; `regshare dev`
+// starts from defaultConfig too and runs the last three, so that both get
+// the same defaults and checks. Zero token and auth_cache settings are
+// tokenauth's defaults.
 type Config struct {
 	// Listen is the address of the token endpoint and the share API.
 	Listen string `yaml:"listen"`
@@ -35,7 +43,6 @@ type Config struct {
 	InsecureHTTP bool `yaml:"insecure_http"`
 	// TrustedProxies (CIDRs) may name the client in X-Forwarded-For.
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	trustedProxies []netip.Prefix
 	// LoginLimit bounds failed logins per user and per client address.
 	LoginLimit LoginLimitConfig `yaml:"login_limit"`
 	// AuditLog is a file of JSON audit events (share changes, failed
@@ -81,9 +88,6 @@ type TLSConfig struct {
 	Key  string `yaml:"key"`
 }
 
-// defaultLoginLimit is login_limit when the file does not set it.
-var defaultLoginLimit = LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}
-
 // LoginLimitConfig: past Burst failures in a row, FailuresPerMinute more.
 type LoginLimitConfig struct {
 	FailuresPerMinute float64 `yaml:"failures_per_minute"`
@@ -117,58 +121,159 @@ type StoreConfig struct {
 	Etcd *etcd.Config `yaml:"etcd"`
 }
 
-// loadConfig reads and checks the file. Unknown keys are errors, so a typo
-// does not silently fall back to a default.
+// defaultConfig is the configuration of a file that sets nothing. A file is
+// decoded onto it, so that a key the file sets to its zero value keeps that
+// value: metrics_listen: "" turns metrics off, and a bolt store.path: "" or
+// a login_limit of zero is refused rather than replaced.
+func defaultConfig() *Config {
+	return &Config{
+		Listen:        "127.0.0.1:5001",
+		MetricsListen: "127.0.0.1:9101",
+		LoginLimit:    LoginLimitConfig{FailuresPerMinute: 10, Burst: 10},
+		Store:         StoreConfig{Type: "bolt", Path: "regshare.db"},
+	}
+}
+
+// defaultRegistryHost is registry.host when neither it nor registry.url
+// is set.
+const defaultRegistryHost = "localhost:5000"
+
+// loadConfig reads the file at path and makes a checked Config of it.
+// Every error names the file.
 func loadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{Listen: "127.0.0.1:5001", MetricsListen: "127.0.0.1:9101",
-		LoginLimit: defaultLoginLimit, Store: StoreConfig{Type: "bolt", Path: "regshare.db"}}
+	cfg, err := decodeConfig(data)
+	if err == nil {
+		err = cfg.complete(filepath.Dir(path))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes YAML onto defaultConfig. Unknown keys are errors,
+// so that a typo does not silently fall back to a default.
+func decodeConfig(data []byte) (*Config, error) {
+	cfg := defaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	base := filepath.Dir(path)
-	for _, p := range []*string{&cfg.Keys.SigningKey, &cfg.Keys.SigningCert, &cfg.Store.Path, &cfg.TLS.Cert, &cfg.TLS.Key, &cfg.AuditLog} {
+	return cfg, nil
+}
+
+// complete runs the steps after decoding: defaults, paths relative to base
+// (the file's directory), validation.
+func (c *Config) complete(base string) error {
+	c.applyDefaults()
+	c.resolvePaths(base)
+	return c.Validate()
+}
+
+// applyDefaults fills the defaults that follow from other keys:
+// registry.host is the host of a valid registry.url, else localhost:5000.
+func (c *Config) applyDefaults() {
+	if c.Registry.Host != "" {
+		return
+	}
+	c.Registry.Host = defaultRegistryHost
+	if c.Registry.URL == "" {
+		return
+	}
+	if u, err := parseRegistryURL(c.Registry.URL); err == nil {
+		c.Registry.Host = u.Host
+	}
+}
+
+// resolvePaths makes every relative path relative to base.
+func (c *Config) resolvePaths(base string) {
+	paths := []*string{&c.Keys.SigningKey, &c.Keys.SigningCert, &c.Store.Path, &c.TLS.Cert, &c.TLS.Key, &c.AuditLog}
+	if e := c.Store.Etcd; e != nil {
+		paths = append(paths, &e.CAFile, &e.CertFile, &e.KeyFile, &e.PasswordFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}
 	}
+}
+
+// Validate reports every problem at once, each naming its key. It changes
+// nothing; the directory is checked when it is built (grants.NewDirectory).
+func (c *Config) Validate() error {
 	var errs []error
-	if cfg.Keys.SigningKey == "" || cfg.Keys.SigningCert == "" {
-		errs = append(errs, errors.New("keys.signing_key and keys.signing_cert are required (make them with `regshare keygen`)"))
+	for _, check := range []func() []error{
+		c.validateKeys, c.validateStore, c.validateListen,
+		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry,
+	} {
+		errs = append(errs, check()...)
 	}
-	switch cfg.Store.Type {
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateKeys() []error {
+	var errs []error
+	if c.Keys.SigningKey == "" {
+		errs = append(errs, errors.New("keys.signing_key is required (make it with `regshare keygen`)"))
+	}
+	if c.Keys.SigningCert == "" {
+		errs = append(errs, errors.New("keys.signing_cert is required (make it with `regshare keygen`)"))
+	}
+	return errs
+}
+
+func (c *Config) validateStore() []error {
+	switch c.Store.Type {
 	case "bolt":
-		if cfg.Store.Path == "" {
-			errs = append(errs, errors.New("store.path is required for the bolt store"))
+		if c.Store.Path == "" {
+			return []error{errors.New("store.path is required for the bolt store")}
 		}
 	case "etcd":
-		if e := cfg.Store.Etcd; e == nil {
-			errs = append(errs, errors.New("store.type etcd: the store.etcd section (endpoints, prefix, TLS, ...) is required"))
-		} else if err := e.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("store.%w", err))
-		} else {
-			for _, p := range []*string{&e.CAFile, &e.CertFile, &e.KeyFile, &e.PasswordFile} {
-				if *p != "" && !filepath.IsAbs(*p) {
-					*p = filepath.Join(base, *p)
-				}
-			}
+		if c.Store.Etcd == nil {
+			return []error{errors.New("store.type etcd: the store.etcd section (endpoints, prefix, TLS, ...) is required")}
 		}
+		var errs []error
+		for _, err := range splitErrors(c.Store.Etcd.Validate()) {
+			errs = append(errs, fmt.Errorf("store.%w", err))
+		}
+		return errs
 	case "memory":
 	default:
-		errs = append(errs, fmt.Errorf("store.type %q: want bolt, etcd or memory", cfg.Store.Type))
+		return []error{fmt.Errorf("store.type %q: want bolt, etcd or memory", c.Store.Type)}
 	}
+	return nil
+}
+
+// validateListen: TLS files in pairs, and plain HTTP only on loopback
+// unless a TLS-terminating proxy is said to be in front.
+func (c *Config) validateListen() []error {
 	switch {
-	case (cfg.TLS.Cert == "") != (cfg.TLS.Key == ""):
-		errs = append(errs, errors.New("tls.cert and tls.key go together"))
-	case cfg.TLS.Cert == "" && !isLoopback(cfg.Listen) && !cfg.InsecureHTTP:
-		errs = append(errs, fmt.Errorf("listen %q is not a loopback address and tls.cert/tls.key are not set: passwords would travel in clear; set them, or insecure_http: true when a TLS-terminating proxy is in front", cfg.Listen))
+	case c.TLS.Cert != "" && c.TLS.Key == "":
+		return []error{errors.New("tls.cert and tls.key go together: tls.key is missing")}
+	case c.TLS.Cert == "" && c.TLS.Key != "":
+		return []error{errors.New("tls.cert and tls.key go together: tls.cert is missing")}
+	case c.TLS.Cert == "" && !isLoopback(c.Listen) && !c.InsecureHTTP:
+		return []error{fmt.Errorf("listen %q is not a loopback address and tls.cert/tls.key are not set: passwords would travel in clear; set them, or insecure_http: true when a TLS-terminating proxy is in front", c.Listen)}
 	}
-	for _, p := range cfg.TrustedProxies {
+	return nil
+}
+
+func (c *Config) validateTrustedProxies() []error {
+	_, errs := c.trustedPrefixes()
+	return errs
+}
+
+// trustedPrefixes parses trusted_proxies: each a CIDR, or an address for
+// one host.
+func (c *Config) trustedPrefixes() ([]netip.Prefix, []error) {
+	var prefixes []netip.Prefix
+	var errs []error
+	for i, p := range c.TrustedProxies {
 		prefix, err := netip.ParsePrefix(p)
 		if err != nil {
 			if a, aerr := netip.ParseAddr(p); aerr == nil {
@@ -176,27 +281,51 @@ func loadConfig(path string) (*Config, error) {
 			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("trusted_proxies: %q is not an address or CIDR", p))
+			errs = append(errs, fmt.Errorf("trusted_proxies[%d]: %q is not an address or CIDR", i, p))
 			continue
 		}
-		cfg.trustedProxies = append(cfg.trustedProxies, prefix)
+		prefixes = append(prefixes, prefix)
 	}
-	if cfg.LoginLimit.FailuresPerMinute <= 0 || cfg.LoginLimit.Burst < 1 {
-		errs = append(errs, errors.New("login_limit: failures_per_minute and burst must be positive"))
+	return prefixes, errs
+}
+
+func (c *Config) validateLoginLimit() []error {
+	var errs []error
+	if l := c.LoginLimit.FailuresPerMinute; l <= 0 {
+		errs = append(errs, fmt.Errorf("login_limit.failures_per_minute %v: must be positive", l))
 	}
-	if cfg.Registry.URL != "" {
-		u, err := url.Parse(cfg.Registry.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("registry.url %q: want http(s)://host[:port]", cfg.Registry.URL))
-		} else if cfg.Registry.Host == "" {
-			cfg.Registry.Host = u.Host
-		}
+	if b := c.LoginLimit.Burst; b < 1 {
+		errs = append(errs, fmt.Errorf("login_limit.burst %d: must be at least 1", b))
 	}
-	if cfg.Registry.Host == "" {
-		cfg.Registry.Host = "localhost:5000"
+	return errs
+}
+
+func (c *Config) validateRegistry() []error {
+	if c.Registry.URL == "" {
+		return nil
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if _, err := parseRegistryURL(c.Registry.URL); err != nil {
+		return []error{fmt.Errorf("registry.url %q: %w", c.Registry.URL, err)}
 	}
-	return cfg, nil
+	return nil
+}
+
+// parseRegistryURL parses registry.url: http(s)://host[:port].
+func parseRegistryURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("want http(s)://host[:port]")
+	}
+	return u, nil
+}
+
+// splitErrors is the errors an errors.Join holds, or err alone.
+func splitErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }

@@ -53,61 +53,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	switch args[0] {
 	case "serve":
-		config := fs.String("config", "regshare.yml", "configuration file")
-		logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		var level slog.Level
-		if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-			return err
-		}
-		log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-		return serve(ctx, *config, log)
+		return serveCommand(ctx, fs, args[1:], stderr)
 	case "dev":
 		return devCommand(ctx, args[1:], stdout, stderr)
 	case "keygen":
-		out := fs.String("out", "keys", "directory to write the keys and certificates to")
-		alg := fs.String("alg", tokenauth.AlgES256, "signing algorithm: ES256, RS256 or EdDSA")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if err := tokenauth.GenerateKeys(*out, *alg, time.Now()); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s/{%s,%s,%s,%s,%s}\nset the registry's auth.token.rootcertbundle to %s/%s\n",
-			*out, tokenauth.RootCertFile, tokenauth.RootKeyFile, tokenauth.SigningKeyFile, tokenauth.SigningCertFile, tokenauth.JWKSFile, *out, tokenauth.RootCertFile)
-		return nil
+		return keygenCommand(fs, args[1:], stdout)
 	case "hash-password":
-		cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt cost (10 or more)")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if *cost < bcrypt.DefaultCost {
-			return fmt.Errorf("cost %d is below %d", *cost, bcrypt.DefaultCost)
-		}
-		var password string
-		if f, ok := terminal(stdin); ok {
-			var err error
-			if password, err = askPassword(f, "Password: ", stderr); err != nil {
-				return err
-			}
-		} else {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				return err
-			}
-			password = strings.TrimRight(line, "\r\n")
-		}
-		if password == "" {
-			return errors.New("empty password on stdin")
-		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), *cost)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, string(hash))
-		return nil
+		return hashPasswordCommand(fs, args[1:], stdin, stdout, stderr)
 	case "share":
 		return shareCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "shared-with-me", "shared-by-me":
@@ -118,6 +70,70 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// serveCommand runs `regshare serve`, logging JSON to stderr.
+func serveCommand(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	config := fs.String("config", "regshare.yml", "configuration file")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return serve(ctx, *config, log)
+}
+
+// keygenCommand runs `regshare keygen`.
+func keygenCommand(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	out := fs.String("out", "keys", "directory to write the keys and certificates to")
+	alg := fs.String("alg", tokenauth.AlgES256, "signing algorithm: ES256, RS256 or EdDSA")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := tokenauth.GenerateKeys(*out, *alg, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s/{%s,%s,%s,%s,%s}\nset the registry's auth.token.rootcertbundle to %s/%s\n",
+		*out, tokenauth.RootCertFile, tokenauth.RootKeyFile, tokenauth.SigningKeyFile, tokenauth.SigningCertFile, tokenauth.JWKSFile, *out, tokenauth.RootCertFile)
+	return nil
+}
+
+// hashPasswordCommand runs `regshare hash-password`: the password from the
+// terminal (without echo) or the first line of stdin.
+func hashPasswordCommand(fs *flag.FlagSet, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt cost (10 or more)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cost < bcrypt.DefaultCost {
+		return fmt.Errorf("cost %d is below %d", *cost, bcrypt.DefaultCost)
+	}
+	var password string
+	if f, ok := terminal(stdin); ok {
+		var err error
+		if password, err = askPassword(f, "Password: ", stderr); err != nil {
+			return err
+		}
+	} else {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if password == "" {
+		return errors.New("empty password on stdin")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), *cost)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, string(hash))
+	return nil
 }
 
 // terminal returns r as the terminal it is, if it is one.

@@ -318,8 +318,8 @@ func TestLoadConfigSecurity(t *testing.T) {
 		netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("10.1.0.0/16"),
 		netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("::1/128"),
 	}
-	if !reflect.DeepEqual(cfg.trustedProxies, want) {
-		t.Errorf("trusted proxies %v, want %v", cfg.trustedProxies, want)
+	if got, errs := cfg.trustedPrefixes(); !reflect.DeepEqual(got, want) || errs != nil {
+		t.Errorf("trusted proxies %v %v, want %v", got, errs, want)
 	}
 	if cfg.LoginLimit != (LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}) {
 		t.Errorf("default login_limit %+v", cfg.LoginLimit)

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/regshare/regshare/admin"
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/bolt"
+	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/tokenauth"
+)
+
+// app is regshare wired together, without its listeners.
+type app struct {
+	handler http.Handler // token endpoint, share API, health
+	metrics http.Handler // /metrics, served on its own listener
+	grants  *grants.Grants
+	store   grants.Store
+	// auditFile is reopened on SIGHUP (log rotation); nil without one.
+	auditFile *logFile
+}
+
+// newApp opens the store, loads the index and builds the HTTP handler
+// from a checked cfg.
+func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Logger) (_ *app, err error) {
+	log = slog.New(requestIDHandler{log.Handler()})
+	dir, err := grants.NewDirectory(cfg.DirectoryConfig)
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	keys, err := loadSigningKeys(cfg.Keys, now, log)
+	if err != nil {
+		return nil, err
+	}
+	reg := newMetricsRegistry()
+	a := &app{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+	// What is open is closed again if the wiring below fails.
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.store, a.grants, err = openGrants(ctx, cfg.Store, dir, now, log, reg); err != nil {
+		return nil, err
+	}
+	var audit *slog.Logger
+	if audit, a.auditFile, err = openAudit(cfg.AuditLog, log); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	if err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg); err != nil {
+		return nil, err
+	}
+	registerHealth(mux, a.grants)
+	waitEtcdLoaded(ctx, cfg.Store, a.grants, log)
+	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
+	a.handler = withRequestID(mux)
+	return a, nil
+}
+
+// Close closes what newApp opened, also when it failed half-way.
+func (a *app) Close() error {
+	var err error
+	if a.store != nil {
+		err = a.store.Close()
+	}
+	if a.auditFile != nil {
+		err = errors.Join(err, a.auditFile.Close())
+	}
+	return err
+}
+
+// loadSigningKeys reads the token signing key and its chain, and warns
+// when the certificate is about to expire.
+func loadSigningKeys(cfg KeysConfig, now func() time.Time, log *slog.Logger) (*tokenauth.Keys, error) {
+	keys, err := tokenauth.LoadKeys(cfg.SigningKey, cfg.SigningCert)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if cfg.X5C != nil && !*cfg.X5C {
+		keys.OmitChain()
+	}
+	if left := keys.NotAfter.Sub(now()); left < 30*24*time.Hour {
+		log.Warn("signing certificate expires soon; rotate it with `regshare keygen`", "not_after", keys.NotAfter)
+	}
+	return keys, nil
+}
+
+// newMetricsRegistry is the registry of every regshare metric, with the
+// Go runtime's and the process's.
+func newMetricsRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector())
+	return reg
+}
+
+func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (grants.Store, error) {
+	switch cfg.Type {
+	case "memory":
+		return grants.NewMemoryStore(), nil
+	case "etcd":
+		if cfg.Etcd == nil {
+			return nil, errors.New("store.etcd is required for the etcd store")
+		}
+		return etcd.Open(*cfg.Etcd, log, reg)
+	default:
+		return bolt.Open(cfg.Path)
+	}
+}
+
+// openGrants opens the store, instrumented, and loads the index from it.
+// The store is closed again if loading fails.
+func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) (_ grants.Store, _ *grants.Grants, err error) {
+	raw, err := openStore(cfg, log, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			raw.Close()
+		}
+	}()
+	store, err := grants.InstrumentStore(raw, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := grants.New(ctx, dir, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := g.RegisterMetrics(reg, now); err != nil {
+		return nil, nil, err
+	}
+	return store, g, nil
+}
+
+// registerAPIs puts the token endpoint, the share API and the console on
+// mux.
+func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *grants.Grants, audit *slog.Logger, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) error {
+	trustedProxies, errs := cfg.trustedPrefixes()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{TTL: cfg.AuthCache.TTL, Size: cfg.AuthCache.Size}, now)
+	authn.LimitLogins(tokenauth.LoginLimits{
+		FailuresPerMinute: cfg.LoginLimit.FailuresPerMinute,
+		Burst:             cfg.LoginLimit.Burst,
+		TrustedProxies:    trustedProxies,
+	})
+	tokens, err := tokenauth.NewServer(tokenauth.Config{
+		Service:    cfg.Token.Service,
+		Issuer:     cfg.Token.Issuer,
+		TTL:        cfg.Token.TTL,
+		Leeway:     cfg.Token.RegistryLeeway,
+		Realm:      cfg.Token.Realm,
+		MaxScopes:  cfg.Token.MaxScopes,
+		APIService: cfg.Token.APIService,
+		Metrics:    reg,
+		Audit:      audit,
+		RefreshTTL: cfg.Token.RefreshTTL,
+	}, keys, authn, g, now, log)
+	if err != nil {
+		return err
+	}
+	var tags admin.Tags
+	if cfg.Registry.URL != "" {
+		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
+	}
+	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
+		g, tokens.Credentials(), tags, now, log)
+	if err != nil {
+		return err
+	}
+	tokens.Register(mux)
+	shares.Register(mux)
+	shares.RegisterConsole(mux, tokens)
+	return nil
+}
+
+// registerHealth puts /healthz and /readyz on mux. The store is open and
+// the keys read once newApp returns: alive. A store that feeds the index
+// (etcd) may still be loading it: ready only once loaded (and still ready,
+// with its lag, while etcd is away: the index keeps answering).
+func registerHealth(mux *http.ServeMux, g *grants.Grants) {
+	ok := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }
+	mux.HandleFunc("GET /healthz", ok)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		st := g.Status()
+		switch {
+		case !st.Loaded:
+			http.Error(w, "not ready: loading the shares from the store", http.StatusServiceUnavailable)
+		case st.Latest > 0:
+			fmt.Fprintf(w, "ok\nrevision %d, lag %d\n", st.Applied, st.Lag())
+			if !g.SharesTrusted() {
+				// Still ready: the domains' own repositories are served.
+				fmt.Fprintln(w, "not hearing from the store: no access is granted through shares until it is back")
+			}
+		default:
+			ok(w, r)
+		}
+	})
+}
+
+// waitEtcdLoaded gives etcd's first load a moment, so that a healthy start
+// says what it loaded; an unreachable etcd does not stop the start.
+func waitEtcdLoaded(ctx context.Context, cfg StoreConfig, g *grants.Grants, log *slog.Logger) {
+	e := cfg.Etcd
+	if cfg.Type != "etcd" || e == nil {
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, cmp.Or(e.DialTimeout, etcd.DefaultDialTimeout))
+	defer cancel()
+	if err := g.WaitLoaded(wctx); err != nil {
+		log.Warn("etcd has not answered yet; /readyz stays false and share changes fail until it does", "err", err)
+	}
+}
