@@ -169,12 +169,12 @@ func (g *Grants) decideRepository(dir *Directory, u User, a Access, shares bool,
 // pullOnly is what a share grants. Capacity 1: an append copies it.
 var pullOnly = []string{ActionPull}[:1:1]
 
-// effective reports whether s grants access at now: it has not expired and
-// its owner still owns the namespace (moving a namespace to another domain
-// ends the old owner's shares).
+// effective reports whether s grants access at now: it has not expired,
+// its recipient domain exists, and its owner still owns the namespace
+// (moving a namespace to another domain ends the old owner's shares).
 func effective(dir *Directory, s Share, now time.Time) bool {
 	owner, ok := dir.RepositoryOwner(s.Repository)
-	return ok && effectiveUnder(s, owner, now)
+	return ok && dir.HasDomain(s.Recipient) && effectiveUnder(s, owner, now)
 }
 
 // effectiveUnder is effective when the repository's owner is known.

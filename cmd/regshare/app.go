@@ -28,6 +28,8 @@ type app struct {
 	store   grants.Store
 	// auditFile is reopened on SIGHUP (log rotation); nil without one.
 	auditFile *logFile
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // newApp opens the store, loads the index and builds the HTTP handler
@@ -63,9 +65,31 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	}
 	registerHealth(mux, a.grants)
 	waitEtcdLoaded(ctx, cfg.Store, a.grants, log)
+	a.now, a.log = now, log
+	// Shares of domains removed while regshare was down end once the
+	// index is loaded (at once for bbolt).
+	go func() {
+		if a.grants.WaitLoaded(ctx) == nil {
+			a.endOrphans(ctx)
+		}
+	}()
 	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	a.handler = withRequestID(mux)
 	return a, nil
+}
+
+// endOrphans ends the shares of removed domains, so that a later domain
+// of the same name inherits none (they grant nothing meanwhile).
+func (a *app) endOrphans(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n, err := a.grants.EndOrphans(ctx, a.now())
+	if n > 0 {
+		a.log.Info("ended the shares of removed domains", "shares", n)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("cannot end every share of a removed domain; they grant nothing meanwhile, and the next reload tries again", "err", err)
+	}
 }
 
 // Close closes what newApp opened, also when it failed half-way.

@@ -139,6 +139,7 @@ func (a *app) reload(path string, certs *certificate) error {
 		certs.cert.Store(next.cert.Load())
 	}
 	a.grants.SetDirectory(dir)
+	a.endOrphans(context.Background())
 	if a.auditFile != nil {
 		if err := a.auditFile.Reopen(); err != nil {
 			return fmt.Errorf("audit_log: %w (the new directory is in force)", err)
