@@ -179,6 +179,7 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	authn.LimitLogins(tokenauth.LoginLimits{
 		FailuresPerMinute: cfg.LoginLimit.FailuresPerMinute,
 		Burst:             cfg.LoginLimit.Burst,
+		FamiliarFor:       cfg.LoginLimit.FamiliarFor,
 		TrustedProxies:    trustedProxies,
 	})
 	tokens, err := tokenauth.NewServer(tokenauth.Config{

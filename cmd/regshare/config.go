@@ -14,6 +14,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/tokenauth"
 )
 
 // Config is the configuration file. Relative paths in it are relative to
@@ -92,6 +93,9 @@ type TLSConfig struct {
 type LoginLimitConfig struct {
 	FailuresPerMinute float64 `yaml:"failures_per_minute"`
 	Burst             int     `yaml:"burst"`
+	// FamiliarFor is how long a successful login keeps its client apart
+	// from other clients' failures for that user (smart lockout).
+	FamiliarFor time.Duration `yaml:"familiar_for"`
 }
 
 // AuthCacheConfig bounds the cache of verified credentials.
@@ -129,7 +133,7 @@ func defaultConfig() *Config {
 	return &Config{
 		Listen:        "127.0.0.1:5001",
 		MetricsListen: "127.0.0.1:9101",
-		LoginLimit:    LoginLimitConfig{FailuresPerMinute: 10, Burst: 10},
+		LoginLimit:    LoginLimitConfig{FailuresPerMinute: 10, Burst: 10, FamiliarFor: tokenauth.DefaultFamiliarFor},
 		Store:         StoreConfig{Type: "bolt", Path: "regshare.db"},
 	}
 }
@@ -296,6 +300,9 @@ func (c *Config) validateLoginLimit() []error {
 	}
 	if b := c.LoginLimit.Burst; b < 1 {
 		errs = append(errs, fmt.Errorf("login_limit.burst %d: must be at least 1", b))
+	}
+	if f := c.LoginLimit.FamiliarFor; f <= 0 {
+		errs = append(errs, fmt.Errorf("login_limit.familiar_for %v: must be positive", f))
 	}
 	return errs
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
+
+	"github.com/regshare/regshare/tokenauth"
 )
 
 // validConfig is a configuration Validate accepts: the defaults, with
@@ -63,7 +65,7 @@ func TestValidate(t *testing.T) {
 			c.LoginLimit = LoginLimitConfig{}
 			c.Registry.URL = "registry:5000"
 		}, []string{"keys.signing_cert", "store.type", "tls.cert", "trusted_proxies[0]",
-			"login_limit.failures_per_minute", "login_limit.burst", "registry.url"}},
+			"login_limit.failures_per_minute", "login_limit.burst", "login_limit.familiar_for", "registry.url"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,7 +125,7 @@ func TestDecodeConfig(t *testing.T) {
 		{"metrics_listen empty: off", "metrics_listen: \"\"\n", func(c *Config) any { return c.MetricsListen }, ""},
 		{"store.path alone", "store: {path: x.db}\n", func(c *Config) any { return c.Store }, StoreConfig{Type: "bolt", Path: "x.db"}},
 		{"store.path empty", "store: {path: \"\"}\n", func(c *Config) any { return c.Store }, StoreConfig{Type: "bolt"}},
-		{"login_limit.burst alone", "login_limit: {burst: 3}\n", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 3}},
+		{"login_limit.burst alone", "login_limit: {burst: 3}\n", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 3, FamiliarFor: tokenauth.DefaultFamiliarFor}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := decodeConfig([]byte(tt.yaml))
@@ -184,7 +186,7 @@ func TestDevDefaults(t *testing.T) {
 		{"tls", func(c *Config) any { return c.TLS }, TLSConfig{}, nil},
 		{"insecure_http", func(c *Config) any { return c.InsecureHTTP }, false, nil},
 		{"trusted_proxies", func(c *Config) any { return c.TrustedProxies }, []string(nil), nil},
-		{"login_limit", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}, nil},
+		{"login_limit", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 10, FamiliarFor: tokenauth.DefaultFamiliarFor}, nil},
 		{"audit_log", func(c *Config) any { return c.AuditLog }, "", nil},
 		{"auth_cache", func(c *Config) any { return c.AuthCache }, AuthCacheConfig{}, nil},
 		{"registry.url", func(c *Config) any { return c.Registry.URL }, "", func(d, s *Config) { d.Registry.URL = s.Registry.URL }},

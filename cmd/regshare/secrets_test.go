@@ -55,7 +55,7 @@ func newSecretsScenario(t *testing.T) *secretsScenario {
 			SigningCert: filepath.Join(keys, tokenauth.SigningCertFile),
 		},
 		Store:      StoreConfig{Type: "bolt", Path: filepath.Join(dir, "shares.db")},
-		LoginLimit: LoginLimitConfig{FailuresPerMinute: 60, Burst: 20},
+		LoginLimit: LoginLimitConfig{FailuresPerMinute: 60, Burst: 20, FamiliarFor: time.Hour},
 		AuditLog:   s.auditFile,
 		DirectoryConfig: grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
 			"acme":   {Namespaces: []string{"acme"}, Users: map[string]grants.UserConfig{}},

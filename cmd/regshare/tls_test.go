@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/internal/testlog"
+
+	"github.com/regshare/regshare/tokenauth"
 )
 
 // writeServingCert writes a self-signed certificate for 127.0.0.1 and its
@@ -321,7 +323,7 @@ func TestLoadConfigSecurity(t *testing.T) {
 	if got, errs := cfg.trustedPrefixes(); !reflect.DeepEqual(got, want) || errs != nil {
 		t.Errorf("trusted proxies %v %v, want %v", got, errs, want)
 	}
-	if cfg.LoginLimit != (LoginLimitConfig{FailuresPerMinute: 10, Burst: 10}) {
+	if cfg.LoginLimit != (LoginLimitConfig{FailuresPerMinute: 10, Burst: 10, FamiliarFor: tokenauth.DefaultFamiliarFor}) {
 		t.Errorf("default login_limit %+v", cfg.LoginLimit)
 	}
 }
