@@ -105,6 +105,8 @@ type Index struct {
 	// gen changes with every change of content: what was decided from an
 	// older generation may be stale.
 	gen atomic.Uint64
+	// ends are the token ends (logouts, sign-outs everywhere); nil: none.
+	ends atomic.Pointer[tokenEnds]
 }
 
 // Generation counts the changes made to the index.

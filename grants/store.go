@@ -35,6 +35,9 @@ type Store interface {
 	Update(ctx context.Context, k Key, fn func(old Share) (Share, error)) (Share, error)
 	// Delete removes a share on behalf of c, or fails with ErrNotFound.
 	Delete(ctx context.Context, k Key, c Change) error
+	// EndTokens records a token end, replacing one of its Key; the store
+	// may forget it once its Until has passed.
+	EndTokens(ctx context.Context, e TokenEnd) error
 	// History returns the changes made to a key, oldest first; none is
 	// not an error.
 	History(ctx context.Context, k Key) ([]Event, error)
@@ -50,6 +53,8 @@ type Sink interface {
 	Put(s Share) error
 	// Remove deletes a share; an absent one is not an error.
 	Remove(k Key) error
+	// EndTokens adds token ends; a load hands over every one the store has.
+	EndTokens(ends ...TokenEnd) error
 }
 
 // MemoryStore is a Store that keeps nothing across restarts: for tests and
@@ -58,6 +63,7 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	shares  map[Key]Share
 	history map[Key][]Event
+	ends    tokenEnds
 	sink    Sink // nil until followed
 }
 
@@ -67,6 +73,9 @@ func (m *MemoryStore) Follow(ctx context.Context, sink Sink) (Feed, error) {
 	defer m.mu.Unlock()
 	if m.sink != nil {
 		return nil, errors.New("memory store: already followed")
+	}
+	if err := sink.EndTokens(slices.Collect(maps.Values(m.ends))...); err != nil {
+		return nil, err
 	}
 	if err := sink.Load(slices.Collect(maps.Values(m.shares))); err != nil {
 		return nil, err
@@ -156,6 +165,19 @@ func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
 	delete(m.shares, k)
 	m.history[k] = append(m.history[k], RevokeEvent(old, c))
 	return m.apply(nil, k)
+}
+
+func (m *MemoryStore) EndTokens(ctx context.Context, e TokenEnd) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ends = m.ends.with(e)
+	if m.sink == nil {
+		return nil
+	}
+	return m.sink.EndTokens(e)
 }
 
 func (m *MemoryStore) History(ctx context.Context, k Key) ([]Event, error) {

@@ -20,7 +20,8 @@ import (
 
 var (
 	bucketShares  = []byte("shares")
-	bucketHistory = []byte("history") // key NUL seq (8 bytes) -> Event JSON
+	bucketHistory = []byte("history")    // key NUL seq (8 bytes) -> Event JSON
+	bucketEnds    = []byte("token_ends") // subject NUL id -> TokenEnd JSON
 )
 
 // Store keeps shares in a bbolt file, one JSON value per share, keyed by
@@ -46,7 +47,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketShares, bucketHistory} {
+		for _, b := range [][]byte{bucketShares, bucketHistory, bucketEnds} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -74,6 +75,13 @@ func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, err
 	defer st.mu.Unlock()
 	if st.sink != nil {
 		return nil, errors.New("share store: already followed")
+	}
+	ends, err := st.tokenEnds()
+	if err != nil {
+		return nil, err
+	}
+	if err := sink.EndTokens(ends...); err != nil {
+		return nil, err
 	}
 	shares, err := st.List(ctx)
 	if err != nil {
@@ -244,6 +252,52 @@ func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, err
 		return nil, err
 	}
 	return out, ctx.Err()
+}
+
+// tokenEnds reads every token end the file holds.
+func (st *Store) tokenEnds() ([]grants.TokenEnd, error) {
+	var out []grants.TokenEnd
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketEnds).ForEach(func(k, v []byte) error {
+			e, err := grants.DecodeTokenEnd(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// EndTokens writes e, replacing the end of its key, and forgets the ends
+// whose Until lies before e was made: they cover no valid token any more.
+func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	v, err := grants.EncodeTokenEnd(e)
+	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	err = st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketEnds)
+		c := b.Cursor()
+		for k, old := c.First(); k != nil; k, old = c.Next() {
+			if o, err := grants.DecodeTokenEnd(k, old); err == nil && o.Until.Before(e.Made) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return b.Put([]byte(e.Key()), v)
+	})
+	if err != nil || st.sink == nil {
+		return err
+	}
+	return st.sink.EndTokens(e)
 }
 
 // Close releases the file.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -152,13 +153,17 @@ func (st *Store) pause(retries *int) {
 
 // reload loads every share at one revision and swaps the index in one step.
 func (st *Store) reload(ix grants.Sink) error {
-	shares, rev, err := st.load(st.ctx, false)
+	c, err := st.load(st.ctx, false)
 	if err != nil {
 		return err
 	}
-	if err := ix.Load(shares); err != nil {
+	if err := ix.EndTokens(c.ends...); err != nil {
 		return err
 	}
+	if err := ix.Load(c.shares); err != nil {
+		return err
+	}
+	shares, rev := c.shares, c.rev
 	st.mu.Lock()
 	if st.loaded {
 		st.m.reloads.Inc()
@@ -223,6 +228,19 @@ func (st *Store) watch(ix grants.Sink) error {
 // apply makes one change in ix. A record that does not decode is taken out
 // of the index: it grants nothing until repaired.
 func (st *Store) apply(ix grants.Sink, ev *clientv3.Event) {
+	if strings.HasPrefix(string(ev.Kv.Key), st.ends) {
+		// A lease's end deletes the record: the index forgets it by itself.
+		if ev.Type == mvccpb.PUT {
+			e, err := grants.DecodeTokenEnd(ev.Kv.Key, ev.Kv.Value)
+			if err == nil {
+				err = ix.EndTokens(e)
+			}
+			if err != nil {
+				st.log.Error("cannot apply a token end", "key", string(ev.Kv.Key), "err", err)
+			}
+		}
+		return
+	}
 	k, err := st.parseShareKey(ev.Kv.Key)
 	if err != nil {
 		st.log.Error("ignoring an unexpected key below the shares prefix", "err", err)

@@ -6,7 +6,12 @@
 // Keys, below the configured prefix:
 //
 //	shares/<repository>@<recipient>            the share, JSON
+//	shares/~ends/<subject>@<id>                a token end, JSON, on a lease
 //	history/<repository>@<recipient>/<random>  one event of its history, JSON
+
+// Token ends live below the shares' prefix ('~' begins no repository name)
+// so that one watch and one revision order both; each is on a lease that
+// outlives its Until, so etcd forgets it by itself.
 //
 // where '%' and '@' (and '/' in the recipient) are %-escaped. A change
 // writes the share and its history event in one transaction; history is
@@ -42,7 +47,8 @@ type Store struct {
 	cli     *clientv3.Client
 	log     *slog.Logger
 	m       *metrics
-	shares  string // key prefix of the shares
+	shares  string // key prefix of the shares (and the token ends)
+	ends    string // key prefix of the token ends, below shares
 	history string // key prefix of the history events
 
 	ctx       context.Context // ends with Close; bounds the feed
@@ -94,6 +100,7 @@ func Open(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Store, erro
 		cfg:      cfg,
 		log:      log,
 		shares:   cfg.Prefix + "shares/",
+		ends:     cfg.Prefix + "shares/~ends/",
 		history:  cfg.Prefix + "history/",
 		done:     make(chan struct{}),
 		advanced: make(chan struct{}),
@@ -218,8 +225,15 @@ func (st *Store) ack(rev int64) {
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
-	shares, _, err := st.load(ctx, true)
-	return shares, err
+	c, err := st.load(ctx, true)
+	return c.shares, err
+}
+
+// content is what a load reads at one revision.
+type content struct {
+	shares []grants.Share
+	ends   []grants.TokenEnd
+	rev    int64
 }
 
 // pageSize bounds one response of a full load.
@@ -227,9 +241,9 @@ const pageSize = 2000
 
 // load reads every share at one revision, page by page. strict fails on a
 // corrupt record; otherwise it is logged and left out.
-func (st *Store) load(ctx context.Context, strict bool) ([]grants.Share, int64, error) {
+func (st *Store) load(ctx context.Context, strict bool) (content, error) {
 	var (
-		out  []grants.Share
+		out  content
 		rev  int64
 		from = st.shares
 		end  = clientv3.GetPrefixRangeEnd(st.shares)
@@ -244,25 +258,33 @@ func (st *Store) load(ctx context.Context, strict bool) ([]grants.Share, int64, 
 			resp, err = st.cli.Get(ctx, from, opts...)
 			return err
 		}); err != nil {
-			return nil, 0, err
+			return content{}, err
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
-			out = make([]grants.Share, 0, resp.Count)
+			out = content{shares: make([]grants.Share, 0, resp.Count), rev: rev}
 		}
 		for _, kv := range resp.Kvs {
+			if strings.HasPrefix(string(kv.Key), st.ends) {
+				if e, err := grants.DecodeTokenEnd(kv.Key, kv.Value); err == nil {
+					out.ends = append(out.ends, e)
+				} else {
+					st.log.Error("skipping a corrupt token end", "key", string(kv.Key), "err", err)
+				}
+				continue
+			}
 			s, err := grants.DecodeShare(kv.Key, kv.Value)
 			if err != nil {
 				if strict {
-					return nil, 0, err
+					return content{}, err
 				}
 				st.log.Error("skipping a corrupt share record; revoke it to repair", "key", string(kv.Key), "err", err)
 				continue
 			}
-			out = append(out, s)
+			out.shares = append(out.shares, s)
 		}
 		if !resp.More || len(resp.Kvs) == 0 {
-			return out, rev, nil
+			return out, nil
 		}
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
@@ -423,6 +445,27 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 			return err
 		}
 	}
+}
+
+// EndTokens writes e on a lease that outlives its Until by a minute.
+func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
+	v, err := grants.EncodeTokenEnd(e)
+	if err != nil {
+		return err
+	}
+	ttl := int64(e.Until.Sub(e.Made)/time.Second) + 60
+	key := st.ends + recipientEscaper.Replace(e.Subject) + "@" + recipientEscaper.Replace(e.ID)
+	return st.do(ctx, "end_tokens", func(ctx context.Context) error {
+		lease, err := st.cli.Grant(ctx, ttl)
+		if err != nil {
+			return err
+		}
+		resp, err := st.cli.Put(ctx, key, string(v), clientv3.WithLease(lease.ID))
+		if err == nil {
+			st.ack(resp.Header.Revision)
+		}
+		return err
+	})
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {
