@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -252,22 +253,6 @@ func (a *API) ownerOf(u grants.User, repo string) error {
 	return nil
 }
 
-// shareObject is a share as SWR writes it.
-type shareObject struct {
-	Namespace    string `json:"namespace"`
-	Repository   string `json:"repository"`
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	CreatorID    string `json:"creator_id"`
-	CreatorName  string `json:"creator_name"`
-	Created      string `json:"created"`
-	Updated      string `json:"updated"`
-	Status       bool   `json:"status"`
-	Exist        *bool  `json:"exist,omitempty"`
-}
-
 func formatDeadline(t time.Time) string {
 	if t.IsZero() {
 		return "forever"
@@ -275,9 +260,10 @@ func formatDeadline(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func toObject(s grants.Share, status bool) shareObject {
+// toObject is s as the API writes it.
+func toObject(s grants.Share, status bool) shareapi.Share {
 	ns, repo, _ := strings.Cut(s.Repository, "/")
-	return shareObject{
+	return shareapi.Share{
 		Namespace:    ns,
 		Repository:   repo,
 		AccessDomain: s.Recipient,
@@ -293,7 +279,7 @@ func toObject(s grants.Share, status bool) shareObject {
 }
 
 // object is s as the API writes it, with its status as of now.
-func (a *API) object(s grants.Share, now time.Time) shareObject {
+func (a *API) object(s grants.Share, now time.Time) shareapi.Share {
 	return toObject(s, a.grants.Effective(s, now))
 }
 
@@ -326,15 +312,8 @@ func parsePermit(v string) string {
 	return v
 }
 
-type createRequest struct {
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-}
-
 func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
-	var req createRequest
+	var req shareapi.CreateShare
 	var after *grants.Share
 	repo, rerr := repository(r)
 	defer func() {
@@ -402,7 +381,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.User) error 
 	}
 	now := a.now()
 	shares := a.grants.Index().ByRepository(repo)
-	out := make([]shareObject, 0, len(shares))
+	out := make([]shareapi.Share, 0, len(shares))
 	for _, s := range shares {
 		out = append(out, a.object(s, now))
 	}
@@ -429,13 +408,6 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	return nil
 }
 
-// updateRequest: absent fields keep their value.
-type updateRequest struct {
-	Permit      *string `json:"permit"`
-	Deadline    *string `json:"deadline"`
-	Description *string `json:"description"`
-}
-
 func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err error) {
 	k, kerr := shareKey(r)
 	var before, after *grants.Share
@@ -446,7 +418,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.User) (err
 	if kerr != nil {
 		return kerr
 	}
-	var req updateRequest
+	var req shareapi.UpdateShare
 	if err := readBody(w, r, &req); err != nil {
 		return err
 	}
@@ -499,15 +471,6 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.User) (err
 	return nil
 }
 
-// eventObject is one change of a share's history.
-type eventObject struct {
-	Time   string       `json:"time"`
-	Actor  string       `json:"actor"`
-	Action string       `json:"action"` // create, update, revoke
-	Before *shareObject `json:"before,omitempty"`
-	After  *shareObject `json:"after,omitempty"`
-}
-
 // history lists a share's changes, oldest first, to the owning domain's
 // manage users. It outlives a revocation.
 func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.User) error {
@@ -525,12 +488,12 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.User) err
 	if len(events) == 0 {
 		return fmt.Errorf("%w: %s was never shared with %s", grants.ErrNotFound, k.Repository, k.Recipient)
 	}
-	out := make([]eventObject, len(events))
+	out := make([]shareapi.Event, len(events))
 	for i, ev := range events {
-		out[i] = eventObject{Time: ev.Time.UTC().Format(time.RFC3339), Actor: ev.Actor, Action: ev.Action}
+		out[i] = shareapi.Event{Time: ev.Time.UTC().Format(time.RFC3339), Actor: ev.Actor, Action: ev.Action}
 		// A snapshot's status is as of the change.
 		for _, p := range []struct {
-			dst **shareObject
+			dst **shareapi.Share
 			s   *grants.Share
 		}{{&out[i].Before, ev.Before}, {&out[i].After, ev.After}} {
 			if p.s != nil {

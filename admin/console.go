@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // The web console is static HTML, CSS and JavaScript, embedded in the
@@ -153,42 +154,19 @@ func (c *console) serveAsset(name string) http.HandlerFunc {
 	}
 }
 
-// userObject is the caller, as the console needs to know it.
-type userObject struct {
-	Name       string      `json:"name"`
-	Domain     string      `json:"domain"`
-	Role       grants.Role `json:"role"`
-	CanShare   bool        `json:"can_share"`
-	Namespaces []string    `json:"namespaces"`
-	// Registry is how users name the registry in docker pull.
-	Registry string `json:"registry"`
-}
-
 func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.User) error {
 	ns := slices.Clone(c.grants.Directory().Namespaces(u.Domain))
 	if ns == nil {
 		ns = []string{}
 	}
-	writeJSON(w, http.StatusOK, userObject{Name: u.Name, Domain: u.Domain, Role: u.Role, CanShare: u.Role.CanShare(), Namespaces: ns,
+	writeJSON(w, http.StatusOK, shareapi.User{Name: u.Name, Domain: u.Domain, Role: string(u.Role), CanShare: u.Role.CanShare(), Namespaces: ns,
 		Registry: c.cfg.RegistryHost})
 	return nil
 }
 
-// repoObject is one row of GET /v2/manage/repos: a repository of the
-// caller's domain, as SWR's repository listing names its fields.
-type repoObject struct {
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Path       string `json:"path"`
-	DomainName string `json:"domain_name"`
-	// NumImages is the number of tags; null when the registry did not
-	// answer in time.
-	NumImages *int `json:"num_images"`
-	// Updated is when the image its newest tag ("latest", else the last)
-	// names was created; "" when unknown.
-	Updated string `json:"updated"`
-	// Shares is the number of domains it is shared with, valid or expired.
-	Shares int `json:"shares"`
+// repoRow is a row of GET /v2/manage/repos with the repository it names.
+type repoRow struct {
+	shareapi.Repository
 
 	repository string
 }
@@ -223,7 +201,7 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		c.log.WarnContext(r.Context(), "registry catalog", "err", err)
 		return errRegistryAPI
 	}
-	var rows []*repoObject
+	var rows []*repoRow
 	ix := c.grants.Index()
 	for _, repo := range catalog {
 		if owner, ok := dir.RepositoryOwner(repo); !ok || owner != u.Domain {
@@ -237,12 +215,12 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		if shared != nil && (n > 0) != *shared {
 			continue
 		}
-		rows = append(rows, &repoObject{
-			Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain,
-			Shares: n, repository: repo,
+		rows = append(rows, &repoRow{
+			Repository: shareapi.Repository{Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain, Shares: n},
+			repository: repo,
 		})
 	}
-	slices.SortFunc(rows, func(x, y *repoObject) int { return strings.Compare(x.repository, y.repository) })
+	slices.SortFunc(rows, func(x, y *repoRow) int { return strings.Compare(x.repository, y.repository) })
 	out := cut(w, p, rows)
 	c.fillRepositories(r.Context(), out)
 	writeJSON(w, http.StatusOK, out)
@@ -254,7 +232,7 @@ const registryConcurrency = 8
 
 // fillRepositories reads each row's tag count and last update within one
 // time budget; what the registry does not say in time stays unknown.
-func (c *console) fillRepositories(ctx context.Context, rows []*repoObject) {
+func (c *console) fillRepositories(ctx context.Context, rows []*repoRow) {
 	ctx, cancel := context.WithTimeout(ctx, tagsBudget)
 	defer cancel()
 	var g errgroup.Group
@@ -280,20 +258,6 @@ func (c *console) fillRepositories(ctx context.Context, rows []*repoObject) {
 		})
 	}
 	g.Wait()
-}
-
-// tagObject is one tag of GET .../{repository}/tags, as SWR names the
-// fields of its tag listing.
-type tagObject struct {
-	Tag         string `json:"Tag"`
-	Digest      string `json:"digest"`
-	Path        string `json:"path"`
-	PullCommand string `json:"pull_command"`
-	// Size is the manifest, config and layers of an image; 0 for an index
-	// or when unknown.
-	Size int64 `json:"size"`
-	// Created is the image's creation time from its config; "" when unknown.
-	Created string `json:"created"`
 }
 
 // repositoryTags lists a repository's tags in the registry's order, each
@@ -329,10 +293,10 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	case !ok:
 		return errNoRepository
 	}
-	rows := make([]*tagObject, len(tags))
+	rows := make([]*shareapi.Tag, len(tags))
 	for i, t := range tags {
 		ref := c.cfg.RegistryHost + "/" + repo + ":" + t
-		rows[i] = &tagObject{Tag: t, Path: ref, PullCommand: "docker pull " + ref}
+		rows[i] = &shareapi.Tag{Tag: t, Path: ref, PullCommand: "docker pull " + ref}
 	}
 	out := cut(w, p, rows)
 	ctx, cancel := context.WithTimeout(r.Context(), tagsBudget)

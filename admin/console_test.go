@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regshare/regshare/admin"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // Error codes of the console's routes; the others are in api_test.go.
@@ -187,25 +188,6 @@ func pushCreated(t *testing.T, rr *realRegistry, user, ref string, created time.
 	return d.String()
 }
 
-type repoListRow struct {
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Path       string `json:"path"`
-	DomainName string `json:"domain_name"`
-	NumImages  *int   `json:"num_images"`
-	Updated    string `json:"updated"`
-	Shares     int    `json:"shares"`
-}
-
-type tagRow struct {
-	Tag         string `json:"Tag"`
-	Digest      string `json:"digest"`
-	Path        string `json:"path"`
-	PullCommand string `json:"pull_command"`
-	Size        int64  `json:"size"`
-	Created     string `json:"created"`
-}
-
 func TestConsoleListings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry")
@@ -222,16 +204,16 @@ func TestConsoleListings(t *testing.T) {
 	pushCreated(t, rr, "gina", "globex/app:1", created)
 	e.share("alice", "acme/web", "globex", base.Add(time.Hour), "until one")
 
-	list := func(user, query string) ([]repoListRow, response) {
+	list := func(user, query string) ([]shareapi.Repository, response) {
 		t.Helper()
 		r := e.do(user, "GET", "/v2/manage/repos?"+query, "")
-		var rows []repoListRow
+		var rows []shareapi.Repository
 		if r.status == 200 {
 			decodeStrict(t, "repos "+query, r.body, &rows)
 		}
 		return rows, r
 	}
-	names := func(rows []repoListRow) []string {
+	names := func(rows []shareapi.Repository) []string {
 		var out []string
 		for _, o := range rows {
 			out = append(out, o.Namespace+"/"+o.Name)
@@ -279,16 +261,16 @@ func TestConsoleListings(t *testing.T) {
 	wantError(t, "no credentials", e.do("", "GET", "/v2/manage/repos", ""), 401, codeNoCredentials)
 
 	// Tags with digests, for whoever may pull.
-	tags := func(user, repoSeg string) ([]tagRow, response) {
+	tags := func(user, repoSeg string) ([]shareapi.Tag, response) {
 		t.Helper()
 		r := e.do(user, "GET", "/v2/manage/namespaces/acme/repositories/"+repoSeg+"/tags", "")
-		var out []tagRow
+		var out []shareapi.Tag
 		if r.status == 200 {
 			decodeStrict(t, "tags", r.body, &out)
 		}
 		return out, r
 	}
-	want := []tagRow{
+	want := []shareapi.Tag{
 		{Tag: "1.0", Digest: web10, Path: rr.host + "/acme/web:1.0", PullCommand: "docker pull " + rr.host + "/acme/web:1.0", Created: created.Format(time.RFC3339)},
 		{Tag: "latest", Digest: webLatest, Path: rr.host + "/acme/web:latest", PullCommand: "docker pull " + rr.host + "/acme/web:latest", Created: created.Add(time.Hour).Format(time.RFC3339)},
 	}

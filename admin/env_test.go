@@ -25,6 +25,7 @@ import (
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/shareapi"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -348,11 +349,7 @@ func wantError(t *testing.T, what string, r response, status int, code string) {
 	if keys := slices.Sorted(maps.Keys(entries[0])); !slices.Equal(keys, []string{"detail", "errorCode", "errorMessage"}) {
 		t.Errorf("%s: error entry has keys %v, want detail, errorCode, errorMessage", what, keys)
 	}
-	var ents []struct {
-		ErrorCode    string `json:"errorCode"`
-		ErrorMessage string `json:"errorMessage"`
-		Detail       string `json:"detail"`
-	}
+	var ents []shareapi.Error
 	if err := json.Unmarshal(r.body, &ents); err != nil {
 		t.Errorf("%s: error entry of the wrong types: %s: %v", what, r.body, err)
 		return
@@ -393,22 +390,6 @@ func sharePath(seg, ns, repo string, domain ...string) string {
 	return p
 }
 
-// shareObject is the share object of the API, decoded strictly.
-type shareObject struct {
-	Namespace    string `json:"namespace"`
-	Repository   string `json:"repository"`
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	CreatorID    string `json:"creator_id"`
-	CreatorName  string `json:"creator_name"`
-	Created      string `json:"created"`
-	Updated      string `json:"updated"`
-	Status       bool   `json:"status"`
-	Exist        *bool  `json:"exist"`
-}
-
 var shareFields = []string{"access_domain", "created", "creator_id", "creator_name", "deadline", "description", "namespace", "permit", "repository", "status", "updated"}
 
 // decodeStrict decodes JSON into v, refusing unknown fields.
@@ -423,7 +404,7 @@ func decodeStrict(t *testing.T, what string, b []byte, v any) {
 
 // decodeShare decodes one share object and checks it has every field (and
 // "exist" only when withExist).
-func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareObject {
+func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareapi.Share {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -437,7 +418,7 @@ func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareObjec
 	if keys := slices.Sorted(maps.Keys(raw)); !slices.Equal(keys, want) {
 		t.Errorf("%s: share object has fields %v, want %v", what, keys, want)
 	}
-	var o shareObject
+	var o shareapi.Share
 	decodeStrict(t, what, b, &o)
 	return o
 }

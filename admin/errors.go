@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // apiError is an SWR-shaped error: the HTTP status and a stable code
@@ -82,12 +83,6 @@ func toAPIError(err error) *apiError {
 	return newError(500, 1, "internal error")
 }
 
-type errorEntry struct {
-	ErrorCode    string `json:"errorCode"`
-	ErrorMessage string `json:"errorMessage"`
-	Detail       string `json:"detail"`
-}
-
 func writeError(w http.ResponseWriter, e *apiError) {
 	switch e.status {
 	case http.StatusUnauthorized:
@@ -97,7 +92,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
 	}
-	writeJSON(w, e.status, []errorEntry{{ErrorCode: e.code, ErrorMessage: e.msg}})
+	writeJSON(w, e.status, []shareapi.Error{{ErrorCode: e.code, ErrorMessage: e.msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
