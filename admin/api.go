@@ -30,12 +30,6 @@ type Authenticator interface {
 	Client(r *http.Request) string
 }
 
-// Tags reads a repository's tags from the registry. ok is false when the
-// repository does not exist; err when the registry could not be asked.
-type Tags interface {
-	Tags(ctx context.Context, repository string) (tags []string, ok bool, err error)
-}
-
 // TokenVerifier checks a token regshare issued for its own API and returns
 // the user it names.
 type TokenVerifier interface {
@@ -64,16 +58,18 @@ type API struct {
 	cfg    Config
 	grants *grants.Grants
 	authn  Authenticator
-	tags   Tags // nil: no registry to ask
+	reg    Registry // what the API and the console read; nil: no registry to ask
 	now    func() time.Time
 	log    *slog.Logger
 	ops    *prometheus.CounterVec // nil: not counted
 	audit  *slog.Logger
 }
 
-// New returns the API. tags may be nil when no registry address is known.
-func New(cfg Config, g *grants.Grants, authn Authenticator, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
-	a := &API{cfg: cfg, grants: g, authn: authn, tags: tags, now: now, log: log, audit: cfg.Audit}
+// New returns the API. registry may be nil when no registry address is
+// known: the repository check is skipped, listings have no tags and the
+// console's repository and tag listings answer 501.
+func New(cfg Config, g *grants.Grants, authn Authenticator, registry Registry, now func() time.Time, log *slog.Logger) (*API, error) {
+	a := &API{cfg: cfg, grants: g, authn: authn, reg: registry, now: now, log: log, audit: cfg.Audit}
 	if a.audit == nil {
 		a.audit = slog.New(slog.DiscardHandler)
 	}
@@ -357,10 +353,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.User) (err
 // checkExists refuses a repository the registry does not have, when there
 // is a registry to ask.
 func (a *API) checkExists(ctx context.Context, repo string) error {
-	if !a.cfg.CheckRepository || a.tags == nil {
+	if !a.cfg.CheckRepository || a.reg == nil {
 		return nil
 	}
-	_, ok, err := a.tags.Tags(ctx, repo)
+	_, ok, err := a.reg.Tags(ctx, repo)
 	switch {
 	case err != nil:
 		a.log.WarnContext(ctx, "registry check failed", "repository", repo, "err", err)

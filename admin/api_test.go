@@ -247,13 +247,13 @@ func TestCreateRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, options{checkRepository: tc.checkRepo})
-			e.tags.set("acme/web", []string{"1.0"})
-			e.tags.set("acme/team/api", []string{"1.0"})
+			e.registry.set("acme/web", []string{"1.0"})
+			e.registry.set("acme/team/api", []string{"1.0"})
 			e.share("alice", "acme/web", "globex", time.Time{}, "seed")
 			e.share("alice", "acme/team/api", "globex", time.Time{}, "seed")
 			e.share("gina", "globex/web", "acme", time.Time{}, "seed")
 			e.clock.Add(time.Hour)
-			e.tags.setErr(tc.tagsErr)
+			e.registry.setErr(tc.tagsErr)
 			before := e.state()
 
 			seg, ns, repo := or(tc.seg, "repositories"), or(tc.ns, "acme"), or(tc.repo, "web")
@@ -285,12 +285,12 @@ func or(s, def string) string {
 func TestCreateRegistryCheck(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{checkRepository: true})
-	e.tags.set("acme/team/api", []string{})
+	e.registry.set("acme/team/api", []string{})
 	r := e.do("alice", "POST", sharePath("repositories", "acme", "team$api"), create("globex", "read", "forever", ""))
 	if r.status != http.StatusCreated {
 		t.Fatalf("POST of a repository the registry has (without tags): %v", r)
 	}
-	if calls := e.tags.resetCalls(); !slices.Equal(calls, []string{"acme/team/api"}) {
+	if calls := e.registry.resetCalls(); !slices.Equal(calls, []string{"acme/team/api"}) {
 		t.Errorf("registry asked for %q, want acme/team/api", calls)
 	}
 
@@ -301,12 +301,12 @@ func TestCreateRegistryCheck(t *testing.T) {
 	e.wantState("read user", before)
 
 	e = newEnv(t, options{checkRepository: false})
-	e.tags.setErr(errors.New("must not be asked"))
+	e.registry.setErr(errors.New("must not be asked"))
 	r = e.do("alice", "POST", sharePath("repositories", "acme", "ghost"), create("globex", "read", "forever", ""))
 	if r.status != http.StatusCreated {
 		t.Fatalf("POST without CheckRepository: %v", r)
 	}
-	if calls := e.tags.resetCalls(); len(calls) != 0 {
+	if calls := e.registry.resetCalls(); len(calls) != 0 {
 		t.Errorf("registry asked for %q without CheckRepository", calls)
 	}
 }

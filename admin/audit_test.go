@@ -44,7 +44,7 @@ func newAuditEnv(t *testing.T, limits tokenauth.LoginLimits) (*env, *lockedBuffe
 	authn.LimitLogins(limits)
 	audit := &lockedBuffer{}
 	api, err := admin.New(admin.Config{RegistryHost: registryHost, Audit: slog.New(slog.NewJSONHandler(audit, nil))},
-		e.g, authn, e.tags, e.clock.Now, slog.New(slog.DiscardHandler))
+		e.g, authn, e.registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

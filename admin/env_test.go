@@ -98,16 +98,18 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-// fakeTags is a registry as a map repository -> tags; err, when set, is
-// what every call returns.
-type fakeTags struct {
-	mu    sync.Mutex
-	repos map[string][]string
-	err   error
-	calls []string
+// fakeRegistry is a registry as maps repository -> tags and "repo:tag" ->
+// manifest; its catalog is every repository it has. err, when set, is what
+// every call returns.
+type fakeRegistry struct {
+	mu        sync.Mutex
+	repos     map[string][]string
+	manifests map[string]admin.Manifest
+	err       error
+	calls     []string // of Tags
 }
 
-func (f *fakeTags) Tags(_ context.Context, repo string) ([]string, bool, error) {
+func (f *fakeRegistry) Tags(_ context.Context, repo string) ([]string, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, repo)
@@ -118,8 +120,27 @@ func (f *fakeTags) Tags(_ context.Context, repo string) ([]string, bool, error) 
 	return slices.Clone(tags), ok, nil
 }
 
+func (f *fakeRegistry) Manifest(_ context.Context, repo, ref string) (admin.Manifest, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return admin.Manifest{}, false, f.err
+	}
+	m, ok := f.manifests[repo+":"+ref]
+	return m, ok, nil
+}
+
+func (f *fakeRegistry) Catalog(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	return slices.Sorted(maps.Keys(f.repos)), nil
+}
+
 // set gives repo its tags; nil removes it from the registry.
-func (f *fakeTags) set(repo string, tags []string) {
+func (f *fakeRegistry) set(repo string, tags []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if tags == nil {
@@ -129,9 +150,16 @@ func (f *fakeTags) set(repo string, tags []string) {
 	f.repos[repo] = tags
 }
 
-func (f *fakeTags) setErr(err error) { f.mu.Lock(); defer f.mu.Unlock(); f.err = err }
+// setManifest gives repo:tag its manifest.
+func (f *fakeRegistry) setManifest(repo, tag string, m admin.Manifest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.manifests[repo+":"+tag] = m
+}
 
-func (f *fakeTags) resetCalls() []string {
+func (f *fakeRegistry) setErr(err error) { f.mu.Lock(); defer f.mu.Unlock(); f.err = err }
+
+func (f *fakeRegistry) resetCalls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.calls
@@ -139,31 +167,41 @@ func (f *fakeTags) resetCalls() []string {
 	return c
 }
 
-// blockingTags answers only when the request's context is done.
-type blockingTags struct{}
+// blockingRegistry answers only when the request's context is done.
+type blockingRegistry struct{}
 
-func (blockingTags) Tags(ctx context.Context, _ string) ([]string, bool, error) {
+func (blockingRegistry) Tags(ctx context.Context, _ string) ([]string, bool, error) {
 	<-ctx.Done()
 	return nil, false, ctx.Err()
+}
+
+func (blockingRegistry) Manifest(ctx context.Context, _, _ string) (admin.Manifest, bool, error) {
+	<-ctx.Done()
+	return admin.Manifest{}, false, ctx.Err()
+}
+
+func (blockingRegistry) Catalog(ctx context.Context) ([]string, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
 }
 
 type options struct {
 	checkRepository bool
 	extraDomains    int
-	tags            admin.Tags // default: the env's fakeTags
+	registry        admin.Registry // default: the env's fakeRegistry
 }
 
 // env is the share API over a bbolt store, served on loopback.
 type env struct {
-	t       *testing.T
-	g       *grants.Grants
-	store   grants.Store
-	clock   *clock
-	tags    *fakeTags
-	url     string
-	client  *http.Client
-	domains []string
-	metrics *prometheus.Registry
+	t        *testing.T
+	g        *grants.Grants
+	store    grants.Store
+	clock    *clock
+	registry *fakeRegistry
+	url      string
+	client   *http.Client
+	domains  []string
+	metrics  *prometheus.Registry
 }
 
 func newEnv(t *testing.T, o options) *env {
@@ -184,17 +222,17 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e := &env{
 		t: t, g: g, store: store,
-		clock:   &clock{t: base},
-		tags:    &fakeTags{repos: map[string][]string{}},
-		domains: slices.Sorted(maps.Keys(cfg.Domains)),
+		clock:    &clock{t: base},
+		registry: &fakeRegistry{repos: map[string][]string{}, manifests: map[string]admin.Manifest{}},
+		domains:  slices.Sorted(maps.Keys(cfg.Domains)),
 	}
-	var tags admin.Tags = e.tags
-	if o.tags != nil {
-		tags = o.tags
+	var registry admin.Registry = e.registry
+	if o.registry != nil {
+		registry = o.registry
 	}
 	e.metrics = prometheus.NewRegistry()
 	api, err := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics},
-		g, authenticator(), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+		g, authenticator(), registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,6 @@ const (
 	defaultLimit = 100
 	maxLimit     = 1000
 	maxOffset    = 1 << 30 // far past any listing; keeps offset+limit from overflowing
-	// tagsBudget bounds the time one listing spends asking the registry.
-	tagsBudget = 3 * time.Second
 )
 
 // sharedRow is a row of GET /v2/manage/shared-repositories, with what it
@@ -227,7 +225,7 @@ func (a *API) thirdpartyRows(u grants.User, now time.Time) []*sharedRow {
 // while the share is valid: an ended share reads nothing of the owner's
 // repository, not even its tag list.
 func (a *API) fillTags(ctx context.Context, rows []*sharedRow, thirdparty bool) {
-	if a.tags != nil {
+	if a.reg != nil {
 		ctx, cancel := context.WithTimeout(ctx, tagsBudget)
 		defer cancel()
 		for _, o := range rows {
@@ -237,7 +235,7 @@ func (a *API) fillTags(ctx context.Context, rows []*sharedRow, thirdparty bool) 
 			if thirdparty && !o.Status {
 				continue
 			}
-			if tags, ok, err := a.tags.Tags(ctx, o.repository); err == nil && ok {
+			if tags, ok, err := a.reg.Tags(ctx, o.repository); err == nil && ok {
 				o.Tags = tags
 			}
 		}

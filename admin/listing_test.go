@@ -43,9 +43,9 @@ func listingEnv(t *testing.T, o options) *env {
 	e.clock.Add(time.Minute)
 	e.share("gina", "globex/tool", "initech", time.Time{}, "tool for initech")
 	e.clock.Set(base.Add(2 * time.Hour))
-	e.tags.set("acme/web", []string{"1.0", "latest", "2.0"})
-	e.tags.set("acme/team/api", []string{"v1", "v2"})
-	e.tags.set("globex/tool", []string{})
+	e.registry.set("acme/web", []string{"1.0", "latest", "2.0"})
+	e.registry.set("acme/team/api", []string{"v1", "v2"})
+	e.registry.set("globex/tool", []string{})
 	return e
 }
 
@@ -217,7 +217,7 @@ func TestListingPullCommand(t *testing.T) {
 		{[]string{}, ""},
 		{nil, ""}, // no such repository in the registry
 	} {
-		e.tags.set("acme/web", tc.tags)
+		e.registry.set("acme/web", tc.tags)
 		rows, _ := e.listing("greg", "center=thirdparty")
 		if len(rows) != 1 || rows[0].PullCommand != "docker pull "+registryHost+"/acme/web"+tc.want {
 			t.Errorf("tags %q: %+v, want pull command with %q", tc.tags, rows, tc.want)
@@ -272,7 +272,7 @@ func TestListingFiltersOrderPaging(t *testing.T) {
 		{"alice", "center=self&offset=100", []string{}, ""},
 		{"ivan", "center=thirdparty&limit=2&offset=1&order_column=namespace&order_type=asc", []string{"acme/web", "globex/tool"}, "1-2/3"},
 	} {
-		e.tags.resetCalls()
+		e.registry.resetCalls()
 		rows, r := e.listing(tc.user, tc.query)
 		if got := names(rows); !slices.Equal(got, tc.want) {
 			t.Errorf("%s ?%s: %q, want %q", tc.user, tc.query, got, tc.want)
@@ -290,7 +290,7 @@ func TestListingFiltersOrderPaging(t *testing.T) {
 		if strings.Contains(tc.query, "thirdparty") {
 			wantCalls = slices.DeleteFunc(slices.Clone(tc.want), func(r string) bool { return r == "acme/team/api" })
 		}
-		if calls := e.tags.resetCalls(); !slices.Equal(calls, wantCalls) && !(len(calls) == 0 && len(wantCalls) == 0) {
+		if calls := e.registry.resetCalls(); !slices.Equal(calls, wantCalls) && !(len(calls) == 0 && len(wantCalls) == 0) {
 			t.Errorf("%s ?%s: tags read for %q, want %q", tc.user, tc.query, calls, wantCalls)
 		}
 	}
@@ -329,7 +329,7 @@ func TestListingBadQuery(t *testing.T) {
 func TestListingRegistryDown(t *testing.T) {
 	t.Parallel()
 	e := listingEnv(t, options{})
-	e.tags.setErr(errors.New("connection refused"))
+	e.registry.setErr(errors.New("connection refused"))
 	rows, _ := e.listing("gina", "center=thirdparty")
 	if len(rows) != 2 {
 		t.Fatalf("rows %+v", rows)
@@ -353,7 +353,7 @@ func TestListingRegistryDown(t *testing.T) {
 // budget (3 s) per listing, not a hang.
 func TestListingRegistryHangs(t *testing.T) {
 	t.Parallel()
-	e := listingEnv(t, options{tags: blockingTags{}})
+	e := listingEnv(t, options{registry: blockingRegistry{}})
 	start := time.Now()
 	rows, _ := e.listing("ivan", "center=thirdparty")
 	elapsed := time.Since(start)

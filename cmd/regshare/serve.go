@@ -122,19 +122,21 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	var tags admin.Tags
+	// One registry client for the API and the console.
+	var registry admin.Registry
 	if cfg.Registry.URL != "" {
-		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
+		registry = &admin.RegistryClient{URL: cfg.Registry.URL, PullToken: tokens.PullToken, CatalogToken: tokens.CatalogToken,
+			Client: &http.Client{Timeout: 5 * time.Second}, Now: now}
 	}
-	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
-		g, authn, tags, now, log)
+	shares, err := admin.New(admin.Config{Tokens: tokens, RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit},
+		g, authn, registry, now, log)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	tokens.Register(mux)
 	shares.Register(mux)
-	shares.RegisterConsole(mux, tokens)
+	shares.RegisterConsole(mux, tokens.APIService())
 	// The store is open and the keys read once newApp returns: alive. A
 	// store that feeds the index (etcd) may still be loading it: ready only
 	// once loaded (and still ready, with its lag, while etcd is away: the
