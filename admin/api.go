@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -27,12 +28,6 @@ type Credentials interface {
 	Authenticate(r *http.Request, c tokenauth.Credential) (grants.Principal, error)
 	Client(r *http.Request) string
 	Realm() string
-}
-
-// Tags reads a repository's tags from the registry. ok is false when the
-// repository does not exist; err when the registry could not be asked.
-type Tags interface {
-	Tags(ctx context.Context, repository string) (tags []string, ok bool, err error)
 }
 
 // Config of the API.
@@ -54,16 +49,18 @@ type API struct {
 	cfg    Config
 	grants *grants.Grants
 	creds  Credentials
-	tags   Tags // nil: no registry to ask
+	reg    Registry // what the API and the console read; nil: no registry to ask
 	now    func() time.Time
 	log    *slog.Logger
 	ops    *prometheus.CounterVec // nil: not counted
 	audit  *slog.Logger
 }
 
-// New returns the API. tags may be nil when no registry address is known.
-func New(cfg Config, g *grants.Grants, creds Credentials, tags Tags, now func() time.Time, log *slog.Logger) (*API, error) {
-	a := &API{cfg: cfg, grants: g, creds: creds, tags: tags, now: now, log: log, audit: cfg.Audit}
+// New returns the API. registry may be nil when no registry address is
+// known: the repository check is skipped, listings have no tags and the
+// console's repository and tag listings answer 501.
+func New(cfg Config, g *grants.Grants, creds Credentials, registry Registry, now func() time.Time, log *slog.Logger) (*API, error) {
+	a := &API{cfg: cfg, grants: g, creds: creds, reg: registry, now: now, log: log, audit: cfg.Audit}
 	if a.audit == nil {
 		a.audit = slog.New(slog.DiscardHandler)
 	}
@@ -210,22 +207,6 @@ func shareKey(r *http.Request) grants.Key {
 	return grants.Key{Repository: repository(r), Recipient: r.PathValue("access_domain")}
 }
 
-// shareObject is a share as SWR writes it.
-type shareObject struct {
-	Namespace    string `json:"namespace"`
-	Repository   string `json:"repository"`
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	CreatorID    string `json:"creator_id"`
-	CreatorName  string `json:"creator_name"`
-	Created      string `json:"created"`
-	Updated      string `json:"updated"`
-	Status       bool   `json:"status"`
-	Exist        *bool  `json:"exist,omitempty"`
-}
-
 func formatDeadline(t time.Time) string {
 	if t.IsZero() {
 		return "forever"
@@ -233,9 +214,10 @@ func formatDeadline(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func toObject(s grants.Share, status bool) shareObject {
+// toObject is s as the API writes it.
+func toObject(s grants.Share, status bool) shareapi.Share {
 	ns, repo, _ := strings.Cut(s.Repository, "/")
-	return shareObject{
+	return shareapi.Share{
 		Namespace:    ns,
 		Repository:   repo,
 		AccessDomain: s.Recipient,
@@ -251,7 +233,7 @@ func toObject(s grants.Share, status bool) shareObject {
 }
 
 // object is s as the API writes it, with its status as of now.
-func (a *API) object(s grants.Share, now time.Time) shareObject {
+func (a *API) object(s grants.Share, now time.Time) shareapi.Share {
 	return toObject(s, a.grants.Effective(s, now))
 }
 
@@ -286,15 +268,8 @@ func parsePermit(v string) string {
 	return v
 }
 
-type createRequest struct {
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-}
-
 func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
-	var req createRequest
+	var req shareapi.CreateShare
 	var after *grants.Share
 	repo := repository(r)
 	defer func() {
@@ -333,10 +308,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 // checkExists refuses a repository the registry does not have, when there
 // is a registry to ask.
 func (a *API) checkExists(ctx context.Context, repo string) error {
-	if !a.cfg.CheckRepository || a.tags == nil {
+	if !a.cfg.CheckRepository || a.reg == nil {
 		return nil
 	}
-	_, ok, err := a.tags.Tags(ctx, repo)
+	_, ok, err := a.reg.Tags(ctx, repo)
 	switch {
 	case err != nil:
 		a.log.WarnContext(ctx, "registry check failed", "repository", repo, "err", err)
@@ -354,7 +329,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.Principal) e
 	}
 	now := a.now()
 	shares := a.grants.Index().ByRepository(repo)
-	out := make([]shareObject, 0, len(shares))
+	out := make([]shareapi.Share, 0, len(shares))
 	for _, s := range shares {
 		out = append(out, a.object(s, now))
 	}
@@ -378,18 +353,11 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.Principal) er
 	return nil
 }
 
-// updateRequest: absent fields keep their value.
-type updateRequest struct {
-	Permit      *string `json:"permit"`
-	Deadline    *string `json:"deadline"`
-	Description *string `json:"description"`
-}
-
 func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
 	k := shareKey(r)
 	var before, after *grants.Share
 	defer func() { a.auditChange(r, u, grants.EventUpdate, k, before, after, err) }()
-	var req updateRequest
+	var req shareapi.UpdateShare
 	if err := readBody(w, r, &req); err != nil {
 		return err
 	}
@@ -439,15 +407,6 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	return nil
 }
 
-// eventObject is one change of a share's history.
-type eventObject struct {
-	Time   string       `json:"time"`
-	Actor  string       `json:"actor"`
-	Action string       `json:"action"` // create, update, revoke
-	Before *shareObject `json:"before,omitempty"`
-	After  *shareObject `json:"after,omitempty"`
-}
-
 // history lists a share's changes, oldest first, to the owning domain's
 // manage users. It outlives a revocation.
 func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
@@ -459,12 +418,12 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, u grants.Principal
 	if len(events) == 0 {
 		return fmt.Errorf("%w: %s was never shared with %s", grants.ErrNotFound, k.Repository, k.Recipient)
 	}
-	out := make([]eventObject, len(events))
+	out := make([]shareapi.Event, len(events))
 	for i, ev := range events {
-		out[i] = eventObject{Time: ev.Time.UTC().Format(time.RFC3339), Actor: ev.Actor, Action: ev.Action}
+		out[i] = shareapi.Event{Time: ev.Time.UTC().Format(time.RFC3339), Actor: ev.Actor, Action: ev.Action}
 		// A snapshot's status is as of the change.
 		for _, p := range []struct {
-			dst **shareObject
+			dst **shareapi.Share
 			s   *grants.Share
 		}{{&out[i].Before, ev.Before}, {&out[i].After, ev.After}} {
 			if p.s != nil {

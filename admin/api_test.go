@@ -12,6 +12,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // The error codes of admin/errors.go.
@@ -37,9 +38,7 @@ const (
 
 // create is a create request body.
 func create(domain, permit, deadline, description string) string {
-	return jsonBody(map[string]string{
-		"access_domain": domain, "permit": permit, "deadline": deadline, "description": description,
-	})
+	return jsonBody(shareapi.CreateShare{AccessDomain: domain, Permit: permit, Deadline: deadline, Description: description})
 }
 
 func TestCreate(t *testing.T) {
@@ -126,7 +125,7 @@ func TestCreate(t *testing.T) {
 			}
 			o := decodeShare(t, "POST", r.body, false)
 			recipient := o.AccessDomain
-			want := shareObject{
+			want := shareapi.Share{
 				Namespace: "acme", Repository: tc.wantRepoSegField, AccessDomain: recipient,
 				Permit: "read", Deadline: tc.wantDeadline, Description: tc.wantDesc,
 				CreatorID: tc.user, CreatorName: tc.user,
@@ -248,13 +247,13 @@ func TestCreateRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, options{checkRepository: tc.checkRepo})
-			e.tags.set("acme/web", []string{"1.0"})
-			e.tags.set("acme/team/api", []string{"1.0"})
+			e.registry.set("acme/web", []string{"1.0"})
+			e.registry.set("acme/team/api", []string{"1.0"})
 			e.share("alice", "acme/web", "globex", time.Time{}, "seed")
 			e.share("alice", "acme/team/api", "globex", time.Time{}, "seed")
 			e.share("gina", "globex/web", "acme", time.Time{}, "seed")
 			e.clock.Add(time.Hour)
-			e.tags.setErr(tc.tagsErr)
+			e.registry.setErr(tc.tagsErr)
 			before := e.state()
 
 			seg, ns, repo := or(tc.seg, "repositories"), or(tc.ns, "acme"), or(tc.repo, "web")
@@ -286,12 +285,12 @@ func or(s, def string) string {
 func TestCreateRegistryCheck(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{checkRepository: true})
-	e.tags.set("acme/team/api", []string{})
+	e.registry.set("acme/team/api", []string{})
 	r := e.do("alice", "POST", sharePath("repositories", "acme", "team$api"), create("globex", "read", "forever", ""))
 	if r.status != http.StatusCreated {
 		t.Fatalf("POST of a repository the registry has (without tags): %v", r)
 	}
-	if calls := e.tags.resetCalls(); !slices.Equal(calls, []string{"acme/team/api"}) {
+	if calls := e.registry.resetCalls(); !slices.Equal(calls, []string{"acme/team/api"}) {
 		t.Errorf("registry asked for %q, want acme/team/api", calls)
 	}
 
@@ -302,12 +301,12 @@ func TestCreateRegistryCheck(t *testing.T) {
 	e.wantState("read user", before)
 
 	e = newEnv(t, options{checkRepository: false})
-	e.tags.setErr(errors.New("must not be asked"))
+	e.registry.setErr(errors.New("must not be asked"))
 	r = e.do("alice", "POST", sharePath("repositories", "acme", "ghost"), create("globex", "read", "forever", ""))
 	if r.status != http.StatusCreated {
 		t.Fatalf("POST without CheckRepository: %v", r)
 	}
-	if calls := e.tags.resetCalls(); len(calls) != 0 {
+	if calls := e.registry.resetCalls(); len(calls) != 0 {
 		t.Errorf("registry asked for %q without CheckRepository", calls)
 	}
 }
@@ -368,12 +367,12 @@ func TestGet(t *testing.T) {
 	e.share("alice", "acme/team/api", "globex", time.Time{}, "nested")
 	e.clock.Set(base.Add(2 * time.Hour)) // the initech share has expired
 
-	globex := shareObject{
+	globex := shareapi.Share{
 		Namespace: "acme", Repository: "web", AccessDomain: "globex", Permit: "read", Deadline: "forever",
 		Description: "for globex", CreatorID: "alice", CreatorName: "alice",
 		Created: rfc3339(base), Updated: rfc3339(base), Status: true,
 	}
-	initech := shareObject{
+	initech := shareapi.Share{
 		Namespace: "acme", Repository: "web", AccessDomain: "initech", Permit: "read", Deadline: rfc3339(base.Add(time.Hour)),
 		Description: "for initech", CreatorID: "amy", CreatorName: "amy",
 		Created: rfc3339(base.Add(time.Minute)), Updated: rfc3339(base.Add(time.Minute)), Status: false,
@@ -385,16 +384,16 @@ func TestGet(t *testing.T) {
 			if r.status != http.StatusOK {
 				t.Fatalf("%s GET list: %v", u, r)
 			}
-			var list []shareObject
+			var list []shareapi.Share
 			decodeStrict(t, "list", r.body, &list)
-			slices.SortFunc(list, func(a, b shareObject) int { return strings.Compare(a.AccessDomain, b.AccessDomain) })
-			if !slices.Equal(list, []shareObject{globex, initech}) {
-				t.Errorf("%s GET list %s:\n%+v\nwant\n%+v", u, seg, list, []shareObject{globex, initech})
+			slices.SortFunc(list, func(a, b shareapi.Share) int { return strings.Compare(a.AccessDomain, b.AccessDomain) })
+			if !slices.Equal(list, []shareapi.Share{globex, initech}) {
+				t.Errorf("%s GET list %s:\n%+v\nwant\n%+v", u, seg, list, []shareapi.Share{globex, initech})
 			}
 			if bytes.Contains(r.body, []byte(`"exist"`)) {
 				t.Errorf("list carries exist: %s", r.body)
 			}
-			for _, want := range []shareObject{globex, initech} {
+			for _, want := range []shareapi.Share{globex, initech} {
 				r := e.do(u, "GET", sharePath(seg, "acme", "web", want.AccessDomain), "")
 				if r.status != http.StatusOK {
 					t.Fatalf("%s GET %s: %v", u, want.AccessDomain, r)
@@ -413,7 +412,7 @@ func TestGet(t *testing.T) {
 
 	for _, p := range []string{"team$api", "team%2Fapi"} {
 		r := e.do("rita", "GET", sharePath("repos", "acme", p), "")
-		var list []shareObject
+		var list []shareapi.Share
 		decodeStrict(t, "list", r.body, &list)
 		if r.status != http.StatusOK || len(list) != 1 || list[0].Repository != "team/api" {
 			t.Errorf("GET list %s: %v", p, r)
@@ -487,7 +486,7 @@ func TestUpdate(t *testing.T) {
 				t.Fatalf("PATCH: %v, want 201", r)
 			}
 			got := decodeShare(t, "PATCH", r.body, false)
-			want := shareObject{
+			want := shareapi.Share{
 				Namespace: "acme", Repository: "web", AccessDomain: "globex",
 				Permit: tc.want.permit, Deadline: tc.want.deadline, Description: tc.want.description,
 				CreatorID: "alice", CreatorName: "alice",

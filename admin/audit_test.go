@@ -45,7 +45,7 @@ func newAuditEnv(t *testing.T, limits tokenauth.LoginLimits) (*env, *lockedBuffe
 	audit := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(audit, nil))
 	api, err := admin.New(admin.Config{RegistryHost: registryHost, Audit: log},
-		e.g, tokenauth.NewCredentials(authn, log, ""), e.tags, e.clock.Now, slog.New(slog.DiscardHandler))
+		e.g, tokenauth.NewCredentials(authn, log, ""), e.registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,8 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -18,14 +16,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
-	"golang.org/x/sync/singleflight"
-
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // The web console is static HTML, CSS and JavaScript, embedded in the
@@ -56,7 +50,6 @@ var (
 // console serves the web console and the listings only it needs.
 type console struct {
 	*API
-	reg    *registryReader // nil: no registry to read
 	assets map[string]asset
 }
 
@@ -66,26 +59,14 @@ type asset struct {
 	etag        string
 }
 
-// ConsoleTokens is what the console needs of the token server.
-type ConsoleTokens interface {
-	// APIService names the API in token requests: the console logs in with
-	// GET /token?service=<APIService>.
-	APIService() string
-	// CatalogToken signs a token that lets regshare read the registry's
-	// catalog.
-	CatalogToken() (string, error)
-}
-
 // RegisterConsole adds the web console at / and the listings it reads
 // besides the share API: the caller (GET /v2/manage/user), the caller's
 // repositories from the registry's catalog (GET /v2/manage/repos) and a
-// repository's tags with their digests (GET .../{repository}/tags). The
-// registry is the one the API reads tags from.
-func (a *API) RegisterConsole(mux *http.ServeMux, tokens ConsoleTokens) {
+// repository's tags with their digests (GET .../{repository}/tags), from
+// the API's registry. apiService names the API in token requests: the
+// console logs in with GET /token?service=<apiService>.
+func (a *API) RegisterConsole(mux *http.ServeMux, apiService string) {
 	c := &console{API: a, assets: map[string]asset{}}
-	if rt, ok := a.tags.(*RegistryTags); ok {
-		c.reg = &registryReader{rt: rt, catalogToken: tokens.CatalogToken, now: a.now}
-	}
 	files, err := fs.Sub(consoleFiles, "console")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
@@ -105,7 +86,7 @@ func (a *API) RegisterConsole(mux *http.ServeMux, tokens ConsoleTokens) {
 				return err
 			}
 			var b bytes.Buffer
-			if err := t.Execute(&b, struct{ APIService string }{tokens.APIService()}); err != nil {
+			if err := t.Execute(&b, struct{ APIService string }{apiService}); err != nil {
 				return err
 			}
 			body = b.Bytes()
@@ -153,44 +134,21 @@ func (c *console) serveAsset(name string) http.HandlerFunc {
 	}
 }
 
-// userObject is the caller, as the console needs to know it.
-type userObject struct {
-	Name       string      `json:"name"`
-	Domain     string      `json:"domain"`
-	Role       grants.Role `json:"role"`
-	CanShare   bool        `json:"can_share"`
-	Namespaces []string    `json:"namespaces"`
-	// Registry is how users name the registry in docker pull.
-	Registry string `json:"registry"`
-}
-
 func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.Principal) error {
 	ns := slices.Clone(c.grants.Directory().Namespaces(u.Domain))
 	if ns == nil {
 		ns = []string{}
 	}
-	writeJSON(w, http.StatusOK, userObject{Name: u.Name, Domain: u.Domain, Role: u.Role, CanShare: u.Role.CanShare(), Namespaces: ns,
+	writeJSON(w, http.StatusOK, shareapi.User{Name: u.Name, Domain: u.Domain, Role: string(u.Role), CanShare: u.Role.CanShare(), Namespaces: ns,
 		Registry: c.cfg.RegistryHost})
 	return nil
 }
 
-// repoObject is one row of GET /v2/manage/repos: a repository of the
-// caller's domain, as SWR's repository listing names its fields.
-type repoObject struct {
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Path       string `json:"path"`
-	DomainName string `json:"domain_name"`
-	// NumImages is the number of tags; null when the registry did not
-	// answer in time.
-	NumImages *int `json:"num_images"`
-	// Updated is when the image its newest tag ("latest", else the last)
-	// names was created; "" when unknown.
-	Updated string `json:"updated"`
-	// Shares is the number of domains it is shared with, valid or expired.
-	Shares int `json:"shares"`
+// repoRow is a row of GET /v2/manage/repos with the repository it names.
+type repoRow struct {
+	shareapi.Repository
 
-	repository string
+	name string
 }
 
 // repositories lists the repositories of the caller's domain that the
@@ -218,12 +176,12 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 	if c.reg == nil {
 		return errNoRegistry
 	}
-	catalog, err := c.reg.catalog(r.Context())
+	catalog, err := c.reg.Catalog(r.Context())
 	if err != nil {
 		c.log.WarnContext(r.Context(), "registry catalog", "err", err)
 		return errRegistryAPI
 	}
-	var rows []*repoObject
+	var rows []*repoRow
 	ix := c.grants.Index()
 	for _, repo := range catalog {
 		if owner, ok := dir.RepositoryOwner(repo); !ok || owner != u.Domain {
@@ -237,63 +195,33 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		if shared != nil && (n > 0) != *shared {
 			continue
 		}
-		rows = append(rows, &repoObject{
-			Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain,
-			Shares: n, repository: repo,
+		rows = append(rows, &repoRow{
+			Repository: shareapi.Repository{Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain, Shares: n},
+			name:       repo,
 		})
 	}
-	slices.SortFunc(rows, func(x, y *repoObject) int { return strings.Compare(x.repository, y.repository) })
+	slices.SortFunc(rows, func(x, y *repoRow) int { return strings.Compare(x.name, y.name) })
 	out := cut(w, p, rows)
 	c.fillRepositories(r.Context(), out)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// registryConcurrency bounds the registry requests of one listing.
-const registryConcurrency = 8
-
-// fillRepositories reads each row's tag count and last update within one
-// time budget; what the registry does not say in time stays unknown.
-func (c *console) fillRepositories(ctx context.Context, rows []*repoObject) {
-	ctx, cancel := context.WithTimeout(ctx, tagsBudget)
-	defer cancel()
-	var g errgroup.Group
-	g.SetLimit(registryConcurrency)
-	for _, o := range rows {
-		g.Go(func() error {
-			token, err := c.reg.rt.Token(o.repository)
-			if err != nil {
-				return nil
+// fillRepositories reads each row's tag count and last update.
+func (c *console) fillRepositories(ctx context.Context, rows []*repoRow) {
+	registryFanOut(ctx, rows, func(ctx context.Context, o *repoRow) {
+		tags, ok, err := c.reg.Tags(ctx, o.name)
+		if err != nil || !ok {
+			return
+		}
+		n := len(tags)
+		o.NumImages = &n
+		if t := latestTag(tags); t != "" {
+			if m, ok, err := c.reg.Manifest(ctx, o.name, t); err == nil && ok && !m.Created.IsZero() {
+				o.Updated = m.Created.UTC().Format(time.RFC3339)
 			}
-			tags, ok, err := c.reg.rt.tags(ctx, o.repository, token)
-			if err != nil || !ok {
-				return nil
-			}
-			n := len(tags)
-			o.NumImages = &n
-			if t := latestTag(tags); t != "" {
-				if m, ok, err := c.reg.manifest(ctx, o.repository, t, token); err == nil && ok && !m.created.IsZero() {
-					o.Updated = m.created.UTC().Format(time.RFC3339)
-				}
-			}
-			return nil
-		})
-	}
-	g.Wait()
-}
-
-// tagObject is one tag of GET .../{repository}/tags, as SWR names the
-// fields of its tag listing.
-type tagObject struct {
-	Tag         string `json:"Tag"`
-	Digest      string `json:"digest"`
-	Path        string `json:"path"`
-	PullCommand string `json:"pull_command"`
-	// Size is the manifest, config and layers of an image; 0 for an index
-	// or when unknown.
-	Size int64 `json:"size"`
-	// Created is the image's creation time from its config; "" when unknown.
-	Created string `json:"created"`
+		}
+	})
 }
 
 // repositoryTags lists a repository's tags in the registry's order, each
@@ -319,13 +247,7 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	if c.reg == nil {
 		return errNoRegistry
 	}
-	// One token for the tag list and every manifest of the page.
-	token, err := c.reg.rt.Token(repo)
-	var tags []string
-	var ok bool
-	if err == nil {
-		tags, ok, err = c.reg.rt.tags(r.Context(), repo, token)
-	}
+	tags, ok, err := c.reg.Tags(r.Context(), repo)
 	switch {
 	case err != nil:
 		c.log.WarnContext(r.Context(), "registry tags", "repository", repo, "err", err)
@@ -333,215 +255,20 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	case !ok:
 		return errNoRepository
 	}
-	rows := make([]*tagObject, len(tags))
+	rows := make([]*shareapi.Tag, len(tags))
 	for i, t := range tags {
 		ref := c.cfg.RegistryHost + "/" + repo + ":" + t
-		rows[i] = &tagObject{Tag: t, Path: ref, PullCommand: "docker pull " + ref}
+		rows[i] = &shareapi.Tag{Tag: t, Path: ref, PullCommand: "docker pull " + ref}
 	}
 	out := cut(w, p, rows)
-	ctx, cancel := context.WithTimeout(r.Context(), tagsBudget)
-	defer cancel()
-	var g errgroup.Group
-	g.SetLimit(registryConcurrency)
-	for _, o := range out {
-		g.Go(func() error {
-			if m, ok, err := c.reg.manifest(ctx, repo, o.Tag, token); err == nil && ok {
-				o.Digest, o.Size = m.digest, m.size
-				if !m.created.IsZero() {
-					o.Created = m.created.UTC().Format(time.RFC3339)
-				}
+	registryFanOut(r.Context(), out, func(ctx context.Context, o *shareapi.Tag) {
+		if m, ok, err := c.reg.Manifest(ctx, repo, o.Tag); err == nil && ok {
+			o.Digest, o.Size = m.Digest, m.Size
+			if !m.Created.IsZero() {
+				o.Created = m.Created.UTC().Format(time.RFC3339)
 			}
-			return nil
-		})
-	}
-	g.Wait()
+		}
+	})
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// registryReader reads the registry's catalog and manifests with tokens
-// regshare issues to itself.
-type registryReader struct {
-	rt           *RegistryTags
-	catalogToken func() (string, error)
-	now          func() time.Time
-
-	// The catalog is read once for every request that comes within
-	// catalogFresh of the last read, so typing in the console's filter
-	// does not walk the registry's catalog for every key pressed.
-	flight   singleflight.Group
-	mu       sync.Mutex
-	cached   []string
-	cachedAt time.Time
-}
-
-// Bounds of what is read from the registry.
-const (
-	maxCatalog   = 100_000
-	catalogFresh = 5 * time.Second
-	// catalogBudget bounds one walk of the catalog, whatever the registry's
-	// pace; a slow registry gets a 502, not a handler that outlives the
-	// server's write timeout.
-	catalogBudget = 10 * time.Second
-	maxManifest   = 4 << 20
-	maxConfig     = 4 << 20
-)
-
-// catalog returns the registry's catalog, read at most catalogFresh ago.
-// Callers must not modify it.
-func (rr *registryReader) catalog(ctx context.Context) ([]string, error) {
-	rr.mu.Lock()
-	if rr.cached != nil && rr.now().Sub(rr.cachedAt) < catalogFresh {
-		defer rr.mu.Unlock()
-		return rr.cached, nil
-	}
-	rr.mu.Unlock()
-	// One walk at a time; it is not the caller's to cancel, since others
-	// wait on it too, but it has its own budget.
-	v, err, _ := rr.flight.Do("catalog", func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catalogBudget)
-		defer cancel()
-		all, err := rr.readCatalog(ctx)
-		if err == nil {
-			rr.mu.Lock()
-			rr.cached, rr.cachedAt = all, rr.now()
-			rr.mu.Unlock()
-		}
-		return all, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]string), nil
-}
-
-// readCatalog reads every page of /v2/_catalog, the registry choosing the
-// page size: asking for more than its catalog.maxentries is an error.
-func (rr *registryReader) readCatalog(ctx context.Context) ([]string, error) {
-	token, err := rr.catalogToken()
-	if err != nil {
-		return nil, err
-	}
-	all := []string{}
-	next := "/v2/_catalog"
-	for next != "" && len(all) < maxCatalog {
-		resp, err := rr.rt.get(ctx, next, token)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			err := statusError(resp)
-			resp.Body.Close()
-			return nil, err
-		}
-		var body struct {
-			Repositories []string `json:"repositories"`
-		}
-		err = json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("registry: catalog: %w", err)
-		}
-		all = append(all, body.Repositories...)
-		next = ""
-		if len(body.Repositories) > 0 {
-			next = nextCatalogPage(resp.Header.Get("Link"))
-		}
-	}
-	return all, nil
-}
-
-// nextCatalogPage reads the registry's Link header, `</v2/_catalog?last=X&n=N>; rel="next"`;
-// only a path of the catalog itself is followed.
-func nextCatalogPage(link string) string {
-	target, rest, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(link), "<"), ">")
-	if !ok || !strings.Contains(rest, `rel="next"`) || !strings.HasPrefix(target, "/v2/_catalog?") {
-		return ""
-	}
-	return target
-}
-
-// manifestInfo is what a tag names.
-type manifestInfo struct {
-	digest  string
-	size    int64
-	created time.Time
-}
-
-// Manifest media types the console understands.
-var manifestTypes = []string{
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-}
-
-// manifest reads the manifest ref names and, for an image, the creation
-// time in its config, with a pull token of repo. ok is false when there is
-// no such manifest.
-func (rr *registryReader) manifest(ctx context.Context, repo, ref, token string) (manifestInfo, bool, error) {
-	resp, err := rr.rt.get(ctx, "/v2/"+repo+"/manifests/"+ref, token, manifestTypes...)
-	if err != nil {
-		return manifestInfo{}, false, err
-	}
-	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
-		return manifestInfo{}, false, nil
-	default:
-		return manifestInfo{}, false, statusError(resp)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest))
-	if err != nil {
-		return manifestInfo{}, false, err
-	}
-	m := manifestInfo{digest: resp.Header.Get("Docker-Content-Digest")}
-	if m.digest == "" {
-		sum := sha256.Sum256(body)
-		m.digest = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	var man struct {
-		Config struct {
-			Digest string `json:"digest"`
-			Size   int64  `json:"size"`
-		} `json:"config"`
-		Layers []struct {
-			Size int64 `json:"size"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(body, &man); err != nil {
-		return manifestInfo{}, false, fmt.Errorf("registry: manifest %s:%s: %w", repo, ref, err)
-	}
-	if man.Config.Digest == "" { // an index: its images have their own
-		return m, true, nil
-	}
-	m.size = int64(len(body)) + man.Config.Size
-	for _, l := range man.Layers {
-		m.size += l.Size
-	}
-	m.created, _ = rr.created(ctx, repo, man.Config.Digest, token)
-	return m, true, nil
-}
-
-// created reads the creation time of an image config; zero when unknown.
-func (rr *registryReader) created(ctx context.Context, repo, digest, token string) (time.Time, error) {
-	resp, err := rr.rt.get(ctx, "/v2/"+repo+"/blobs/"+digest, token)
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return time.Time{}, statusError(resp)
-	}
-	var cfg struct {
-		Created time.Time `json:"created"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxConfig)).Decode(&cfg); err != nil {
-		return time.Time{}, err
-	}
-	if cfg.Created.Unix() <= 0 { // unset, or the epoch of a reproducible build
-		return time.Time{}, nil
-	}
-	return cfg.Created, nil
 }

@@ -1,6 +1,9 @@
 package admin_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,39 +21,33 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regshare/regshare/admin"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // Error codes of the console's routes; the others are in api_test.go.
 const (
 	codeCrossOrigin = "REGSHARE.4030003"
 	codeNoRegistry  = "REGSHARE.5010001"
+	codeRegistryAPI = "REGSHARE.5020002"
 )
 
-// fakeConsoleTokens stands in for the token server when no registry is read.
-type fakeConsoleTokens struct{ service string }
-
-func (f fakeConsoleTokens) APIService() string { return f.service }
-func (fakeConsoleTokens) CatalogToken() (string, error) {
-	return "", fmt.Errorf("no registry")
-}
-
-// serveConsole serves the API and the console on e's grants; tags nil: no
-// registry.
-func serveConsole(t *testing.T, e *env, cfg admin.Config, tags admin.Tags, tokens admin.ConsoleTokens) {
+// serveConsole serves the API and the console on e's grants; registry
+// nil: no registry.
+func serveConsole(t *testing.T, e *env, cfg admin.Config, registry admin.Registry, apiService string) {
 	t.Helper()
-	api, err := admin.New(cfg, e.g, credentials(e.g), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+	api, err := admin.New(cfg, e.g, credentials(e.g), registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
-	api.RegisterConsole(mux, tokens)
+	api.RegisterConsole(mux, apiService)
 	e.serve(mux)
 }
 
 func TestConsoleAssets(t *testing.T) {
 	e := newEnv(t, options{})
-	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, fakeConsoleTokens{service: `api"><script>alert(1)</script>`})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, `api"><script>alert(1)</script>`)
 
 	page := e.do("", "GET", "/", "")
 	if page.status != 200 || page.header.Get("Content-Type") != "text/html; charset=utf-8" {
@@ -107,7 +104,7 @@ func TestConsoleAssets(t *testing.T) {
 
 func TestConsoleUser(t *testing.T) {
 	e := newEnv(t, options{})
-	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, fakeConsoleTokens{service: "regshare-api"})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, "regshare-api")
 	for _, c := range []struct {
 		user, want string
 	}{
@@ -126,7 +123,7 @@ func TestConsoleUser(t *testing.T) {
 // forged cross-site request: it is refused, and changes nothing.
 func TestConsoleCrossOrigin(t *testing.T) {
 	e := newEnv(t, options{})
-	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, fakeConsoleTokens{service: "regshare-api"})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, "regshare-api")
 	basic := func(h map[string]string) func(*http.Request) {
 		return func(r *http.Request) {
 			r.SetBasicAuth("alice", password)
@@ -187,33 +184,15 @@ func pushCreated(t *testing.T, rr *realRegistry, user, ref string, created time.
 	return d.String()
 }
 
-type repoListRow struct {
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Path       string `json:"path"`
-	DomainName string `json:"domain_name"`
-	NumImages  *int   `json:"num_images"`
-	Updated    string `json:"updated"`
-	Shares     int    `json:"shares"`
-}
-
-type tagRow struct {
-	Tag         string `json:"Tag"`
-	Digest      string `json:"digest"`
-	Path        string `json:"path"`
-	PullCommand string `json:"pull_command"`
-	Size        int64  `json:"size"`
-	Created     string `json:"created"`
-}
-
 func TestConsoleListings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry")
 	}
 	e := newEnv(t, options{})
 	rr := startRegistry(t, e)
-	rt := &admin.RegistryTags{URL: "http://" + rr.host, Token: rr.tokens.PullToken, Client: http.DefaultClient}
-	serveConsole(t, e, admin.Config{RegistryHost: rr.host, CheckRepository: true}, rt, rr.tokens)
+	rc := &admin.RegistryClient{URL: "http://" + rr.host, PullToken: rr.tokens.PullToken, CatalogToken: rr.tokens.CatalogToken,
+		Client: http.DefaultClient, Now: time.Now}
+	serveConsole(t, e, admin.Config{RegistryHost: rr.host, CheckRepository: true}, rc, rr.tokens.APIService())
 
 	created := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
 	web10 := pushCreated(t, rr, "walt", "acme/web:1.0", created)
@@ -222,16 +201,16 @@ func TestConsoleListings(t *testing.T) {
 	pushCreated(t, rr, "gina", "globex/app:1", created)
 	e.share("alice", "acme/web", "globex", base.Add(time.Hour), "until one")
 
-	list := func(user, query string) ([]repoListRow, response) {
+	list := func(user, query string) ([]shareapi.Repository, response) {
 		t.Helper()
 		r := e.do(user, "GET", "/v2/manage/repos?"+query, "")
-		var rows []repoListRow
+		var rows []shareapi.Repository
 		if r.status == 200 {
 			decodeStrict(t, "repos "+query, r.body, &rows)
 		}
 		return rows, r
 	}
-	names := func(rows []repoListRow) []string {
+	names := func(rows []shareapi.Repository) []string {
 		var out []string
 		for _, o := range rows {
 			out = append(out, o.Namespace+"/"+o.Name)
@@ -279,16 +258,16 @@ func TestConsoleListings(t *testing.T) {
 	wantError(t, "no credentials", e.do("", "GET", "/v2/manage/repos", ""), 401, codeNoCredentials)
 
 	// Tags with digests, for whoever may pull.
-	tags := func(user, repoSeg string) ([]tagRow, response) {
+	tags := func(user, repoSeg string) ([]shareapi.Tag, response) {
 		t.Helper()
 		r := e.do(user, "GET", "/v2/manage/namespaces/acme/repositories/"+repoSeg+"/tags", "")
-		var out []tagRow
+		var out []shareapi.Tag
 		if r.status == 200 {
 			decodeStrict(t, "tags", r.body, &out)
 		}
 		return out, r
 	}
-	want := []tagRow{
+	want := []shareapi.Tag{
 		{Tag: "1.0", Digest: web10, Path: rr.host + "/acme/web:1.0", PullCommand: "docker pull " + rr.host + "/acme/web:1.0", Created: created.Format(time.RFC3339)},
 		{Tag: "latest", Digest: webLatest, Path: rr.host + "/acme/web:latest", PullCommand: "docker pull " + rr.host + "/acme/web:latest", Created: created.Add(time.Hour).Format(time.RFC3339)},
 	}
@@ -318,9 +297,93 @@ func TestConsoleListings(t *testing.T) {
 	wantError(t, "tags after the share expired", e.do("greg", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", ""), 403, codeNotOwner)
 }
 
+// TestConsoleReadsAnyRegistry: the console lists repositories and tags
+// from whatever Registry the API was given, not only the HTTP client.
+func TestConsoleReadsAnyRegistry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, e.registry, "regshare-api")
+	created := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
+	e.registry.set("acme/web", []string{"1.0", "latest"})
+	e.registry.set("acme/team/api", []string{})
+	e.registry.set("globex/app", []string{"1"})
+	e.registry.setManifest("acme/web", "1.0", admin.Manifest{Digest: "sha256:10", Size: 2048, Created: created})
+	e.registry.setManifest("acme/web", "latest", admin.Manifest{Digest: "sha256:1a", Size: 4096, Created: created.Add(time.Hour)})
+	e.share("alice", "acme/web", "globex", time.Time{}, "")
+
+	r := e.do("alice", "GET", "/v2/manage/repos", "")
+	var rows []shareapi.Repository
+	if r.status == 200 {
+		decodeStrict(t, "repos", r.body, &rows)
+	}
+	two, none := 2, 0
+	want := []shareapi.Repository{
+		{Namespace: "acme", Name: "team/api", Path: registryHost + "/acme/team/api", DomainName: "acme", NumImages: &none},
+		{Namespace: "acme", Name: "web", Path: registryHost + "/acme/web", DomainName: "acme", NumImages: &two,
+			Updated: created.Add(time.Hour).Format(time.RFC3339), Shares: 1},
+	}
+	if !slices.EqualFunc(rows, want, func(x, y shareapi.Repository) bool {
+		return x.Namespace == y.Namespace && x.Name == y.Name && x.Path == y.Path && x.DomainName == y.DomainName &&
+			x.NumImages != nil && *x.NumImages == *y.NumImages && x.Updated == y.Updated && x.Shares == y.Shares
+	}) {
+		t.Errorf("repos over a fake registry: %v %s", r.status, r.body)
+	}
+
+	r = e.do("greg", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", "")
+	var tags []shareapi.Tag
+	if r.status == 200 {
+		decodeStrict(t, "tags", r.body, &tags)
+	}
+	ref := registryHost + "/acme/web:"
+	wantTags := []shareapi.Tag{
+		{Tag: "1.0", Digest: "sha256:10", Path: ref + "1.0", PullCommand: "docker pull " + ref + "1.0", Size: 2048, Created: created.Format(time.RFC3339)},
+		{Tag: "latest", Digest: "sha256:1a", Path: ref + "latest", PullCommand: "docker pull " + ref + "latest", Size: 4096,
+			Created: created.Add(time.Hour).Format(time.RFC3339)},
+	}
+	if !slices.Equal(tags, wantTags) {
+		t.Errorf("tags over a fake registry: %v\n got %+v\nwant %+v", r.status, tags, wantTags)
+	}
+	e.registry.setErr(errors.New("connection refused"))
+	wantError(t, "repos, registry down", e.do("alice", "GET", "/v2/manage/repos", ""), 502, codeRegistryAPI)
+	wantError(t, "tags, registry down", e.do("alice", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", ""), 502, codeRegistryAPI)
+}
+
+// slowManifests is a registry whose manifests never come.
+type slowManifests struct{ *fakeRegistry }
+
+func (slowManifests) Manifest(ctx context.Context, _, _ string) (admin.Manifest, bool, error) {
+	return blockingRegistry{}.Manifest(ctx, "", "")
+}
+
+// TestConsoleRegistryBudget: manifests that never come cost a listing one
+// time budget (3 s), and leave the rows' digests and dates unknown.
+func TestConsoleRegistryBudget(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, slowManifests{e.registry}, "regshare-api")
+	var names []string
+	for i := range 20 {
+		names = append(names, fmt.Sprintf("t%02d", i))
+	}
+	e.registry.set("acme/web", names)
+	for path, unknown := range map[string]string{
+		"/v2/manage/repos": `"num_images":20,"updated":""`,
+		"/v2/manage/namespaces/acme/repositories/web/tags": `"Tag":"t19","digest":""`,
+	} {
+		start := time.Now()
+		r := e.do("alice", "GET", path, "")
+		if elapsed := time.Since(start); r.status != 200 || elapsed > 5*time.Second {
+			t.Fatalf("GET %s with hanging manifests: %v after %v, want 200 after about 3 s", path, r, elapsed)
+		}
+		if !bytes.Contains(r.body, []byte(unknown)) {
+			t.Errorf("GET %s: %s, want %s", path, r.body, unknown)
+		}
+	}
+}
+
 func TestConsoleWithoutRegistry(t *testing.T) {
 	e := newEnv(t, options{})
-	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, fakeConsoleTokens{service: "regshare-api"})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, nil, "regshare-api")
 	wantError(t, "repositories without a registry", e.do("alice", "GET", "/v2/manage/repos", ""), 501, codeNoRegistry)
 	wantError(t, "tags without a registry", e.do("alice", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", ""), 501, codeNoRegistry)
 }

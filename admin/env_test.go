@@ -2,7 +2,6 @@ package admin_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/shareapi"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -91,74 +91,25 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-// fakeTags is a registry as a map repository -> tags; err, when set, is
-// what every call returns.
-type fakeTags struct {
-	mu    sync.Mutex
-	repos map[string][]string
-	err   error
-	calls []string
-}
-
-func (f *fakeTags) Tags(_ context.Context, repo string) ([]string, bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, repo)
-	if f.err != nil {
-		return nil, false, f.err
-	}
-	tags, ok := f.repos[repo]
-	return slices.Clone(tags), ok, nil
-}
-
-// set gives repo its tags; nil removes it from the registry.
-func (f *fakeTags) set(repo string, tags []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if tags == nil {
-		delete(f.repos, repo)
-		return
-	}
-	f.repos[repo] = tags
-}
-
-func (f *fakeTags) setErr(err error) { f.mu.Lock(); defer f.mu.Unlock(); f.err = err }
-
-func (f *fakeTags) resetCalls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.calls
-	f.calls = nil
-	return c
-}
-
-// blockingTags answers only when the request's context is done.
-type blockingTags struct{}
-
-func (blockingTags) Tags(ctx context.Context, _ string) ([]string, bool, error) {
-	<-ctx.Done()
-	return nil, false, ctx.Err()
-}
-
 type options struct {
 	checkRepository bool
 	extraDomains    int
-	tags            admin.Tags // default: the env's fakeTags
+	registry        admin.Registry // default: the env's fakeRegistry
 	// wrapStore, when set, wraps the bbolt store grants is built on.
 	wrapStore func(grants.Store) grants.Store
 }
 
 // env is the share API over a bbolt store, served on loopback.
 type env struct {
-	t       *testing.T
-	g       *grants.Grants
-	store   grants.Store
-	clock   *clock
-	tags    *fakeTags
-	url     string
-	client  *http.Client
-	domains []string
-	metrics *prometheus.Registry
+	t        *testing.T
+	g        *grants.Grants
+	store    grants.Store
+	clock    *clock
+	registry *fakeRegistry
+	url      string
+	client   *http.Client
+	domains  []string
+	metrics  *prometheus.Registry
 }
 
 func newEnv(t *testing.T, o options) *env {
@@ -183,17 +134,17 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e := &env{
 		t: t, g: g, store: store,
-		clock:   &clock{t: base},
-		tags:    &fakeTags{repos: map[string][]string{}},
-		domains: slices.Sorted(maps.Keys(cfg.Domains)),
+		clock:    &clock{t: base},
+		registry: &fakeRegistry{repos: map[string][]string{}, manifests: map[string]admin.Manifest{}},
+		domains:  slices.Sorted(maps.Keys(cfg.Domains)),
 	}
-	var tags admin.Tags = e.tags
-	if o.tags != nil {
-		tags = o.tags
+	var registry admin.Registry = e.registry
+	if o.registry != nil {
+		registry = o.registry
 	}
 	e.metrics = prometheus.NewRegistry()
 	api, err := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics},
-		g, credentials(g), tags, e.clock.Now, slog.New(slog.DiscardHandler))
+		g, credentials(g), registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,11 +299,7 @@ func wantError(t *testing.T, what string, r response, status int, code string) {
 	if keys := slices.Sorted(maps.Keys(entries[0])); !slices.Equal(keys, []string{"detail", "errorCode", "errorMessage"}) {
 		t.Errorf("%s: error entry has keys %v, want detail, errorCode, errorMessage", what, keys)
 	}
-	var ents []struct {
-		ErrorCode    string `json:"errorCode"`
-		ErrorMessage string `json:"errorMessage"`
-		Detail       string `json:"detail"`
-	}
+	var ents []shareapi.Error
 	if err := json.Unmarshal(r.body, &ents); err != nil {
 		t.Errorf("%s: error entry of the wrong types: %s: %v", what, r.body, err)
 		return
@@ -393,22 +340,6 @@ func sharePath(seg, ns, repo string, domain ...string) string {
 	return p
 }
 
-// shareObject is the share object of the API, decoded strictly.
-type shareObject struct {
-	Namespace    string `json:"namespace"`
-	Repository   string `json:"repository"`
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	CreatorID    string `json:"creator_id"`
-	CreatorName  string `json:"creator_name"`
-	Created      string `json:"created"`
-	Updated      string `json:"updated"`
-	Status       bool   `json:"status"`
-	Exist        *bool  `json:"exist"`
-}
-
 var shareFields = []string{"access_domain", "created", "creator_id", "creator_name", "deadline", "description", "namespace", "permit", "repository", "status", "updated"}
 
 // decodeStrict decodes JSON into v, refusing unknown fields.
@@ -423,7 +354,7 @@ func decodeStrict(t *testing.T, what string, b []byte, v any) {
 
 // decodeShare decodes one share object and checks it has every field (and
 // "exist" only when withExist).
-func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareObject {
+func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareapi.Share {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -437,7 +368,7 @@ func decodeShare(t *testing.T, what string, b []byte, withExist bool) shareObjec
 	if keys := slices.Sorted(maps.Keys(raw)); !slices.Equal(keys, want) {
 		t.Errorf("%s: share object has fields %v, want %v", what, keys, want)
 	}
-	var o shareObject
+	var o shareapi.Share
 	decodeStrict(t, what, b, &o)
 	return o
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // apiError is an SWR-shaped error: the HTTP status and a stable code
@@ -89,12 +90,6 @@ func toAPIError(err error) *apiError {
 	return newError(500, 1, "internal error")
 }
 
-type errorEntry struct {
-	ErrorCode    string `json:"errorCode"`
-	ErrorMessage string `json:"errorMessage"`
-	Detail       string `json:"detail"`
-}
-
 // writeError answers with e; a 401 challenges for Basic in the realm of
 // the token endpoint (token.realm).
 func (a *API) writeError(w http.ResponseWriter, e *apiError) {
@@ -106,7 +101,7 @@ func (a *API) writeError(w http.ResponseWriter, e *apiError) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
 	}
-	writeJSON(w, e.status, []errorEntry{{ErrorCode: e.code, ErrorMessage: e.msg}})
+	writeJSON(w, e.status, []shareapi.Error{{ErrorCode: e.code, ErrorMessage: e.msg}})
 }
 
 // writeJSON answers with v as JSON.

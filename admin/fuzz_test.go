@@ -15,6 +15,7 @@ import (
 	"github.com/regshare/regshare/admin"
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // fuzzEnv is the share API over a memory store, called through its handler
@@ -101,10 +102,7 @@ func (e *fuzzEnv) unchanged(t *testing.T, what string, before snapshot, k grants
 // written, and that keeps every rule.
 func (e *fuzzEnv) checkShare(t *testing.T, what string, rec *httptest.ResponseRecorder, repo string) grants.Share {
 	t.Helper()
-	var o struct {
-		Namespace, Repository, Permit, Deadline, Description string
-		AccessDomain                                         string `json:"access_domain"`
-	}
+	var o shareapi.Share
 	if err := json.Unmarshal(rec.Body.Bytes(), &o); err != nil {
 		t.Fatalf("%s: 201 with body %q: %v", what, rec.Body, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 func TestHistory(t *testing.T) {
@@ -35,18 +37,7 @@ func TestHistory(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("history: %v", r)
 	}
-	var events []struct {
-		Time   string `json:"time"`
-		Actor  string `json:"actor"`
-		Action string `json:"action"`
-		Before *struct {
-			Description string `json:"description"`
-		} `json:"before"`
-		After *struct {
-			Description string `json:"description"`
-			Status      bool   `json:"status"`
-		} `json:"after"`
-	}
+	var events []shareapi.Event
 	if err := json.Unmarshal(r.body, &events); err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func TestAmbiguousJSONRefused(t *testing.T) {
 func TestUnauthorizedChallengeNamesRealm(t *testing.T) {
 	e := newEnv(t, options{})
 	creds := tokenauth.NewCredentials(tokenauth.NewAuthenticator(e.g, tokenauth.CacheConfig{}, time.Now), nil, "Acme Registry")
-	api, err := admin.New(admin.Config{RegistryHost: registryHost}, e.g, creds, e.tags, e.clock.Now, slog.New(slog.DiscardHandler))
+	api, err := admin.New(admin.Config{RegistryHost: registryHost}, e.g, creds, e.registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,31 +126,33 @@ func (s staleStore) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, 
 func TestRecipientViewsFollowIndexTrust(t *testing.T) {
 	stale := &atomic.Bool{}
 	e := newEnv(t, options{wrapStore: func(s grants.Store) grants.Store { return staleStore{s, stale} }})
-	// No registry behind the console: a tags request that passes the
-	// access check gets 501, one that does not is refused before.
-	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, e.tags, fakeConsoleTokens{service: "api"})
-	e.tags.set("acme/web", []string{"v1", "latest"})
+	serveConsole(t, e, admin.Config{RegistryHost: registryHost}, e.registry, "api")
+	e.registry.set("acme/web", []string{"v1", "latest"})
 	e.share("alice", "acme/web", "globex", time.Time{}, "seed")
 	tagsPath := "/v2/manage/namespaces/acme/repositories/web/tags"
 	rows, _ := e.listing("greg", "center=thirdparty")
 	if len(rows) != 1 || !rows[0].Status || rows[0].PullCommand == "" || len(rows[0].Tags) != 2 {
 		t.Fatalf("trusted: %+v", rows)
 	}
-	wantError(t, "trusted tags", e.do("greg", "GET", tagsPath, ""), 501, codeNoRegistry)
+	if r := e.do("greg", "GET", tagsPath, ""); r.status != 200 {
+		t.Fatalf("trusted tags: %s", r)
+	}
 
 	stale.Store(true)
-	e.tags.resetCalls()
+	e.registry.resetCalls()
 	rows, _ = e.listing("greg", "center=thirdparty")
 	if len(rows) != 1 || rows[0].Status || rows[0].PullCommand != "" || len(rows[0].Tags) != 0 {
 		t.Errorf("untrusted index, shared with me: %+v, want the share not valid, no tags, no pull command", rows)
 	}
 	r := e.do("greg", "GET", tagsPath, "")
 	wantError(t, "untrusted index, tags", r, 503, "REGSHARE.5030002")
-	if calls := e.tags.resetCalls(); len(calls) != 0 {
+	if calls := e.registry.resetCalls(); len(calls) != 0 {
 		t.Errorf("the registry was asked for %v on an untrusted index", calls)
 	}
 	// The owner's own repository stays readable, as its tokens do.
-	wantError(t, "owner's tags on an untrusted index", e.do("alice", "GET", tagsPath, ""), 501, codeNoRegistry)
+	if r := e.do("alice", "GET", tagsPath, ""); r.status != 200 {
+		t.Errorf("owner's tags on an untrusted index: %s", r)
+	}
 }
 
 // When a namespace moves to another domain, the shares its previous owner

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // Paging limits of the listings.
@@ -18,34 +19,12 @@ const (
 	defaultLimit = 100
 	maxLimit     = 1000
 	maxOffset    = 1 << 30 // far past any listing; keeps offset+limit from overflowing
-	// tagsBudget bounds the time one listing spends asking the registry.
-	tagsBudget = 3 * time.Second
 )
 
-// recipientObject is one domain a repository is shared with ("self").
-type recipientObject struct {
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	Status       bool   `json:"status"`
-}
-
-// repositoryObject is one row of GET /v2/manage/shared-repositories.
-type repositoryObject struct {
-	Namespace  string   `json:"namespace"`
-	Name       string   `json:"name"`
-	Path       string   `json:"path"`
-	DomainName string   `json:"domain_name"`
-	Tags       []string `json:"tags"`
-	Status     bool     `json:"status"`
-	CreatedAt  string   `json:"created_at"`
-	UpdatedAt  string   `json:"updated_at"`
-	// self only: the domains it is shared with.
-	AccessDomains []recipientObject `json:"access_domains,omitempty"`
-	// thirdparty only.
-	Deadline    string `json:"deadline,omitempty"`
-	PullCommand string `json:"pull_command,omitempty"`
+// sharedRow is a row of GET /v2/manage/shared-repositories, with what it
+// is sorted and read by.
+type sharedRow struct {
+	shareapi.SharedRepository
 
 	repository string
 	created    time.Time
@@ -146,18 +125,18 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 		return err
 	}
 	now := a.now()
-	var rows []*repositoryObject
+	var rows []*sharedRow
 	if q.center == "self" {
 		rows = a.selfRows(u, now)
 	} else {
 		rows = a.thirdpartyRows(u, now)
 	}
-	rows = slices.DeleteFunc(rows, func(o *repositoryObject) bool {
+	rows = slices.DeleteFunc(rows, func(o *sharedRow) bool {
 		return (q.namespace != "" && o.Namespace != q.namespace) ||
 			(q.name != "" && !strings.Contains(o.Name, q.name)) ||
 			(q.status != nil && o.Status != *q.status)
 	})
-	slices.SortStableFunc(rows, func(x, y *repositoryObject) int {
+	slices.SortStableFunc(rows, func(x, y *sharedRow) int {
 		var c int
 		switch q.order {
 		case "name":
@@ -179,21 +158,23 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 	return nil
 }
 
-func (a *API) row(repository, owner string) *repositoryObject {
+func (a *API) row(repository, owner string) *sharedRow {
 	ns, name, _ := strings.Cut(repository, "/")
-	return &repositoryObject{
-		Namespace:  ns,
-		Name:       name,
-		Path:       a.cfg.RegistryHost + "/" + repository,
-		DomainName: owner,
-		Tags:       []string{},
+	return &sharedRow{
+		SharedRepository: shareapi.SharedRepository{
+			Namespace:  ns,
+			Name:       name,
+			Path:       a.cfg.RegistryHost + "/" + repository,
+			DomainName: owner,
+			Tags:       []string{},
+		},
 		repository: repository,
 	}
 }
 
-func (a *API) selfRows(u grants.Principal, now time.Time) []*repositoryObject {
-	byRepo := map[string]*repositoryObject{}
-	var rows []*repositoryObject
+func (a *API) selfRows(u grants.Principal, now time.Time) []*sharedRow {
+	byRepo := map[string]*sharedRow{}
+	var rows []*sharedRow
 	for _, s := range a.grants.SharedBy(u.Domain) {
 		o, ok := byRepo[s.Repository]
 		if !ok {
@@ -210,21 +191,21 @@ func (a *API) selfRows(u grants.Principal, now time.Time) []*repositoryObject {
 		if s.Updated.After(o.updated) {
 			o.updated = s.Updated
 		}
-		o.AccessDomains = append(o.AccessDomains, recipientObject{
+		o.AccessDomains = append(o.AccessDomains, shareapi.Recipient{
 			AccessDomain: s.Recipient, Permit: s.Permit, Deadline: formatDeadline(s.Deadline),
 			Description: s.Description, Status: valid,
 		})
 	}
 	for _, o := range rows {
-		slices.SortFunc(o.AccessDomains, func(x, y recipientObject) int { return strings.Compare(x.AccessDomain, y.AccessDomain) })
+		slices.SortFunc(o.AccessDomains, func(x, y shareapi.Recipient) int { return strings.Compare(x.AccessDomain, y.AccessDomain) })
 		o.CreatedAt = o.created.UTC().Format(time.RFC3339)
 		o.UpdatedAt = o.updated.UTC().Format(time.RFC3339)
 	}
 	return rows
 }
 
-func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*repositoryObject {
-	var rows []*repositoryObject
+func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*sharedRow {
+	var rows []*sharedRow
 	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
 		o := a.row(s.Repository, s.Owner)
 		o.Status = a.grants.Effective(s, now)
@@ -243,8 +224,8 @@ func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*repositoryObj
 // For a recipient (thirdparty) the tags and the pull command are only shown
 // while the share is valid: an ended share reads nothing of the owner's
 // repository, not even its tag list.
-func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, thirdparty bool) {
-	if a.tags != nil {
+func (a *API) fillTags(ctx context.Context, rows []*sharedRow, thirdparty bool) {
+	if a.reg != nil {
 		ctx, cancel := context.WithTimeout(ctx, tagsBudget)
 		defer cancel()
 		for _, o := range rows {
@@ -254,7 +235,7 @@ func (a *API) fillTags(ctx context.Context, rows []*repositoryObject, thirdparty
 			if thirdparty && !o.Status {
 				continue
 			}
-			if tags, ok, err := a.tags.Tags(ctx, o.repository); err == nil && ok {
+			if tags, ok, err := a.reg.Tags(ctx, o.repository); err == nil && ok {
 				o.Tags = tags
 			}
 		}

@@ -11,33 +11,11 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
-// recipientRow is one entry of a "self" row's access_domains.
-type recipientRow struct {
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	Status       bool   `json:"status"`
-}
-
-// repoRow is one row of GET /v2/manage/shared-repositories.
-type repoRow struct {
-	Namespace     string         `json:"namespace"`
-	Name          string         `json:"name"`
-	Path          string         `json:"path"`
-	DomainName    string         `json:"domain_name"`
-	Tags          []string       `json:"tags"`
-	Status        bool           `json:"status"`
-	CreatedAt     string         `json:"created_at"`
-	UpdatedAt     string         `json:"updated_at"`
-	AccessDomains []recipientRow `json:"access_domains"`
-	Deadline      string         `json:"deadline"`
-	PullCommand   string         `json:"pull_command"`
-}
-
-func (r repoRow) repo() string { return r.Namespace + "/" + r.Name }
+// fullName is the repository a listing row names.
+func fullName(r shareapi.SharedRepository) string { return r.Namespace + "/" + r.Name }
 
 // listingEnv holds, at base+2h:
 //
@@ -65,20 +43,20 @@ func listingEnv(t *testing.T, o options) *env {
 	e.clock.Add(time.Minute)
 	e.share("gina", "globex/tool", "initech", time.Time{}, "tool for initech")
 	e.clock.Set(base.Add(2 * time.Hour))
-	e.tags.set("acme/web", []string{"1.0", "latest", "2.0"})
-	e.tags.set("acme/team/api", []string{"v1", "v2"})
-	e.tags.set("globex/tool", []string{})
+	e.registry.set("acme/web", []string{"1.0", "latest", "2.0"})
+	e.registry.set("acme/team/api", []string{"v1", "v2"})
+	e.registry.set("globex/tool", []string{})
 	return e
 }
 
 // listing asks for the listing and decodes it strictly.
-func (e *env) listing(user, query string) ([]repoRow, response) {
+func (e *env) listing(user, query string) ([]shareapi.SharedRepository, response) {
 	e.t.Helper()
 	r := e.do(user, "GET", "/v2/manage/shared-repositories?"+query, "")
 	if r.status != http.StatusOK {
 		e.t.Fatalf("GET listing ?%s as %s: %v", query, user, r)
 	}
-	var rows []repoRow
+	var rows []shareapi.SharedRepository
 	decodeStrict(e.t, "listing", r.body, &rows)
 	if rows == nil {
 		e.t.Fatalf("listing ?%s: %s, want an array", query, r.body)
@@ -86,10 +64,10 @@ func (e *env) listing(user, query string) ([]repoRow, response) {
 	return rows, r
 }
 
-func names(rows []repoRow) []string {
+func names(rows []shareapi.SharedRepository) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = r.repo()
+		out[i] = fullName(r)
 	}
 	return out
 }
@@ -97,24 +75,24 @@ func names(rows []repoRow) []string {
 func TestListingSelf(t *testing.T) {
 	t.Parallel()
 	e := listingEnv(t, options{})
-	want := []repoRow{
+	want := []shareapi.SharedRepository{
 		{
 			Namespace: "acme", Name: "db", Path: registryHost + "/acme/db", DomainName: "acme", Tags: []string{}, Status: true,
 			CreatedAt: rfc3339(base.Add(3 * time.Minute)), UpdatedAt: rfc3339(base.Add(3 * time.Minute)),
-			AccessDomains: []recipientRow{{"initech", "read", "forever", "db for initech", true}},
+			AccessDomains: []shareapi.Recipient{{AccessDomain: "initech", Permit: "read", Deadline: "forever", Description: "db for initech", Status: true}},
 		},
 		{
 			Namespace: "acme", Name: "web", Path: registryHost + "/acme/web", DomainName: "acme", Tags: []string{"1.0", "latest", "2.0"}, Status: true,
 			CreatedAt: rfc3339(base), UpdatedAt: rfc3339(base.Add(2 * time.Minute)),
-			AccessDomains: []recipientRow{
-				{"globex", "read", "forever", "web for globex", true},
-				{"initech", "read", "forever", "web for initech", true},
+			AccessDomains: []shareapi.Recipient{
+				{AccessDomain: "globex", Permit: "read", Deadline: "forever", Description: "web for globex", Status: true},
+				{AccessDomain: "initech", Permit: "read", Deadline: "forever", Description: "web for initech", Status: true},
 			},
 		},
 		{
 			Namespace: "acme", Name: "team/api", Path: registryHost + "/acme/team/api", DomainName: "acme", Tags: []string{"v1", "v2"}, Status: false,
 			CreatedAt: rfc3339(base.Add(time.Minute)), UpdatedAt: rfc3339(base.Add(time.Minute)),
-			AccessDomains: []recipientRow{{"globex", "read", rfc3339(base.Add(time.Hour)), "api for globex", false}},
+			AccessDomains: []shareapi.Recipient{{AccessDomain: "globex", Permit: "read", Deadline: rfc3339(base.Add(time.Hour)), Description: "api for globex", Status: false}},
 		},
 	}
 	// Any user of the owning domain reads it.
@@ -133,7 +111,7 @@ func TestListingSelf(t *testing.T) {
 
 	// globex's own shares, recipients sorted.
 	rows, _ := e.listing("greg", "center=self")
-	if len(rows) != 1 || rows[0].repo() != "globex/tool" || rows[0].DomainName != "globex" ||
+	if len(rows) != 1 || fullName(rows[0]) != "globex/tool" || rows[0].DomainName != "globex" ||
 		len(rows[0].AccessDomains) != 2 || rows[0].AccessDomains[0].AccessDomain != "acme" || rows[0].AccessDomains[1].AccessDomain != "initech" {
 		t.Errorf("globex self: %+v", rows)
 	}
@@ -148,8 +126,8 @@ func TestListingSelf(t *testing.T) {
 	}
 }
 
-func equalRows(got, want []repoRow) bool {
-	return slices.EqualFunc(got, want, func(a, b repoRow) bool {
+func equalRows(got, want []shareapi.SharedRepository) bool {
+	return slices.EqualFunc(got, want, func(a, b shareapi.SharedRepository) bool {
 		return a.Namespace == b.Namespace && a.Name == b.Name && a.Path == b.Path && a.DomainName == b.DomainName &&
 			slices.Equal(a.Tags, b.Tags) && a.Status == b.Status && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt &&
 			slices.Equal(a.AccessDomains, b.AccessDomains) && a.Deadline == b.Deadline && a.PullCommand == b.PullCommand
@@ -159,7 +137,7 @@ func equalRows(got, want []repoRow) bool {
 func TestListingThirdparty(t *testing.T) {
 	t.Parallel()
 	e := listingEnv(t, options{})
-	want := []repoRow{
+	want := []shareapi.SharedRepository{
 		{
 			// Expired: the recipient reads neither tags nor a pull command.
 			Namespace: "acme", Name: "team/api", Path: registryHost + "/acme/team/api", DomainName: "acme", Tags: []string{},
@@ -188,7 +166,7 @@ func TestListingThirdparty(t *testing.T) {
 
 	// initech receives from two owners; no acme row names globex.
 	rows, r := e.listing("ivan", "center=thirdparty")
-	wantInitech := []repoRow{
+	wantInitech := []shareapi.SharedRepository{
 		{
 			Namespace: "globex", Name: "tool", Path: registryHost + "/globex/tool", DomainName: "globex", Tags: []string{},
 			Status: true, CreatedAt: rfc3339(base.Add(5 * time.Minute)), UpdatedAt: rfc3339(base.Add(5 * time.Minute)),
@@ -212,13 +190,13 @@ func TestListingThirdparty(t *testing.T) {
 	json.Unmarshal(r.body, &raw)
 	for i, row := range raw {
 		if rows[i].Namespace == "acme" && bytes.Contains(row, []byte("globex")) {
-			t.Errorf("initech's row of %s reveals globex: %s", rows[i].repo(), row)
+			t.Errorf("initech's row of %s reveals globex: %s", fullName(rows[i]), row)
 		}
 	}
 
 	// acme receives globex/tool, which is also shared with initech.
 	rows, r = e.listing("rita", "center=thirdparty")
-	if len(rows) != 1 || rows[0].repo() != "globex/tool" || rows[0].DomainName != "globex" || bytes.Contains(r.body, []byte("initech")) {
+	if len(rows) != 1 || fullName(rows[0]) != "globex/tool" || rows[0].DomainName != "globex" || bytes.Contains(r.body, []byte("initech")) {
 		t.Errorf("acme thirdparty: %s", r.body)
 	}
 }
@@ -239,7 +217,7 @@ func TestListingPullCommand(t *testing.T) {
 		{[]string{}, ""},
 		{nil, ""}, // no such repository in the registry
 	} {
-		e.tags.set("acme/web", tc.tags)
+		e.registry.set("acme/web", tc.tags)
 		rows, _ := e.listing("greg", "center=thirdparty")
 		if len(rows) != 1 || rows[0].PullCommand != "docker pull "+registryHost+"/acme/web"+tc.want {
 			t.Errorf("tags %q: %+v, want pull command with %q", tc.tags, rows, tc.want)
@@ -294,7 +272,7 @@ func TestListingFiltersOrderPaging(t *testing.T) {
 		{"alice", "center=self&offset=100", []string{}, ""},
 		{"ivan", "center=thirdparty&limit=2&offset=1&order_column=namespace&order_type=asc", []string{"acme/web", "globex/tool"}, "1-2/3"},
 	} {
-		e.tags.resetCalls()
+		e.registry.resetCalls()
 		rows, r := e.listing(tc.user, tc.query)
 		if got := names(rows); !slices.Equal(got, tc.want) {
 			t.Errorf("%s ?%s: %q, want %q", tc.user, tc.query, got, tc.want)
@@ -312,7 +290,7 @@ func TestListingFiltersOrderPaging(t *testing.T) {
 		if strings.Contains(tc.query, "thirdparty") {
 			wantCalls = slices.DeleteFunc(slices.Clone(tc.want), func(r string) bool { return r == "acme/team/api" })
 		}
-		if calls := e.tags.resetCalls(); !slices.Equal(calls, wantCalls) && !(len(calls) == 0 && len(wantCalls) == 0) {
+		if calls := e.registry.resetCalls(); !slices.Equal(calls, wantCalls) && !(len(calls) == 0 && len(wantCalls) == 0) {
 			t.Errorf("%s ?%s: tags read for %q, want %q", tc.user, tc.query, calls, wantCalls)
 		}
 	}
@@ -351,7 +329,7 @@ func TestListingBadQuery(t *testing.T) {
 func TestListingRegistryDown(t *testing.T) {
 	t.Parallel()
 	e := listingEnv(t, options{})
-	e.tags.setErr(errors.New("connection refused"))
+	e.registry.setErr(errors.New("connection refused"))
 	rows, _ := e.listing("gina", "center=thirdparty")
 	if len(rows) != 2 {
 		t.Fatalf("rows %+v", rows)
@@ -375,7 +353,7 @@ func TestListingRegistryDown(t *testing.T) {
 // budget (3 s) per listing, not a hang.
 func TestListingRegistryHangs(t *testing.T) {
 	t.Parallel()
-	e := listingEnv(t, options{tags: blockingTags{}})
+	e := listingEnv(t, options{registry: blockingRegistry{}})
 	start := time.Now()
 	rows, _ := e.listing("ivan", "center=thirdparty")
 	elapsed := time.Since(start)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,7 +117,7 @@ func (rr *realRegistry) push(t *testing.T, user, ref string) {
 	}
 }
 
-func TestRegistryTags(t *testing.T) {
+func TestRegistryClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry")
 	}
@@ -126,7 +127,7 @@ func TestRegistryTags(t *testing.T) {
 	rr.push(t, "walt", "acme/web:2.0")
 	rr.push(t, "walt", "acme/team/api:v1")
 
-	rt := &admin.RegistryTags{URL: "http://" + rr.host, Token: rr.tokens.PullToken, Client: http.DefaultClient}
+	rt := &admin.RegistryClient{URL: "http://" + rr.host, PullToken: rr.tokens.PullToken, Client: http.DefaultClient, Now: time.Now}
 	ctx := t.Context()
 	tags, ok, err := rt.Tags(ctx, "acme/web")
 	if err != nil || !ok {
@@ -140,7 +141,7 @@ func TestRegistryTags(t *testing.T) {
 		t.Errorf("Tags(acme/team/api) = %q, %v, %v", tags, ok, err)
 	}
 	// A trailing slash on the URL is fine.
-	rt2 := &admin.RegistryTags{URL: "http://" + rr.host + "/", Token: rr.tokens.PullToken, Client: http.DefaultClient}
+	rt2 := &admin.RegistryClient{URL: "http://" + rr.host + "/", PullToken: rr.tokens.PullToken, Client: http.DefaultClient, Now: time.Now}
 	if tags, ok, err := rt2.Tags(ctx, "acme/web"); err != nil || !ok || len(tags) != 2 {
 		t.Errorf("Tags with a trailing slash = %q, %v, %v", tags, ok, err)
 	}
@@ -150,8 +151,8 @@ func TestRegistryTags(t *testing.T) {
 	}
 
 	// A token the registry refuses is an error, not a missing repository.
-	bad := &admin.RegistryTags{URL: "http://" + rr.host, Client: http.DefaultClient,
-		Token: func(string) (string, error) { return "not-a-token", nil }}
+	bad := &admin.RegistryClient{URL: "http://" + rr.host, Client: http.DefaultClient, Now: time.Now,
+		PullToken: func(string) (string, error) { return "not-a-token", nil }}
 	if tags, ok, err := bad.Tags(ctx, "acme/web"); err == nil || ok {
 		t.Errorf("Tags with a bad token = %q, %v, %v; want an error", tags, ok, err)
 	}
@@ -163,9 +164,37 @@ func TestRegistryTags(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
-	down := &admin.RegistryTags{URL: closed, Token: rr.tokens.PullToken, Client: http.DefaultClient}
+	down := &admin.RegistryClient{URL: closed, PullToken: rr.tokens.PullToken, Client: http.DefaultClient, Now: time.Now}
 	if tags, ok, err := down.Tags(ctx, "acme/web"); err == nil || ok {
 		t.Errorf("Tags from a closed port = %q, %v, %v; want an error", tags, ok, err)
+	}
+
+	// A repository's pull token is signed once for its tags and the
+	// manifests they name, and again once it is 30 s old.
+	var signed atomic.Int32
+	clk := &clock{t: time.Now()}
+	counting := &admin.RegistryClient{URL: "http://" + rr.host, Client: http.DefaultClient, Now: clk.Now,
+		PullToken: func(repo string) (string, error) { signed.Add(1); return rr.tokens.PullToken(repo) }}
+	tags, ok, err = counting.Tags(ctx, "acme/web")
+	if err != nil || !ok || len(tags) != 2 {
+		t.Fatalf("Tags(acme/web) = %q, %v, %v", tags, ok, err)
+	}
+	for _, tag := range tags {
+		if m, ok, err := counting.Manifest(ctx, "acme/web", tag); err != nil || !ok || !strings.HasPrefix(m.Digest, "sha256:") || m.Size < 512 {
+			t.Errorf("Manifest(acme/web:%s) = %+v, %v, %v", tag, m, ok, err)
+		}
+	}
+	if m, ok, err := counting.Manifest(ctx, "acme/web", "9.9"); err != nil || ok {
+		t.Errorf("Manifest(acme/web:9.9) = %+v, %v, %v; want none", m, ok, err)
+	}
+	if n := signed.Load(); n != 1 {
+		t.Errorf("%d pull tokens signed for one repository's tags and manifests, want 1", n)
+	}
+	counting.Tags(ctx, "acme/team/api")
+	clk.Add(30 * time.Second)
+	counting.Tags(ctx, "acme/web")
+	if n := signed.Load(); n != 3 {
+		t.Errorf("%d pull tokens signed, want 3: one more for another repository, one more once the first is 30 s old", n)
 	}
 
 	// The API over the real registry: the repository check and the listing.

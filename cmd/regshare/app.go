@@ -197,18 +197,20 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	if err != nil {
 		return err
 	}
-	var tags admin.Tags
+	// One registry client for the API and the console.
+	var registry admin.Registry
 	if cfg.Registry.URL != "" {
-		tags = &admin.RegistryTags{URL: cfg.Registry.URL, Token: tokens.PullToken, Client: &http.Client{Timeout: 5 * time.Second}}
+		registry = &admin.RegistryClient{URL: cfg.Registry.URL, PullToken: tokens.PullToken, CatalogToken: tokens.CatalogToken,
+			Client: &http.Client{Timeout: 5 * time.Second}, Now: now}
 	}
-	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: tags != nil, Metrics: reg, Audit: audit},
-		g, tokens.Credentials(), tags, now, log)
+	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit},
+		g, tokens.Credentials(), registry, now, log)
 	if err != nil {
 		return err
 	}
 	tokens.Register(mux)
 	shares.Register(mux)
-	shares.RegisterConsole(mux, tokens)
+	shares.RegisterConsole(mux, tokens.APIService())
 	return nil
 }
 

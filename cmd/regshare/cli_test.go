@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 // cli runs a regshare command as user against the test server.
@@ -66,15 +68,7 @@ func TestSharingThroughCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []struct {
-		Namespace   string   `json:"namespace"`
-		Name        string   `json:"name"`
-		DomainName  string   `json:"domain_name"`
-		Deadline    string   `json:"deadline"`
-		PullCommand string   `json:"pull_command"`
-		Tags        []string `json:"tags"`
-		Status      bool     `json:"status"`
-	}
+	var rows []shareapi.SharedRepository
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 // Clients of a running registry and regshare, named by address and user
@@ -122,7 +124,7 @@ func sharesURL(api, repo string) string {
 func shareVia(t *testing.T, api, repo, domain, user, password string) {
 	t.Helper()
 	code, body := apiCall(t, http.MethodPost, sharesURL(api, repo), user, password,
-		map[string]string{"access_domain": domain, "permit": "read", "deadline": "forever", "description": "test"})
+		shareapi.CreateShare{AccessDomain: domain, Permit: "read", Deadline: "forever", Description: "test"})
 	if code != http.StatusCreated {
 		t.Fatalf("share %s with %s: %d %s", repo, domain, code, body)
 	}

@@ -26,6 +26,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sirupsen/logrus"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "write the console screenshots shown in the README under docs/")
@@ -141,11 +143,7 @@ func (d *devSystem) push(t *testing.T, user, ref string, created time.Time) v1.H
 }
 
 // shares lists a repository's shares through the API, as user.
-func (d *devSystem) shares(t *testing.T, user, ns, repo string) []struct {
-	AccessDomain string `json:"access_domain"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-} {
+func (d *devSystem) shares(t *testing.T, user, ns, repo string) []shareapi.Share {
 	t.Helper()
 	req, _ := http.NewRequest("GET", d.info.API+"/v2/manage/namespaces/"+ns+"/repositories/"+repo+"/access-domains", nil)
 	req.SetBasicAuth(user, d.users[user].Password)
@@ -154,11 +152,7 @@ func (d *devSystem) shares(t *testing.T, user, ns, repo string) []struct {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out []struct {
-		AccessDomain string `json:"access_domain"`
-		Deadline     string `json:"deadline"`
-		Description  string `json:"description"`
-	}
+	var out []shareapi.Share
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("list shares of %s/%s: %d %v", ns, repo, resp.StatusCode, err)
 	}

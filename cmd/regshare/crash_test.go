@@ -17,6 +17,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // crashState is what the store holds for one share key.
@@ -72,34 +73,34 @@ func nextOp(rng *rand.Rand, k *crashKey, seq int) crashOp {
 	if !k.acked.present {
 		switch rng.IntN(10) {
 		case 0: // refused: description too long
-			return crashOp{"POST", base, map[string]string{"access_domain": k.recipient, "permit": "read", "deadline": "forever", "description": tooLong}, 400, nil}
+			return crashOp{"POST", base, shareapi.CreateShare{AccessDomain: k.recipient, Permit: "read", Deadline: "forever", Description: tooLong}, 400, nil}
 		case 1: // refused: deadline passed
-			return crashOp{"POST", base, map[string]string{"access_domain": k.recipient, "permit": "read", "deadline": past, "description": desc}, 400, nil}
+			return crashOp{"POST", base, shareapi.CreateShare{AccessDomain: k.recipient, Permit: "read", Deadline: past, Description: desc}, 400, nil}
 		case 2: // refused: nothing to update
-			return crashOp{"PATCH", one, map[string]string{"description": desc}, 404, nil}
+			return crashOp{"PATCH", one, shareapi.UpdateShare{Description: new(desc)}, 404, nil}
 		case 3: // refused: a domain that does not exist
-			return crashOp{"POST", base, map[string]string{"access_domain": "nosuch", "permit": "read", "deadline": "forever", "description": desc}, 400, nil}
+			return crashOp{"POST", base, shareapi.CreateShare{AccessDomain: "nosuch", Permit: "read", Deadline: "forever", Description: desc}, 400, nil}
 		}
 		d := deadline()
-		return crashOp{"POST", base, map[string]string{"access_domain": k.recipient, "permit": "read", "deadline": d, "description": desc}, 201,
+		return crashOp{"POST", base, shareapi.CreateShare{AccessDomain: k.recipient, Permit: "read", Deadline: d, Description: desc}, 201,
 			&crashState{true, d, desc}}
 	}
 	switch rng.IntN(10) {
 	case 0: // refused: already shared
-		return crashOp{"POST", base, map[string]string{"access_domain": k.recipient, "permit": "read", "deadline": "forever", "description": desc}, 409, nil}
+		return crashOp{"POST", base, shareapi.CreateShare{AccessDomain: k.recipient, Permit: "read", Deadline: "forever", Description: desc}, 409, nil}
 	case 1: // refused: description too long
-		return crashOp{"PATCH", one, map[string]string{"description": tooLong, "deadline": deadline()}, 400, nil}
+		return crashOp{"PATCH", one, shareapi.UpdateShare{Description: new(tooLong), Deadline: new(deadline())}, 400, nil}
 	case 2: // refused: deadline passed
-		return crashOp{"PATCH", one, map[string]string{"deadline": past, "description": desc}, 400, nil}
+		return crashOp{"PATCH", one, shareapi.UpdateShare{Deadline: new(past), Description: new(desc)}, 400, nil}
 	case 3, 4:
 		return crashOp{"DELETE", one, nil, 204, &crashState{}}
 	case 5, 6:
 		next := k.acked
 		next.description = desc
-		return crashOp{"PATCH", one, map[string]string{"description": desc}, 201, &next}
+		return crashOp{"PATCH", one, shareapi.UpdateShare{Description: new(desc)}, 201, &next}
 	}
 	d := deadline()
-	return crashOp{"PATCH", one, map[string]string{"deadline": d, "description": desc}, 201, &crashState{true, d, desc}}
+	return crashOp{"PATCH", one, shareapi.UpdateShare{Deadline: new(d), Description: new(desc)}, 201, &crashState{true, d, desc}}
 }
 
 // crashDo sends op as alice; ok is false when no answer came (the child
@@ -160,7 +161,7 @@ func crashList(t *testing.T, base string) map[grants.Key]crashState {
 		if !ok || status != 200 {
 			t.Fatalf("list acme/r%d: %d %s", r, status, body)
 		}
-		var shares []shareObjectJSON
+		var shares []shareapi.Share
 		if err := json.Unmarshal([]byte(body), &shares); err != nil {
 			t.Fatal(err)
 		}
@@ -169,17 +170,6 @@ func crashList(t *testing.T, base string) map[grants.Key]crashState {
 		}
 	}
 	return out
-}
-
-// shareObjectJSON is the share object of the API, as a client reads it.
-type shareObjectJSON struct {
-	Namespace    string `json:"namespace"`
-	Repository   string `json:"repository"`
-	AccessDomain string `json:"access_domain"`
-	Permit       string `json:"permit"`
-	Deadline     string `json:"deadline"`
-	Description  string `json:"description"`
-	Status       bool   `json:"status"`
 }
 
 // TestCrashSafety kills `regshare serve` with SIGKILL at random moments

@@ -21,6 +21,7 @@ import (
 	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/grants/etcd/etcdtest"
 	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/shareapi"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -232,8 +233,8 @@ func TestReplicasEtcdDown(t *testing.T) {
 		method, path string
 		body         any
 	}{
-		{replicaB, http.MethodPost, "", map[string]string{"access_domain": "ops", "permit": "read", "deadline": "forever"}},
-		{replicaA, http.MethodPatch, "/globex", map[string]string{"permit": "read", "deadline": "forever", "description": "changed"}},
+		{replicaB, http.MethodPost, "", shareapi.CreateShare{AccessDomain: "ops", Permit: "read", Deadline: "forever"}},
+		{replicaA, http.MethodPatch, "/globex", shareapi.UpdateShare{Permit: new("read"), Deadline: new("forever"), Description: new("changed")}},
 		{replicaC, http.MethodDelete, "/globex", nil},
 	} {
 		start := time.Now()
@@ -350,7 +351,7 @@ func TestReplicasCreateRace(t *testing.T) {
 			wg.Go(func() {
 				<-start
 				codes[j], _ = apiCall(t, http.MethodPost, sharesURL(r.urls[i], "acme/web"), "alice", e2ePass,
-					map[string]string{"access_domain": domain, "permit": "read", "deadline": "forever", "description": fmt.Sprint("by ", i)})
+					shareapi.CreateShare{AccessDomain: domain, Permit: "read", Deadline: "forever", Description: fmt.Sprint("by ", i)})
 			})
 		}
 		close(start)

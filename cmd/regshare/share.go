@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -16,8 +15,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 // client talks to the share API as one user; the CLI commands use it.
@@ -118,12 +118,10 @@ func (c *client) do(ctx context.Context, method, path string, body any) ([]byte,
 		return nil, nil, err
 	}
 	if resp.StatusCode >= 300 {
-		var e []struct {
-			Code    string `json:"errorCode"`
-			Message string `json:"errorMessage"`
-		}
+		var e []shareapi.Error
 		if json.Unmarshal(data, &e) == nil && len(e) > 0 {
-			return nil, nil, fmt.Errorf("%s (%s)", e[0].Message, e[0].Code)
+			// Printed on the user's terminal, like a table cell.
+			return nil, nil, fmt.Errorf("%s (%s)", terminalSafe(e[0].ErrorMessage), terminalSafe(e[0].ErrorCode))
 		}
 		return nil, nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
@@ -214,28 +212,27 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return err
 	}
 	var method string
-	var body map[string]string
+	var body any
 	switch sub {
 	case "create":
 		if deadline == "" {
 			return errors.New("share create: give --until DATE or --permanent")
 		}
-		method, body = http.MethodPost, map[string]string{"access_domain": *with, "permit": "read", "deadline": deadline}
+		req := shareapi.CreateShare{AccessDomain: *with, Permit: "read", Deadline: deadline}
+		if description != nil {
+			req.Description = *description
+		}
+		method, body = http.MethodPost, req
 		path, _ = sharePath(pos[0], "")
-		if description != nil {
-			body["description"] = *description
-		}
 	case "update":
-		method, body = http.MethodPatch, map[string]string{}
+		req := shareapi.UpdateShare{Description: description}
 		if deadline != "" {
-			body["deadline"] = deadline
+			req.Deadline = &deadline
 		}
-		if description != nil {
-			body["description"] = *description
-		}
-		if len(body) == 0 {
+		if req == (shareapi.UpdateShare{}) {
 			return errors.New("share update: nothing to change; give --until, --permanent or --description")
 		}
+		method, body = http.MethodPatch, req
 	case "list":
 		method = http.MethodGet
 	case "revoke":
@@ -248,11 +245,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	var reqBody any
-	if body != nil {
-		reqBody = body
-	}
-	data, _, err := c.do(ctx, method, path, reqBody)
+	data, _, err := c.do(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -264,11 +257,11 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		_, err := stdout.Write(data)
 		return err
 	}
-	var shares []map[string]any
+	var shares []shareapi.Share
 	if sub == "list" {
 		err = json.Unmarshal(data, &shares)
 	} else {
-		var one map[string]any
+		var one shareapi.Share
 		err = json.Unmarshal(data, &one)
 		shares = append(shares, one)
 	}
@@ -278,8 +271,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	rows := [][]string{{"REPOSITORY", "SHARED WITH", "PERMIT", "VALID UNTIL", "STATUS", "DESCRIPTION"}}
 	for _, s := range shares {
 		rows = append(rows, []string{
-			str(s["namespace"]) + "/" + str(s["repository"]), str(s["access_domain"]), str(s["permit"]),
-			str(s["deadline"]), status(s["status"]), ellipsis(str(s["description"]), 40),
+			s.Namespace + "/" + s.Repository, s.AccessDomain, s.Permit, s.Deadline, status(s.Status), ellipsis(s.Description, 40),
 		})
 	}
 	return writeTable(stdout, rows)
@@ -331,65 +323,21 @@ func listCommand(ctx context.Context, name string, args []string, stdin io.Reade
 		rows = [][]string{{"IMAGE", "SHARED WITH", "STATUS", "TAGS"}}
 	}
 	for _, raw := range all {
-		var r map[string]any
+		var r shareapi.SharedRepository
 		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
+			return fmt.Errorf("unexpected answer: %w", err)
 		}
-		image := str(r["namespace"]) + "/" + str(r["name"])
+		image := r.Namespace + "/" + r.Name
+		tags := strings.Join(r.Tags, ",")
 		if center == "thirdparty" {
-			rows = append(rows, []string{image, str(r["domain_name"]), str(r["deadline"]), status(r["status"]), joinTags(r["tags"]), str(r["pull_command"])})
+			rows = append(rows, []string{image, r.DomainName, r.Deadline, status(r.Status), tags, r.PullCommand})
 			continue
 		}
 		var with []string
-		if ds, ok := r["access_domains"].([]any); ok {
-			for _, d := range ds {
-				if m, ok := d.(map[string]any); ok {
-					with = append(with, fmt.Sprintf("%s (until %s, %s)", str(m["access_domain"]), str(m["deadline"]), strings.ToLower(status(m["status"]))))
-				}
-			}
+		for _, d := range r.AccessDomains {
+			with = append(with, fmt.Sprintf("%s (until %s, %s)", d.AccessDomain, d.Deadline, strings.ToLower(status(d.Status))))
 		}
-		rows = append(rows, []string{image, strings.Join(with, ", "), status(r["status"]), joinTags(r["tags"])})
+		rows = append(rows, []string{image, strings.Join(with, ", "), status(r.Status), tags})
 	}
 	return writeTable(stdout, rows)
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func status(v any) string {
-	if b, _ := v.(bool); b {
-		return "Valid"
-	}
-	return "Expired"
-}
-
-func joinTags(v any) string {
-	items, _ := v.([]any)
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		out = append(out, str(it))
-	}
-	return strings.Join(out, ",")
-}
-
-func ellipsis(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func writeTable(w io.Writer, rows [][]string) error {
-	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
 }

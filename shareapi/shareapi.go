@@ -1,0 +1,136 @@
+// Package shareapi holds the JSON wire types of regshare's share API: what
+// the server writes and reads, and what its clients (the CLI, scripts, the
+// tests) decode and send. The field names are SWR's where SWR has the
+// field; they are part of the API and do not change.
+package shareapi
+
+// Share is a share as the API writes it: the answer of create, update and
+// get, and one entry of a repository's list of shares.
+type Share struct {
+	Namespace string `json:"namespace"`
+	// Repository is the repository below the namespace, "/" kept as is.
+	Repository   string `json:"repository"`
+	AccessDomain string `json:"access_domain"`
+	Permit       string `json:"permit"`
+	// Deadline is "forever" or an RFC 3339 time, UTC.
+	Deadline    string `json:"deadline"`
+	Description string `json:"description"`
+	CreatorID   string `json:"creator_id"`
+	CreatorName string `json:"creator_name"`
+	Created     string `json:"created"`
+	Updated     string `json:"updated"`
+	// Status is true while the share is valid.
+	Status bool `json:"status"`
+	// Exist is set by GET of one share only.
+	Exist *bool `json:"exist,omitempty"`
+}
+
+// CreateShare is the body of POST .../access-domains.
+type CreateShare struct {
+	AccessDomain string `json:"access_domain"`
+	// Permit is "read" ("pull" is accepted as its alias).
+	Permit string `json:"permit"`
+	// Deadline is "forever", an RFC 3339 time, or a date (through the end
+	// of that day, UTC).
+	Deadline    string `json:"deadline"`
+	Description string `json:"description"`
+}
+
+// UpdateShare is the body of PATCH .../access-domains/{access_domain}: an
+// absent (nil) field keeps its value.
+type UpdateShare struct {
+	Permit      *string `json:"permit,omitempty"`
+	Deadline    *string `json:"deadline,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// Event is one change of a share, in GET .../{access_domain}/history: the
+// share before and after it, each with its status as of the change.
+type Event struct {
+	Time   string `json:"time"`
+	Actor  string `json:"actor"`
+	Action string `json:"action"` // create, update, revoke
+	Before *Share `json:"before,omitempty"`
+	After  *Share `json:"after,omitempty"`
+}
+
+// SharedRepository is one row of GET /v2/manage/shared-repositories:
+// with center=self a repository the caller's domain shares, with its
+// recipients; with center=thirdparty one share with the caller's domain.
+type SharedRepository struct {
+	Namespace  string   `json:"namespace"`
+	Name       string   `json:"name"`
+	Path       string   `json:"path"`
+	DomainName string   `json:"domain_name"`
+	Tags       []string `json:"tags"`
+	Status     bool     `json:"status"`
+	CreatedAt  string   `json:"created_at"`
+	UpdatedAt  string   `json:"updated_at"`
+	// center=self only: the domains it is shared with.
+	AccessDomains []Recipient `json:"access_domains,omitempty"`
+	// center=thirdparty only; PullCommand only while the share is valid.
+	Deadline    string `json:"deadline,omitempty"`
+	PullCommand string `json:"pull_command,omitempty"`
+}
+
+// Recipient is one domain a repository is shared with, in a center=self
+// row.
+type Recipient struct {
+	AccessDomain string `json:"access_domain"`
+	Permit       string `json:"permit"`
+	Deadline     string `json:"deadline"`
+	Description  string `json:"description"`
+	Status       bool   `json:"status"`
+}
+
+// User is the caller, as GET /v2/manage/user describes it to the console.
+type User struct {
+	Name       string   `json:"name"`
+	Domain     string   `json:"domain"`
+	Role       string   `json:"role"` // manage, write, read
+	CanShare   bool     `json:"can_share"`
+	Namespaces []string `json:"namespaces"`
+	// Registry is how users name the registry in docker pull.
+	Registry string `json:"registry"`
+}
+
+// Repository is one row of GET /v2/manage/repos: a repository of the
+// caller's domain that the registry holds, as SWR's repository listing
+// names its fields.
+type Repository struct {
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+	Path       string `json:"path"`
+	DomainName string `json:"domain_name"`
+	// NumImages is the number of tags; null when the registry did not
+	// answer in time.
+	NumImages *int `json:"num_images"`
+	// Updated is when the image its newest tag ("latest", else the last)
+	// names was created; "" when unknown.
+	Updated string `json:"updated"`
+	// Shares is the number of domains it is shared with, valid or expired.
+	Shares int `json:"shares"`
+}
+
+// Tag is one tag of GET .../{repository}/tags, as SWR names the fields of
+// its tag listing.
+type Tag struct {
+	Tag         string `json:"Tag"`
+	Digest      string `json:"digest"`
+	Path        string `json:"path"`
+	PullCommand string `json:"pull_command"`
+	// Size is the manifest, config and layers of an image; 0 for an index
+	// or when unknown.
+	Size int64 `json:"size"`
+	// Created is the image's creation time from its config; "" when
+	// unknown.
+	Created string `json:"created"`
+}
+
+// Error is one entry of an error answer, which is a JSON array of them.
+// ErrorCode is REGSHARE.<status><4 digits>; Detail is always "".
+type Error struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorMessage string `json:"errorMessage"`
+	Detail       string `json:"detail"`
+}
