@@ -26,6 +26,10 @@ const maxBody = 64 << 10
 // audits the failures. The API only maps its errors to SWR's.
 type Credentials interface {
 	Authenticate(r *http.Request, c tokenauth.Credential) (grants.Principal, error)
+	// Logout ends the API token c, SignOutEverywhere every API and
+	// refresh token of p, on every replica.
+	Logout(r *http.Request, p grants.Principal, c tokenauth.Credential) error
+	SignOutEverywhere(r *http.Request, p grants.Principal) error
 	Client(r *http.Request) string
 	Realm() string
 }
@@ -94,6 +98,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle("GET "+base+"/{access_domain}/history", a.authed(a.history))
 	}
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
+	mux.Handle("POST /v2/manage/logout", a.authed(a.logout))
+	mux.Handle("POST /v2/manage/user/sign-out-everywhere", a.authed(a.signOutEverywhere))
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, u grants.Principal) error
@@ -142,7 +148,9 @@ func (a *API) authed(h handler) http.Handler {
 			}
 			a.writeError(w, ae)
 		}
-		a.count(r.Method, err)
+		if r.PathValue("repository") != "" { // a share change, not a logout
+			a.count(r.Method, err)
+		}
 	})
 }
 

@@ -1,6 +1,8 @@
 package tokenauth
 
 import (
+	"context"
+	"errors"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -36,14 +38,25 @@ type boundTokens struct {
 	apiTTL     time.Duration
 	refreshTTL time.Duration
 	now        func() time.Time
+	// ends says which tokens a logout or a sign-out everywhere ended; nil:
+	// none can be ended.
+	ends TokenEnds
 	// refreshes remembers verified refresh tokens, to skip the signature
-	// check; the user and password binding is checked every time.
+	// check; the user and password binding, and whether the token was
+	// ended, are checked every time.
 	refreshes *lru.Cache[string, verifiedRefresh]
 }
 
+// TokenEnds records and answers the ends of API and refresh tokens, in the
+// durable store, for every replica (grants.Grants).
+type TokenEnds interface {
+	EndTokens(ctx context.Context, e grants.TokenEnd) error
+	TokenEnded(subject, id string, issued, now time.Time) bool
+}
+
 type verifiedRefresh struct {
-	subject, password string
-	exp               time.Time
+	subject, password, id string
+	issued, exp           time.Time
 }
 
 const refreshCacheSize = 10_000
@@ -51,7 +64,7 @@ const refreshCacheSize = 10_000
 func newBoundTokens(cfg Config, keys *Keys, now func() time.Time) *boundTokens {
 	refreshes, _ := lru.New[string, verifiedRefresh](refreshCacheSize)
 	return &boundTokens{keys: keys, issuer: cfg.Issuer, apiService: cfg.APIService, apiTTL: cfg.TTL,
-		refreshTTL: cfg.RefreshTTL, now: now, refreshes: refreshes}
+		refreshTTL: cfg.RefreshTTL, now: now, ends: cfg.TokenEnds, refreshes: refreshes}
 }
 
 // sign signs a token for u with audience, valid for ttl, bound to u's
@@ -97,13 +110,29 @@ func (b *boundTokens) parse(token, audience string) (boundClaims, error) {
 }
 
 // principal is the user a bound token names, as dir knows them: they must
-// still exist with the same password.
-func principal(dir *grants.Directory, subject, password string) (grants.Principal, error) {
-	p, ok := dir.Principal(subject)
-	if !ok || password != hashFingerprint(p.PasswordHash) {
+// still exist with the same password, and the token must not have been
+// ended.
+func (b *boundTokens) principal(dir *grants.Directory, v verifiedRefresh) (grants.Principal, error) {
+	p, ok := dir.Principal(v.subject)
+	if !ok || v.password != hashFingerprint(p.PasswordHash) {
+		return grants.Principal{}, ErrUnauthorized
+	}
+	if b.ends != nil && b.ends.TokenEnded(v.subject, v.id, v.issued, b.now()) {
 		return grants.Principal{}, ErrUnauthorized
 	}
 	return p, nil
+}
+
+// claimsOf is what is checked of a verified bound token every time.
+func claimsOf(c boundClaims) verifiedRefresh {
+	v := verifiedRefresh{subject: c.Subject, password: c.Password, id: c.ID}
+	if c.IssuedAt != nil {
+		v.issued = c.IssuedAt.Time
+	}
+	if c.ExpiresAt != nil {
+		v.exp = c.ExpiresAt.Time
+	}
+	return v
 }
 
 // verifyAPI checks an API token and returns its principal in dir.
@@ -112,8 +141,38 @@ func (b *boundTokens) verifyAPI(dir *grants.Directory, token string) (grants.Pri
 	if err != nil {
 		return grants.Principal{}, err
 	}
-	return principal(dir, c.Subject, c.Password)
+	return b.principal(dir, claimsOf(c))
 }
+
+// end records the end of one verified token (a logout).
+func (b *boundTokens) end(ctx context.Context, token, audience string) error {
+	if b.ends == nil {
+		return errNoTokenEnds
+	}
+	c, err := b.parse(token, audience)
+	if err != nil {
+		return err
+	}
+	v := claimsOf(c)
+	return b.ends.EndTokens(ctx, grants.TokenEnd{Subject: v.subject, ID: v.id, Until: v.exp, Made: b.now()})
+}
+
+// endAll records the end of every API and refresh token of subject issued
+// until now, including within this second (iat is in whole seconds).
+func (b *boundTokens) endAll(ctx context.Context, subject string) error {
+	if b.ends == nil {
+		return errNoTokenEnds
+	}
+	now := b.now()
+	return b.ends.EndTokens(ctx, grants.TokenEnd{
+		Subject: subject,
+		Before:  now.Truncate(time.Second).Add(time.Second),
+		Until:   now.Add(max(b.refreshTTL, b.apiTTL) + time.Second),
+		Made:    now,
+	})
+}
+
+var errNoTokenEnds = errors.New("tokens cannot be ended here")
 
 // verifyRefresh checks a refresh token and returns its principal in dir.
 func (b *boundTokens) verifyRefresh(dir *grants.Directory, token string) (grants.Principal, error) {
@@ -124,8 +183,8 @@ func (b *boundTokens) verifyRefresh(dir *grants.Directory, token string) (grants
 		if err != nil {
 			return grants.Principal{}, err
 		}
-		v = verifiedRefresh{subject: c.Subject, password: c.Password, exp: c.ExpiresAt.Time}
+		v = claimsOf(c)
 		b.refreshes.Add(token, v)
 	}
-	return principal(dir, v.subject, v.password)
+	return b.principal(dir, v)
 }

@@ -122,6 +122,35 @@ func (c *Credentials) auditFailure(r *http.Request, cred Credential, err error) 
 	c.audit.InfoContext(r.Context(), "login failed", "actor", cred.Name, "client", c.Client(r), "action", action, "result", result)
 }
 
+// Logout ends the API token cred presents, on every replica. Only a token
+// can be logged out: Basic credentials are no session.
+func (c *Credentials) Logout(r *http.Request, p grants.Principal, cred Credential) error {
+	if cred.Kind != APIToken || c.tokens == nil {
+		return ErrNotASession
+	}
+	if err := c.tokens.end(r.Context(), cred.Secret, c.tokens.apiService); err != nil {
+		return err
+	}
+	c.audit.InfoContext(r.Context(), "logout", "actor", p.Name, "client", c.Client(r), "action", "logout", "result", "ok")
+	return nil
+}
+
+// SignOutEverywhere ends every API and refresh token of p issued until
+// now (docker login's identity tokens included), on every replica.
+func (c *Credentials) SignOutEverywhere(r *http.Request, p grants.Principal) error {
+	if c.tokens == nil {
+		return ErrNotASession
+	}
+	if err := c.tokens.endAll(r.Context(), p.Name); err != nil {
+		return err
+	}
+	c.audit.InfoContext(r.Context(), "signed out everywhere", "actor", p.Name, "client", c.Client(r), "action", "sign_out_everywhere", "result", "ok")
+	return nil
+}
+
+// ErrNotASession refuses a logout of credentials that are not a token.
+var ErrNotASession = errors.New("only an API token can be logged out; Basic credentials are no session")
+
 // Client is the address of r's sender, through the trusted proxies.
 func (c *Credentials) Client(r *http.Request) string { return c.authn.Client(r) }
 

@@ -45,6 +45,9 @@ type Config struct {
 	// RefreshTTL is the lifetime of a refresh token (docker login's
 	// identity token).
 	RefreshTTL time.Duration
+	// TokenEnds, when set, records logouts and sign-outs everywhere, and
+	// refuses the API and refresh tokens they ended (grants.Grants).
+	TokenEnds TokenEnds
 	// APIService is the service name of regshare's own API: a token asked
 	// for it carries no registry access and authenticates API calls, so
 	// scripts and the console need not resend passwords.

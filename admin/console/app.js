@@ -293,7 +293,31 @@
     }
   }
 
-  function logout() {
+  // logout ends this tab's API token on the server too (on every
+  // replica), then forgets it; an answer that does not come leaves the
+  // token to its short expiry.
+  async function logout() {
+    if (session) {
+      try { await api('POST', '/v2/manage/logout'); } catch (e) { /* expired or offline: nothing left to end */ }
+    }
+    forget();
+  }
+
+  // signOutEverywhere ends every API token and docker login identity
+  // token of the user, wherever they were issued.
+  async function signOutEverywhere() {
+    if (!session) return;
+    if (!window.confirm('Sign out everywhere? Every console session and every docker login of yours (CI included) must log in again.')) return;
+    try {
+      await api('POST', '/v2/manage/user/sign-out-everywhere');
+    } catch (e) {
+      window.alert(`Could not sign out everywhere: ${e.message}`);
+      return;
+    }
+    forget();
+  }
+
+  function forget() {
     setSession(null);
     me = null;
     for (const id of ['share-dialog', 'revoke-dialog']) if ($(id).open) $(id).close();
@@ -679,6 +703,7 @@
     // Without a session the login dialog cannot be dismissed.
     $('login-dialog').addEventListener('cancel', (ev) => { if (!session) ev.preventDefault(); });
     $('logout').addEventListener('click', logout);
+    $('sign-out-everywhere').addEventListener('click', signOutEverywhere);
     // The skip link moves the focus; it must not change the route.
     document.querySelector('.skip').addEventListener('click', (ev) => { ev.preventDefault(); $('main').focus(); });
 

@@ -193,6 +193,7 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 		Metrics:    reg,
 		Audit:      audit,
 		RefreshTTL: cfg.Token.RefreshTTL,
+		TokenEnds:  g,
 	}, keys, authn, g, now, log)
 	if err != nil {
 		return err

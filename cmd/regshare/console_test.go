@@ -605,4 +605,26 @@ func TestConsole(t *testing.T) {
 		gina.do(t, "back to Shared Images", chromedp.Click(chromedp.ID("image-back")))
 		gina.waitFor(t, "no shared image", `document.getElementById('shared-empty').textContent === 'No image is shared with your domain.' && !document.getElementById('shared-empty').hidden`)
 	})
+
+	step("6 log out ends the console's API token on the server", []*page{gina}, func(t *testing.T) {
+		token := eval[string](t, gina, `JSON.parse(sessionStorage.getItem('regshare.session')).token`)
+		apiCall := func() int {
+			req, _ := http.NewRequest("GET", d.info.API+"/v2/manage/user", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := apiCall(); got != 200 {
+			t.Fatalf("the console's token before logging out: %d", got)
+		}
+		gina.do(t, "log out", chromedp.Click(chromedp.ID("logout")))
+		gina.waitFor(t, "the login dialog", `document.getElementById('login-dialog').open && !sessionStorage.getItem('regshare.session')`)
+		if got := apiCall(); got != 401 {
+			t.Errorf("the console's token after logging out: %d, want 401", got)
+		}
+	})
 }

@@ -33,6 +33,7 @@ Usage:
                                    manage the shares of a repository
   regshare shared-with-me          what other domains shared with yours
   regshare shared-by-me            what your domain shared, and with whom
+  regshare sign-out-everywhere     end every API token and docker login identity token of yours
 `
 
 func main() {
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return shareCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "shared-with-me", "shared-by-me":
 		return listCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
+	case "sign-out-everywhere":
+		return signOutCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

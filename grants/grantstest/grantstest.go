@@ -204,6 +204,7 @@ func unicodeDescription() string {
 // must return a new, empty store on each call.
 func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 	t.Run("History", func(t *testing.T) { testHistory(t, open(t, newStore)) })
+	t.Run("TokenEnds", func(t *testing.T) { testTokenEnds(t, open(t, newStore)) })
 
 	t.Run("CreateGetRoundTrip", func(t *testing.T) {
 		st := open(t, newStore)
