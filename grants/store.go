@@ -85,14 +85,18 @@ func (m *MemoryStore) Follow(ctx context.Context, sink Sink) (Feed, error) {
 }
 
 // apply hands a committed change to the sink; under m.mu.
-func (m *MemoryStore) apply(put *Share, remove Key) error {
+func (m *MemoryStore) apply(put *Share, remove Key) error { return Apply(m.sink, put, remove) }
+
+// Apply hands a local store's committed change to sink (nil: not
+// followed yet): put, or else the removal of remove.
+func Apply(sink Sink, put *Share, remove Key) error {
 	switch {
-	case m.sink == nil:
+	case sink == nil:
 		return nil
 	case put != nil:
-		return m.sink.Put(*put)
+		return sink.Put(*put)
 	}
-	return m.sink.Remove(remove)
+	return sink.Remove(remove)
 }
 
 // NewMemoryStore returns an empty MemoryStore.

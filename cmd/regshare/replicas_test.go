@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,21 +91,9 @@ func (r *replicas) realm(i int) { r.e.handler.Store(&r.apps[i].handler) }
 // granted on repo.
 func (r *replicas) token(t *testing.T, i int, user, repo string) []string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", r.urls[i]+"/token?service="+e2eService+"&scope="+url.QueryEscape("repository:"+repo+":pull"), nil)
-	req.SetBasicAuth(user, e2ePass)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("token from replica %c: %d %v", 'A'+i, resp.StatusCode, err)
-	}
+	token, _ := tokenAnswer(t, r.urls[i], "service="+e2eService+"&scope="+url.QueryEscape("repository:"+repo+":pull"), user)
 	var c tokenauth.Claims
-	if _, _, err := jwt.NewParser().ParseUnverified(body.Token, &c); err != nil {
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &c); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range c.Access {

@@ -102,13 +102,7 @@ func (st *Store) update(fn func(tx *bbolt.Tx) error, put *grants.Share, remove g
 	if err := st.db.Update(fn); err != nil {
 		return err
 	}
-	switch {
-	case st.sink == nil:
-		return nil
-	case put != nil:
-		return st.sink.Put(*put)
-	}
-	return st.sink.Remove(remove)
+	return grants.Apply(st.sink, put, remove)
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
