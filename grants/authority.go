@@ -17,6 +17,9 @@ var (
 	// ErrPreviousOwner: the share was made by a domain that owned the
 	// namespace before; it grants nothing and can only be revoked.
 	ErrPreviousOwner = fmt.Errorf("%w: made by the namespace's previous owner", ErrForbidden)
+	// ErrReloaded: the directory the caller was authenticated against was
+	// replaced while the request was under way; it may be retried.
+	ErrReloaded = fmt.Errorf("%w: the directory was reloaded while the request was under way; retry", ErrUnavailable)
 )
 
 // repositoryName checks a name a share can be made of: a valid repository
@@ -40,6 +43,9 @@ func (g *Grants) MayView(p Principal, repository string) (string, error) {
 	if p.dir == nil {
 		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
 	}
+	if err := g.current(p); err != nil {
+		return "", err
+	}
 	owner, ok := p.dir.RepositoryOwner(repository)
 	if !ok || owner != p.Domain {
 		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
@@ -60,6 +66,16 @@ func (g *Grants) MayChange(p Principal, repository string) (string, error) {
 		return "", fmt.Errorf("%w %s cannot share; manage is needed", ErrRole, p.Role)
 	}
 	return owner, nil
+}
+
+// current refuses a principal of a directory that is no longer in force:
+// its role, domain or namespaces may have changed. Share changes ask it
+// again under wmu, where the change is decided.
+func (g *Grants) current(p Principal) error {
+	if p.dir != g.dir.Load() {
+		return ErrReloaded
+	}
+	return nil
 }
 
 // Create shares s.Repository with s.Recipient on behalf of p. Owner,
@@ -83,7 +99,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
-	if err := g.writable(); err != nil {
+	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, err
 	}
 	if _, ok := g.index.Get(s.Key()); ok {
@@ -113,13 +129,16 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
-	if err := g.writable(); err != nil {
+	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, Share{}, err
 	}
 	after, err = g.store.Update(ctx, k, func(old Share) (Share, error) {
 		before = old
 		if old.Owner != owner {
 			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
+		}
+		if !p.dir.HasDomain(old.Recipient) {
+			return Share{}, fmt.Errorf("%w %q: the domain was removed, so the share can only be revoked", ErrUnknownDomain, old.Recipient)
 		}
 		s := fn(old)
 		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner
@@ -153,7 +172,7 @@ func (g *Grants) Revoke(ctx context.Context, p Principal, k Key, now time.Time) 
 	}
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
-	if err := g.writable(); err != nil {
+	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, err
 	}
 	before, _ := g.index.Get(k)

@@ -197,3 +197,27 @@ func TestStaleFeedGrantsNoShares(t *testing.T) {
 		t.Errorf("fresh again: %q", d.Actions)
 	}
 }
+
+// A replica that has not loaded its index, or is cut off from the store,
+// cannot know of a logout: every API and refresh token counts as ended
+// there (fail closed, as shares do).
+func TestTokenEndsFailClosedWithoutFeed(t *testing.T) {
+	f := &fedStore{MemoryStore: grants.NewMemoryStore()}
+	g, err := grants.New(t.Context(), newDirectory(t, testDirectoryConfig()), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.TokenEnded("alice", "t1", now, now) {
+		t.Error("before the first load, a token counts as valid")
+	}
+	f.load(t)
+	if g.TokenEnded("alice", "t1", now, now) {
+		t.Error("loaded and fresh, a token that was never ended counts as ended")
+	}
+	f.mu.Lock()
+	f.stale = true
+	f.mu.Unlock()
+	if !g.TokenEnded("alice", "t1", now, now) {
+		t.Error("cut off from the store, a token counts as valid")
+	}
+}

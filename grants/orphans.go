@@ -22,6 +22,10 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 	if err := g.writable(); err != nil {
 		return 0, err
 	}
+	// Under wmu: a change decided against the previous directory has
+	// landed in the index before the scan.
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
 	dir := g.dir.Load()
 	var keys []Key
 	for s := range g.index.All() {
@@ -29,8 +33,6 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 			keys = append(keys, s.Key())
 		}
 	}
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
 	ended := 0
 	var errs []error
 	for _, k := range keys {

@@ -1,6 +1,7 @@
 package grants_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -55,5 +56,41 @@ func TestSharesEndWithTheirDomains(t *testing.T) {
 	}
 	if _, err := g.Revoke(t.Context(), lookup(t, g, "alice"), toGlobex.Key(), later); err != nil {
 		t.Errorf("revoke an ended share: %v", err)
+	}
+}
+
+// A share change is decided against the directory in force: a principal
+// authenticated before a reload (demoted, moved or removed since) changes
+// nothing, and a share whose recipient was removed can be revoked but not
+// renewed.
+func TestShareChangesRefuseReplacedSnapshot(t *testing.T) {
+	g, _ := newGrants(t, newDirectory(t, testDirectoryConfig()))
+	s := mustShare(t, g, "alice", newShare("acme/web", "globex", time.Time{}), now)
+	stale := lookup(t, g, "alice")
+	cfg := testDirectoryConfig()
+	cfg.Domains["acme"].Users["alice"] = user(grants.RoleRead)
+	g.SetDirectory(newDirectory(t, cfg))
+	if _, err := g.Create(t.Context(), stale, newShare("acme/web", "initech", time.Time{}), now); !errors.Is(err, grants.ErrReloaded) {
+		t.Errorf("Create by a demoted user's old principal: %v, want ErrReloaded", err)
+	}
+	if _, _, err := g.Update(t.Context(), stale, s.Key(), now, func(s grants.Share) grants.Share { s.Description = "x"; return s }); !errors.Is(err, grants.ErrReloaded) {
+		t.Errorf("Update by an old principal: %v, want ErrReloaded", err)
+	}
+	if _, err := g.Revoke(t.Context(), stale, s.Key(), now); !errors.Is(err, grants.ErrReloaded) {
+		t.Errorf("Revoke by an old principal: %v, want ErrReloaded", err)
+	}
+	if _, ok := g.Index().Get(s.Key()); !ok {
+		t.Fatal("a refused change removed the share")
+	}
+
+	cfg = testDirectoryConfig()
+	delete(cfg.Domains, "globex")
+	g.SetDirectory(newDirectory(t, cfg))
+	amy := lookup(t, g, "amy")
+	if _, _, err := g.Update(t.Context(), amy, s.Key(), now, func(s grants.Share) grants.Share { s.Deadline = nextYear; return s }); !errors.Is(err, grants.ErrUnknownDomain) {
+		t.Errorf("renewing a share of a removed recipient: %v, want ErrUnknownDomain", err)
+	}
+	if _, err := g.Revoke(t.Context(), amy, s.Key(), now); err != nil {
+		t.Errorf("revoking a share of a removed recipient: %v", err)
 	}
 }

@@ -11,14 +11,17 @@ import (
 // password (API tokens, refresh tokens): the one whose ID it names (a
 // logout), or, with no ID, every one issued before Before (sign out
 // everywhere). It lives in the store beside the shares and reaches every
-// replica the same way. Past Until no token it covers can be valid any
-// more: it is then forgotten (Made, when it was recorded, tells the index
-// which ends are past without a clock of its own).
+// replica the same way. Past Until (the ended token's own expiry) no token
+// it covers can be valid any more: it is then forgotten, an hour late so
+// that clocks apart by less cannot drop it early (Made, when it was
+// recorded, tells the index which ends are past without a clock of its
+// own). A sign-out everywhere has no Until: it is kept, one per user,
+// until the next replaces it, whatever token lifetimes any replica uses.
 type TokenEnd struct {
 	Subject string    `json:"subject"`
 	ID      string    `json:"id,omitempty"`
 	Before  time.Time `json:"before,omitzero"`
-	Until   time.Time `json:"until"`
+	Until   time.Time `json:"until,omitzero"`
 	Made    time.Time `json:"made"`
 }
 
@@ -26,14 +29,31 @@ type TokenEnd struct {
 // neither).
 func (e TokenEnd) Key() string { return e.Subject + "\x00" + e.ID }
 
-// Validate checks that e names a subject, a token or a time, and an until
-// after it was made.
+// Validate checks that e names a subject and either a token, until after
+// it was made, or a time.
 func (e TokenEnd) Validate() error {
-	if e.Subject == "" || (e.ID == "" && e.Before.IsZero()) || !e.Until.After(e.Made) {
-		return fmt.Errorf("%w: a token end names a subject, a token or a time, and an until after it was made", ErrInvalid)
+	switch {
+	case e.Subject == "", e.Made.IsZero():
+	case e.ID != "" && e.Until.After(e.Made):
+		return nil
+	case e.ID == "" && !e.Before.IsZero():
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: a token end names a subject and a token (with an until after it was made) or a time", ErrInvalid)
 }
+
+// forgetSlack is how long past its Until an end is kept.
+const forgetSlack = time.Hour
+
+// Forgotten reports whether e may be forgotten once an end made at newest
+// exists: it names a token whose expiry passed more than forgetSlack
+// before.
+func (e TokenEnd) Forgotten(newest time.Time) bool {
+	return !e.Until.IsZero() && e.Until.Add(forgetSlack).Before(newest)
+}
+
+// live reports whether e still ends tokens at now.
+func (e TokenEnd) live(now time.Time) bool { return e.Until.IsZero() || now.Before(e.Until) }
 
 // EncodeTokenEnd is the record format of a TokenEnd in both stores.
 func EncodeTokenEnd(e TokenEnd) ([]byte, error) { return json.Marshal(e) }
@@ -73,7 +93,7 @@ func (t tokenEnds) with(ends ...TokenEnd) tokenEnds {
 		}
 	}
 	for k, e := range out {
-		if e.Until.Before(newest) {
+		if e.Forgotten(newest) {
 			delete(out, k)
 		}
 	}
@@ -84,12 +104,12 @@ func (t tokenEnds) with(ends ...TokenEnd) tokenEnds {
 // been ended as of now.
 func (t tokenEnds) ended(subject, id string, issued, now time.Time) bool {
 	if id != "" {
-		if e, ok := t[subject+"\x00"+id]; ok && now.Before(e.Until) {
+		if e, ok := t[subject+"\x00"+id]; ok && e.live(now) {
 			return true
 		}
 	}
 	e, ok := t[subject+"\x00"]
-	return ok && now.Before(e.Until) && issued.Before(e.Before)
+	return ok && e.live(now) && issued.Before(e.Before)
 }
 
 // EndTokens records e in the store and returns once this replica's index
@@ -110,7 +130,12 @@ func (g *Grants) EndTokens(ctx context.Context, e TokenEnd) error {
 
 // TokenEnded reports whether the token id of subject, issued at issued,
 // was ended (by a logout, or by a sign-out everywhere after it was issued).
+// An index that is not loaded, or cut off from the store, cannot know of
+// an end: every token counts as ended there (passwords keep working).
 func (g *Grants) TokenEnded(subject, id string, issued, now time.Time) bool {
+	if !g.feed.Fresh() || !g.feed.FeedStatus().Loaded {
+		return true
+	}
 	ends := g.index.ends.Load()
 	return ends != nil && ends.ended(subject, id, issued, now)
 }

@@ -158,7 +158,8 @@ func (b *boundTokens) end(ctx context.Context, token, audience string) error {
 }
 
 // endAll records the end of every API and refresh token of subject issued
-// until now, including within this second (iat is in whole seconds).
+// until now, and within signOutMargin after it: iat is in whole seconds,
+// and another replica's clock may run a little ahead.
 func (b *boundTokens) endAll(ctx context.Context, subject string) error {
 	if b.ends == nil {
 		return errNoTokenEnds
@@ -166,11 +167,14 @@ func (b *boundTokens) endAll(ctx context.Context, subject string) error {
 	now := b.now()
 	return b.ends.EndTokens(ctx, grants.TokenEnd{
 		Subject: subject,
-		Before:  now.Truncate(time.Second).Add(time.Second),
-		Until:   now.Add(max(b.refreshTTL, b.apiTTL) + time.Second),
+		Before:  now.Truncate(time.Second).Add(signOutMargin),
 		Made:    now,
 	})
 }
+
+// signOutMargin: tokens issued this soon after a sign-out everywhere are
+// ended too; the user logs in again after it.
+const signOutMargin = 5 * time.Second
 
 var errNoTokenEnds = errors.New("tokens cannot be ended here")
 

@@ -123,6 +123,18 @@ func (g *loginGuard) check(ks []string, now time.Time) error {
 	return nil
 }
 
+// clean reports whether the client key has no failure to its name: no
+// bucket, or a full one.
+func (g *loginGuard) clean(key string, now time.Time) bool {
+	lim, ok := g.peek(key)
+	return !ok || lim.TokensAt(now) >= float64(lim.Burst())
+}
+
+// charge takes one failure from key, if it has one left.
+func (g *loginGuard) charge(key string, now time.Time) {
+	g.bucket(key).AllowN(now, 1)
+}
+
 // peek needs no g.mu: the cache locks itself, and g.mu only makes
 // bucket's get-or-create one step.
 func (g *loginGuard) peek(key string) (*rate.Limiter, bool) { return g.buckets.Get(key) }
@@ -226,12 +238,18 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 	at := attempt{guard: a.guard, keys: ks, pair: pair, now: now}
 	// Past the limit, even the right password is refused: guessing stays
 	// bounded. A credential verified before cannot fail, so it takes
-	// nothing, and only its client's own failures refuse it.
-	check := ks[:]
-	if l.cached {
-		check = ks[1:]
+	// nothing; past the user's limit it is still let in from a client with
+	// no failure of its own (a CI runner on a new address), so that
+	// strangers cannot lock it out.
+	if l.cached && a.guard.check(ks[:1], now) != nil && a.guard.clean(ks[1], now) {
+		at.succeeded()
+		return l.p, nil
 	}
-	if err := a.guard.check(check, now); err != nil {
+	if err := a.guard.check(ks[:], now); err != nil {
+		// A refusal costs the client a failure: past the user's limit,
+		// guesses are not free, and a client that guessed is no longer
+		// clean, so the cache cannot tell it which guess was right.
+		a.guard.charge(ks[1], now)
 		return grants.Principal{}, err
 	}
 	if l.cached {

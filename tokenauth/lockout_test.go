@@ -92,3 +92,30 @@ func TestLoginLimitParallelUnknownLikeKnown(t *testing.T) {
 		t.Errorf("12 parallel identical wrong logins: known user %v, unknown user %v; want the same answers, all 401 (one check)", known, unknown)
 	}
 }
+
+// Past a user's limit, the cache of verified credentials must not become an
+// oracle: a refused guess costs its client a failure, and a client with a
+// failure of its own no longer gets the cached credential's exemption. So a
+// client learns nothing from guessing; a clean one (a CI runner on a new
+// address) still gets in with the cached credential.
+func TestLoginLimitNoOracleThroughTheCache(t *testing.T) {
+	f := newLimitedFixture(t, tokenauth.LoginLimits{FailuresPerMinute: 0.1, Burst: 3})
+	alicePW := testUsers["alice"].password
+	want(t, "alice logs in from her client", f.attempt("192.0.2.1:1", "alice", alicePW), http.StatusOK, 0)
+	for i := range 3 {
+		want(t, "stranger spends the user's burst", f.attempt(fmt.Sprintf("198.51.100.%d:1", i+1), "alice", "nope"), http.StatusUnauthorized, 0)
+	}
+	const attacker = "203.0.113.66:1"
+	for i := range 20 {
+		want(t, fmt.Sprintf("guess %d past the limit", i+1), f.attempt(attacker, "alice", fmt.Sprintf("guess-%d", i)), http.StatusTooManyRequests, 0)
+	}
+	want(t, "the attacker's right guess", f.attempt(attacker, "alice", alicePW), http.StatusTooManyRequests, 0)
+	const runner = "203.0.113.77:1"
+	want(t, "a clean client, cached credential", f.attempt(runner, "alice", alicePW), http.StatusOK, 0)
+	// Now familiar, its own wrong passwords count for it alone, and past
+	// them it is refused like anyone.
+	for i := range 3 {
+		want(t, fmt.Sprintf("that client's wrong password %d", i+1), f.attempt(runner, "alice", "typo"), http.StatusUnauthorized, 0)
+	}
+	want(t, "that client past its own burst", f.attempt(runner, "alice", alicePW), http.StatusTooManyRequests, 0)
+}

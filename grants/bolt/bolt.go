@@ -265,7 +265,7 @@ func (st *Store) tokenEnds() ([]grants.TokenEnd, error) {
 }
 
 // EndTokens writes e, replacing the end of its key, and forgets the ends
-// whose Until lies before e was made: they cover no valid token any more.
+// that cover no valid token any more (TokenEnd.Forgotten).
 func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -280,7 +280,7 @@ func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
 		b := tx.Bucket(bucketEnds)
 		c := b.Cursor()
 		for k, old := c.First(); k != nil; k, old = c.Next() {
-			if o, err := grants.DecodeTokenEnd(k, old); err == nil && o.Until.Before(e.Made) {
+			if o, err := grants.DecodeTokenEnd(k, old); err == nil && o.Forgotten(e.Made) {
 				if err := c.Delete(); err != nil {
 					return err
 				}

@@ -6,12 +6,12 @@
 // Keys, below the configured prefix:
 //
 //	shares/<repository>@<recipient>            the share, JSON
-//	shares/~ends/<subject>@<id>                a token end, JSON, on a lease
+//	shares/~ends/<subject>@<id>                a token end, JSON (a logout on a lease)
 //	history/<repository>@<recipient>/<random>  one event of its history, JSON
 
 // Token ends live below the shares' prefix ('~' begins no repository name)
-// so that one watch and one revision order both; each is on a lease that
-// outlives its Until, so etcd forgets it by itself.
+// so that one watch and one revision order both; a logout is on a lease
+// that outlives its token, so etcd forgets it by itself.
 //
 // where '%' and '@' (and '/' in the recipient) are %-escaped. A change
 // writes the share and its history event in one transaction; history is
@@ -447,20 +447,24 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) erro
 	}
 }
 
-// EndTokens writes e on a lease that outlives its Until by a minute.
+// EndTokens writes e; a logout on a lease that outlives its Until by an
+// hour, so that etcd forgets it by itself.
 func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
 	v, err := grants.EncodeTokenEnd(e)
 	if err != nil {
 		return err
 	}
-	ttl := int64(e.Until.Sub(e.Made)/time.Second) + 60
 	key := st.ends + recipientEscaper.Replace(e.Subject) + "@" + recipientEscaper.Replace(e.ID)
 	return st.do(ctx, "end_tokens", func(ctx context.Context) error {
-		lease, err := st.cli.Grant(ctx, ttl)
-		if err != nil {
-			return err
+		var opts []clientv3.OpOption
+		if !e.Until.IsZero() { // a logout: forgotten an hour after its token expires
+			lease, err := st.cli.Grant(ctx, int64(e.Until.Sub(e.Made)/time.Second)+3600)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, clientv3.WithLease(lease.ID))
 		}
-		resp, err := st.cli.Put(ctx, key, string(v), clientv3.WithLease(lease.ID))
+		resp, err := st.cli.Put(ctx, key, string(v), opts...)
 		if err == nil {
 			st.ack(resp.Header.Revision)
 		}
