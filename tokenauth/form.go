@@ -48,4 +48,3 @@ var errFormTooLarge = &requestError{http.StatusRequestEntityTooLarge, "invalid_r
 var formBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const formBufferKeep = 16 << 10
-
