@@ -22,8 +22,9 @@ var (
 	bucketHistory = []byte("history") // key NUL seq (8 bytes) -> Event JSON
 )
 
-// Store keeps shares in a bbolt file, one JSON value per share, keyed by
-// repository and recipient.
+// Store keeps shares in a bbolt file, one record per share (grants.EncodeShare;
+// files of earlier versions hold JSON records, which are read as well), keyed
+// by repository and recipient.
 type Store struct {
 	db *bbolt.DB
 }
@@ -66,15 +67,19 @@ func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
 	var out []grants.Share
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketShares)
-		out = make([]grants.Share, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			s, err := grants.DecodeShare(k, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, s)
+		n := b.Stats().KeyN
+		keys, values := make([][]byte, 0, n), make([][]byte, 0, n)
+		// The slices point into the file's memory map: decoded before View
+		// returns.
+		if err := b.ForEach(func(k, v []byte) error {
+			keys, values = append(keys, k), append(values, v)
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		var err error
+		out, err = grants.DecodeShares(keys, values)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -99,11 +104,7 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 
 // put writes s and appends ev to its history.
 func (st *Store) put(tx *bbolt.Tx, s grants.Share, ev grants.Event) error {
-	v, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketShares).Put(key(s.Key()), v); err != nil {
+	if err := tx.Bucket(bucketShares).Put(key(s.Key()), grants.EncodeShare(s)); err != nil {
 		return err
 	}
 	return appendEvent(tx, s.Key(), ev)

@@ -2,11 +2,14 @@ package bolt_test
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -133,5 +136,117 @@ func TestCorruptRecord(t *testing.T) {
 	}
 	if shares, err := st.List(ctx); err != nil || len(shares) != 1 {
 		t.Errorf("List after removing the corrupt record = %v, %v", shares, err)
+	}
+}
+
+// TestPreviousVersionFile opens a file as the previous version left it, its
+// shares as JSON records, with a history event: the shares load, a change
+// rewrites a record in the compact form, and both forms read back alike.
+func TestPreviousVersionFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shares.db")
+	old := []grants.Share{
+		grantstest.Share("acme/api", "globex"),
+		grantstest.Share("acme/web", "globex"),
+		grantstest.Share("acme/web", "initech"),
+	}
+	old[1].Deadline = time.Time{} // permanent
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		shares, err := tx.CreateBucket([]byte("shares"))
+		if err != nil {
+			return err
+		}
+		history, err := tx.CreateBucket([]byte("history"))
+		if err != nil {
+			return err
+		}
+		for i, s := range old {
+			k := s.Repository + "\x00" + s.Recipient
+			v, err := json.Marshal(s)
+			if err != nil {
+				return err
+			}
+			if err := shares.Put([]byte(k), v); err != nil {
+				return err
+			}
+			ev, err := json.Marshal(grants.CreateEvent(s))
+			if err != nil {
+				return err
+			}
+			if err := history.Put(binary.BigEndian.AppendUint64([]byte(k+"\x00"), uint64(i+1)), ev); err != nil {
+				return err
+			}
+		}
+		return history.SetSequence(uint64(len(old)))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := t.Context()
+	st := openIn(t, filepath.Dir(path))
+	got, err := st.List(ctx)
+	if err != nil {
+		t.Fatalf("List of the previous version's file: %v", err)
+	}
+	if d := grantstest.SameSet(got, old); d != "" {
+		t.Fatalf("List of the previous version's file: %s", d)
+	}
+	g, err := grants.New(ctx, nil, st)
+	if err != nil {
+		t.Fatalf("grants.New: %v", err)
+	}
+	if n := g.Index().Len(); n != len(old) {
+		t.Errorf("index holds %d shares, want %d", n, len(old))
+	}
+	changed, err := st.Update(ctx, old[0].Key(), func(s grants.Share) (grants.Share, error) {
+		s.Description = "rewritten"
+		return s, nil
+	})
+	if err != nil {
+		t.Fatalf("Update of a JSON record: %v", err)
+	}
+	if err := st.Delete(ctx, old[2].Key(), grants.Change{Actor: "ivan"}); err != nil {
+		t.Fatalf("Delete of a JSON record: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st = openIn(t, filepath.Dir(path))
+	defer st.Close()
+	want := []grants.Share{changed, old[1]}
+	if got, err := st.List(ctx); err != nil || grantstest.SameSet(got, want) != "" {
+		t.Errorf("List after reopening = %v, %v; %s", got, err, grantstest.SameSet(got, want))
+	}
+	hist, err := st.History(ctx, old[2].Key())
+	if err != nil || len(hist) != 2 || hist[1].Action != grants.EventRevoke || hist[1].Before == nil || grantstest.Diff(*hist[1].Before, old[2]) != "" {
+		t.Errorf("History of the revoked JSON record = %+v, %v; want create, then revoke with the share before", hist, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The record written by Update is compact, the untouched one still JSON.
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("shares"))
+		if v := b.Get([]byte("acme/api\x00globex")); len(v) == 0 || v[0] == '{' {
+			t.Errorf("updated record %q: want the compact form", v)
+		}
+		if v := b.Get([]byte("acme/web\x00globex")); len(v) == 0 || v[0] != '{' {
+			t.Errorf("untouched record %q: want the JSON it had", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
