@@ -94,7 +94,7 @@ type listStore struct {
 	shares []grants.Share
 }
 
-func (s listStore) List(context.Context) ([]grants.Share, error) { return s.shares, nil }
+func (s listStore) List(context.Context) ([]grants.Share, error) { return slices.Clone(s.shares), nil }
 
 // BenchmarkAuthorize asks for a pull of a shared repository by a user of the
 // recipient domain, with n shares in the index. The heap is collected

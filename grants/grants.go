@@ -76,10 +76,8 @@ func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load shares: %w", err)
 	}
-	ix, err := NewIndex(shares)
-	if err != nil {
-		return nil, err
-	}
+	ix := &Index{}
+	ix.loadOwned(shares)
 	g := &Grants{store: store, index: ix}
 	g.dir.Store(dir)
 	return g, nil

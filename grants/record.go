@@ -59,19 +59,27 @@ func EncodeShare(s Share) []byte {
 // DecodeShare reads the share stored under key, in either form.
 func DecodeShare(key, v []byte) (Share, error) {
 	var s Share
-	var err error
-	if len(v) > 0 && v[0] == recordCompact {
-		err = decodeCompact(v[1:], &s)
-	} else {
-		err = json.Unmarshal(v, &s)
-	}
-	if err != nil {
-		return Share{}, fmt.Errorf("share store: corrupt record %q: %w", key, err)
+	if err := decodeShare(&s, key, v, nil); err != nil {
+		return Share{}, err
 	}
 	return s, nil
 }
 
-func decodeCompact(b []byte, s *Share) error {
+// decodeShare is DecodeShare into the zero Share at s, names interned by in.
+func decodeShare(s *Share, key, v []byte, in interner) error {
+	var err error
+	if len(v) > 0 && v[0] == recordCompact {
+		err = decodeCompact(v[1:], s, in)
+	} else {
+		err = json.Unmarshal(v, s)
+	}
+	if err != nil {
+		return fmt.Errorf("share store: corrupt record %q: %w", key, err)
+	}
+	return nil
+}
+
+func decodeCompact(b []byte, s *Share, in interner) error {
 	if len(b) < 3*timeLen {
 		return fmt.Errorf("%w: %d bytes, too short", errCompact, len(b))
 	}
@@ -82,12 +90,16 @@ func decodeCompact(b []byte, s *Share) error {
 		}
 	}
 	b = b[3*timeLen:]
-	for _, f := range [...]*string{&s.Repository, &s.Owner, &s.Recipient, &s.Permit, &s.Description, &s.CreatorID, &s.CreatorName, &s.UpdatedBy} {
+	for i, f := range [...]*string{&s.Repository, &s.Owner, &s.Recipient, &s.Permit, &s.Description, &s.CreatorID, &s.CreatorName, &s.UpdatedBy} {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
 			return fmt.Errorf("%w: field length past the end", errCompact)
 		}
-		*f = string(b[k : k+int(n)])
+		if v := b[k : k+int(n)]; i == 0 || i == 4 { // repository, description
+			*f = string(v)
+		} else {
+			*f = in.fromBytes(v)
+		}
 		b = b[k+int(n):]
 	}
 	if len(b) != 0 {
@@ -117,16 +129,18 @@ func decodeTime(b []byte) (time.Time, error) {
 }
 
 // DecodeShares decodes the records values[i] stored under keys[i], spread
-// over the cores. On failure it returns the error of the first bad record
+// over the cores, the names shared by many shares interned (see interner):
+// fewer strings to allocate, and the index interns them again at the cost
+// of a map lookup. On failure it returns the error of the first bad record
 // in the order given, as decoding them one by one would.
 func DecodeShares(keys, values [][]byte) ([]Share, error) {
 	out := make([]Share, len(values))
 	p := parts(len(values))
 	errs := make([]error, p)
 	spread(p, len(values), func(part, lo, hi int) {
+		in := interner{}
 		for i := lo; i < hi; i++ {
-			var err error
-			if out[i], err = DecodeShare(keys[i], values[i]); err != nil {
+			if err := decodeShare(&out[i], keys[i], values[i], in); err != nil {
 				errs[part] = err
 				return
 			}

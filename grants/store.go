@@ -13,7 +13,8 @@ import (
 // at start. Each change appends its Event to the share's history in the
 // same transaction (see CreateEvent, UpdateEvent, RevokeEvent).
 type Store interface {
-	// List returns every share, in no particular order.
+	// List returns every share, in no particular order, in a slice the
+	// caller may keep and modify (the index keeps it).
 	List(ctx context.Context) ([]Share, error)
 	// Get returns one share or ErrNotFound.
 	Get(ctx context.Context, k Key) (Share, error)
