@@ -94,28 +94,27 @@ func (ix *Index) Load(shares []Share) error {
 // share replaced later stays in memory as long as others of its list do.
 func (ix *Index) loadOwned(shares []Share) { ix.build(hold(shares, true)) }
 
-// hold interns shares, spread over the cores, and returns a pointer to each,
-// in place when owned, else to a copy.
+// hold interns shares and returns a pointer to each, in place when owned,
+// else to a copy.
 func hold(shares []Share, owned bool) []*Share {
 	held := make([]*Share, len(shares))
-	spread(parts(len(shares)), len(shares), func(_, lo, hi int) {
-		in := interner{}
-		for i := lo; i < hi; i++ {
-			if owned {
-				shares[i] = in.intern(shares[i])
-				held[i] = &shares[i]
-				continue
-			}
-			s := in.intern(shares[i])
-			held[i] = &s
+	in := interner{}
+	for i := range shares {
+		if owned {
+			shares[i] = in.intern(shares[i])
+			held[i] = &shares[i]
+			continue
 		}
-	})
+		s := in.intern(shares[i])
+		held[i] = &s
+	}
 	return held
 }
 
 // build makes held the index's content.
 func (ix *Index) build(held []*Share) {
-	// One tree per core, the same shares in the same order.
+	// One tree per core, the same shares in the same order (so that of
+	// shares with the same key, both keep the last).
 	next := &version{byKey: btree.NewG(btreeDegree, byKey), byRecipient: btree.NewG(btreeDegree, byRecipient)}
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -121,8 +121,8 @@ func jsonRecord(t testing.TB, s grants.Share) []byte {
 	return b
 }
 
-// TestDecodeShares checks that the spread decode gives the shares in order,
-// and on failure the first bad record, whichever core met it.
+// TestDecodeShares checks that a list decodes in order, records of both
+// forms mixed, and that a failure names the first bad record.
 func TestDecodeShares(t *testing.T) {
 	for _, n := range []int{0, 1, 100, 20_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
