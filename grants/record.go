@@ -13,7 +13,8 @@ import (
 // store.
 //
 // A share record is either the JSON of the Share (what every record was
-// before the compact form, and what etcd still writes) or the compact form:
+// before the compact form, and what etcd still writes; the bbolt store
+// rewrites a file's once) or the compact form:
 //
 //	0x01, then Deadline, Created, Updated as 16 bytes each (big-endian
 //	int64 Unix seconds, uint32 nanoseconds, int32 UTC offset in seconds),
@@ -54,6 +55,19 @@ func EncodeShare(s Share) []byte {
 		b = append(b, f...)
 	}
 	return b
+}
+
+// RecodeShare returns the share record v, stored under key, in the compact
+// form, and whether that changed it: false for a record already compact.
+func RecodeShare(key, v []byte) ([]byte, bool, error) {
+	if len(v) > 0 && v[0] == recordCompact {
+		return v, false, nil
+	}
+	s, err := DecodeShare(key, v)
+	if err != nil {
+		return nil, false, err
+	}
+	return EncodeShare(s), true, nil
 }
 
 // DecodeShare reads the share stored under key, in either form.

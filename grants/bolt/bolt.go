@@ -20,11 +20,11 @@ import (
 var (
 	bucketShares  = []byte("shares")
 	bucketHistory = []byte("history") // key NUL seq (8 bytes) -> Event JSON
+	bucketMeta    = []byte("meta")    // what the file's records are (see migrate)
 )
 
-// Store keeps shares in a bbolt file, one record per share (grants.EncodeShare;
-// files of earlier versions hold JSON records, which are read as well), keyed
-// by repository and recipient.
+// Store keeps shares in a bbolt file, one compact record per share
+// (grants.EncodeShare), keyed by repository and recipient.
 type Store struct {
 	db *bbolt.DB
 }
@@ -32,8 +32,12 @@ type Store struct {
 var _ grants.Store = (*Store)(nil)
 
 // Open opens or creates the file at path. It fails after a second when
-// another process holds the file.
-func Open(path string) (*Store, error) {
+// another process holds the file. A file of an earlier version has its
+// share records rewritten in the compact form first (see migrate).
+func Open(path string) (*Store, error) { return open(path, migrateBatch) }
+
+// open is Open, migrating batch records per transaction.
+func open(path string, batch int) (*Store, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
@@ -41,14 +45,18 @@ func Open(path string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketShares, bucketHistory} {
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketShares, bucketHistory, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
-	}); err != nil {
+	})
+	if err == nil {
+		err = migrate(db, batch)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
