@@ -26,7 +26,8 @@ FUZZ := \
 	./admin:FuzzParseDeadline \
 	./admin:FuzzShareBody \
 	./admin:FuzzRepositoryPath \
-	./grants:FuzzValidateRepository
+	./grants:FuzzValidateRepository \
+	./grants:FuzzDecodeShare
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

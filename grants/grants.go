@@ -58,7 +58,7 @@ func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
 	if err != nil {
 		return nil, err
 	}
-	feed, err := store.Follow(ctx, ix)
+	feed, err := store.Follow(ctx, ownedSink{ix})
 	if err != nil {
 		return nil, fmt.Errorf("load shares: %w", err)
 	}
@@ -73,6 +73,9 @@ func (g *Grants) Directory() *Directory { return g.dir.Load() }
 // SetDirectory swaps in a new directory; decisions made afterwards use it,
 // and principals of the previous one are granted nothing.
 func (g *Grants) SetDirectory(d *Directory) {
+	if d == nil {
+		d, _ = NewDirectory(DirectoryConfig{}) // no one: nothing is granted
+	}
 	nd := *d // numbered in a copy: the caller's value stays as it was
 	nd.gen = g.dirGen.Add(1)
 	g.dir.Store(&nd)

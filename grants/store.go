@@ -23,7 +23,8 @@ type Store interface {
 	// store is closed. It may return before the first load is done (see
 	// the Feed's FeedStatus); a store is followed once.
 	Follow(ctx context.Context, sink Sink) (Feed, error)
-	// List returns every share, in no particular order.
+	// List returns every share, in no particular order, in a slice the
+	// caller may keep and modify.
 	List(ctx context.Context) ([]Share, error)
 	// Get returns one share or ErrNotFound.
 	Get(ctx context.Context, k Key) (Share, error)
@@ -47,7 +48,8 @@ type Store interface {
 // Sink is what a store feeds: the share index. Calls come in the order the
 // store committed the changes, never concurrently.
 type Sink interface {
-	// Load replaces the whole content.
+	// Load replaces the whole content with shares, which the sink may keep:
+	// the store gives the slice up.
 	Load(shares []Share) error
 	// Put inserts or replaces a share.
 	Put(s Share) error

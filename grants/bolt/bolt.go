@@ -22,10 +22,11 @@ var (
 	bucketShares  = []byte("shares")
 	bucketHistory = []byte("history")    // key NUL seq (8 bytes) -> Event JSON
 	bucketEnds    = []byte("token_ends") // subject NUL id -> TokenEnd JSON
+	bucketMeta    = []byte("meta")       // what the file's records are (see migrate)
 )
 
-// Store keeps shares in a bbolt file, one JSON value per share, keyed by
-// repository and recipient.
+// Store keeps shares in a bbolt file, one compact record per share
+// (grants.EncodeShare), keyed by repository and recipient.
 type Store struct {
 	db *bbolt.DB
 	// mu orders commits and their delivery to the sink, so that the index
@@ -37,8 +38,12 @@ type Store struct {
 var _ grants.Store = (*Store)(nil)
 
 // Open opens or creates the file at path. It fails after a second when
-// another process holds the file.
-func Open(path string) (*Store, error) {
+// another process holds the file. A file of an earlier version has its
+// share records rewritten in the compact form first (see migrate).
+func Open(path string) (*Store, error) { return open(path, migrateBatch) }
+
+// open is Open, migrating batch records per transaction.
+func open(path string, batch int) (*Store, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
@@ -46,14 +51,18 @@ func Open(path string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketShares, bucketHistory, bucketEnds} {
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketShares, bucketHistory, bucketEnds, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
-	}); err != nil {
+	})
+	if err == nil {
+		err = migrate(db, batch)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
@@ -109,15 +118,19 @@ func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
 	var out []grants.Share
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketShares)
-		out = make([]grants.Share, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			s, err := grants.DecodeShare(k, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, s)
+		n := b.Stats().KeyN
+		keys, values := make([][]byte, 0, n), make([][]byte, 0, n)
+		// The slices point into the file's memory map: decoded before View
+		// returns.
+		if err := b.ForEach(func(k, v []byte) error {
+			keys, values = append(keys, k), append(values, v)
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		var err error
+		out, err = grants.DecodeShares(keys, values)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -142,11 +155,7 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 
 // put writes s and appends ev to its history.
 func (st *Store) put(tx *bbolt.Tx, s grants.Share, ev grants.Event) error {
-	v, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketShares).Put(key(s.Key()), v); err != nil {
+	if err := tx.Bucket(bucketShares).Put(key(s.Key()), grants.EncodeShare(s)); err != nil {
 		return err
 	}
 	return appendEvent(tx, s.Key(), ev)

@@ -434,3 +434,37 @@ func TestCorruptRecord(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A record in the compact form (which the bbolt store writes; this store
+// writes JSON, which replicas of earlier versions read) is read like a JSON
+// one: by the feed, List, Get and Update.
+func TestCompactRecord(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := config(srv.Endpoint(), "/compact/")
+	r := newReplica(t, cfg)
+	r.waitLoaded(t)
+	s := grantstest.Share("acme/web", "globex")
+	s.Deadline = now.Add(time.Hour)
+	if _, err := r.st.Client().Put(t.Context(), "/compact/shares/acme/web@globex", string(grants.EncodeShare(s))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !canPull(r, t, "gina", "acme/web") {
+		if time.Now().After(deadline) {
+			t.Fatal("a compact record does not grant")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got, err := r.st.Get(t.Context(), s.Key()); err != nil || grantstest.Diff(got, s) != "" {
+		t.Errorf("Get = %+v, %v; %s", got, err, grantstest.Diff(got, s))
+	}
+	if got, err := r.st.List(t.Context()); err != nil || grantstest.SameSet(got, []grants.Share{s}) != "" {
+		t.Errorf("List = %+v, %v", got, err)
+	}
+	if _, err := r.st.Update(t.Context(), s.Key(), func(s grants.Share) (grants.Share, error) {
+		s.Description = "updated"
+		return s, nil
+	}); err != nil {
+		t.Errorf("Update of a compact record: %v", err)
+	}
+}

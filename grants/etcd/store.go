@@ -304,6 +304,10 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 	return grants.DecodeShare(resp.Kvs[0].Key, resp.Kvs[0].Value)
 }
 
+// marshal gives the records of s and ev. Shares stay JSON here, though the
+// compact form (grants.EncodeShare) reads back as well: replicas share the
+// keyspace, and one of an earlier version, mid-upgrade, would take a
+// compact record for a corrupt one and stop granting it.
 func marshal(s grants.Share, ev grants.Event) (share, event string, err error) {
 	sb, err := json.Marshal(s)
 	if err != nil {
