@@ -97,6 +97,10 @@ type listStore struct {
 
 func (s listStore) List(context.Context) ([]grants.Share, error) { return slices.Clone(s.shares), nil }
 
+func (s listStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, error) {
+	return grants.InSync, sink.Load(slices.Clone(s.shares))
+}
+
 // BenchmarkAuthorize asks for a pull of a shared repository by a user of the
 // recipient domain, with n shares in the index. The heap is collected
 // before timing, so that the collection of what building a large index
