@@ -111,10 +111,10 @@ type seedStore struct {
 	shares []grants.Share
 }
 
-func (s *seedStore) List(context.Context) ([]grants.Share, error) {
+func (s *seedStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, error) {
 	out := s.shares
 	s.shares = nil
-	return out, nil
+	return grants.InSync, sink.Load(out)
 }
 
 // bareHandler is the ceiling: net/http answering a fixed JSON body.
