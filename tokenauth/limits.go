@@ -59,7 +59,7 @@ type loginGuard struct {
 	mu      sync.Mutex // makes get-or-create atomic
 	buckets *lru.Cache[string, *rate.Limiter]
 	// familiar holds, per user and client, the last successful login.
-	familiar *lru.Cache[string, time.Time]
+	familiar *lru.Cache[userClient, time.Time]
 }
 
 func newLoginGuard(l LoginLimits) *loginGuard {
@@ -67,7 +67,7 @@ func newLoginGuard(l LoginLimits) *loginGuard {
 		l.FamiliarFor = DefaultFamiliarFor
 	}
 	b, _ := lru.New[string, *rate.Limiter](3 * limitedKeys)
-	f, _ := lru.New[string, time.Time](limitedKeys)
+	f, _ := lru.New[userClient, time.Time](limitedKeys)
 	return &loginGuard{limits: l, buckets: b, familiar: f}
 }
 
@@ -86,7 +86,7 @@ func (g *loginGuard) bucket(key string) *rate.Limiter {
 // familiar client, its user at that client) and its client.
 // A long user name is kept as its digest, so that what an attacker sends
 // bounds neither the memory of the tracked keys nor their size.
-func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pair string) {
+func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pair userClient) {
 	if len(user) > 64 {
 		sum := sha256.Sum256([]byte(user))
 		user = "#" + hex.EncodeToString(sum[:])
@@ -97,13 +97,16 @@ func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pai
 			client = p.String()
 		}
 	}
-	pair = "p\x00" + user + "\x00" + client
+	pair = userClient{user, client}
 	ks = [2]string{"u\x00" + user, "c\x00" + client}
-	if last, ok := g.familiar.Get(pair); ok && now.Sub(last) <= g.limits.FamiliarFor {
-		ks[0] = pair
+	if last, ok := g.familiar.Peek(pair); ok && now.Sub(last) <= g.limits.FamiliarFor {
+		ks[0] = "p\x00" + user + "\x00" + client
 	}
 	return ks, pair
 }
+
+// userClient names a user at a client (as keys spells both).
+type userClient struct{ user, client string }
 
 // check refuses, without taking anything, an attempt from a user or a
 // client that has no failure left. It creates no bucket: a user or client
@@ -241,11 +244,12 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 	// nothing; past the user's limit it is still let in from a client with
 	// no failure of its own (a CI runner on a new address), so that
 	// strangers cannot lock it out.
-	if l.cached && a.guard.check(ks[:1], now) != nil && a.guard.clean(ks[1], now) {
-		at.succeeded()
-		return l.p, nil
-	}
 	if err := a.guard.check(ks[:], now); err != nil {
+		// The client is clean, so the user's limit refused it.
+		if l.cached && a.guard.clean(ks[1], now) {
+			at.succeeded()
+			return l.p, nil
+		}
 		// A refusal costs the client a failure: past the user's limit,
 		// guesses are not free, and a client that guessed is no longer
 		// clean, so the cache cannot tell it which guess was right.
@@ -265,7 +269,7 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 type attempt struct {
 	guard *loginGuard
 	keys  [2]string
-	pair  string // user and client, made familiar by a success
+	pair  userClient // made familiar by a success
 	now   time.Time
 }
 
@@ -277,11 +281,16 @@ func (at attempt) reserve() (release func(), err error) {
 	return at.guard.reserve(at.keys, at.now)
 }
 
-// succeeded makes the client familiar for the user.
+// succeeded makes the client familiar for the user. A warm client logs in
+// many times a minute: it is written once a minute, not every time.
 func (at attempt) succeeded() {
-	if at.guard != nil {
-		at.guard.familiar.Add(at.pair, at.now)
+	if at.guard == nil {
+		return
 	}
+	if last, ok := at.guard.familiar.Peek(at.pair); ok && at.now.Sub(last) < time.Minute {
+		return
+	}
+	at.guard.familiar.Add(at.pair, at.now)
 }
 
 // Client is the address of r's sender, through the trusted proxies.
