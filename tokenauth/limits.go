@@ -86,7 +86,7 @@ func (g *loginGuard) bucket(key string) *rate.Limiter {
 // familiar client, its user at that client) and its client.
 // A long user name is kept as its digest, so that what an attacker sends
 // bounds neither the memory of the tracked keys nor their size.
-func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pair userClient) {
+func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pair userClient, seen time.Time) {
 	if len(user) > 64 {
 		sum := sha256.Sum256([]byte(user))
 		user = "#" + hex.EncodeToString(sum[:])
@@ -101,8 +101,9 @@ func (g *loginGuard) keys(user, client string, now time.Time) (ks [2]string, pai
 	ks = [2]string{"u\x00" + user, "c\x00" + client}
 	if last, ok := g.familiar.Peek(pair); ok && now.Sub(last) <= g.limits.FamiliarFor {
 		ks[0] = "p\x00" + user + "\x00" + client
+		seen = last
 	}
-	return ks, pair
+	return ks, pair, seen
 }
 
 // userClient names a user at a client (as keys spells both).
@@ -139,8 +140,9 @@ func (g *loginGuard) charge(key string, now time.Time) {
 }
 
 // peek needs no g.mu: the cache locks itself, and g.mu only makes
-// bucket's get-or-create one step.
-func (g *loginGuard) peek(key string) (*rate.Limiter, bool) { return g.buckets.Get(key) }
+// bucket's get-or-create one step. A read does not count as use: buckets
+// are kept by their failures (bucket), not by the checks of them.
+func (g *loginGuard) peek(key string) (*rate.Limiter, bool) { return g.buckets.Peek(key) }
 
 // rateLimited says when to come back: whole seconds, rounded up (after
 // dropping float noise below a millisecond), so that a client that waits
@@ -237,8 +239,8 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 		return a.verify(l, password, attempt{})
 	}
 	now := a.now()
-	ks, pair := a.guard.keys(name, ClientAddr(r, a.trusted), now)
-	at := attempt{guard: a.guard, keys: ks, pair: pair, now: now}
+	ks, pair, seen := a.guard.keys(name, ClientAddr(r, a.trusted), now)
+	at := attempt{guard: a.guard, keys: ks, pair: pair, seen: seen, now: now}
 	// Past the limit, even the right password is refused: guessing stays
 	// bounded. A credential verified before cannot fail, so it takes
 	// nothing; past the user's limit it is still let in from a client with
@@ -270,6 +272,7 @@ type attempt struct {
 	guard *loginGuard
 	keys  [2]string
 	pair  userClient // made familiar by a success
+	seen  time.Time  // when pair last succeeded, if familiar
 	now   time.Time
 }
 
@@ -287,7 +290,7 @@ func (at attempt) succeeded() {
 	if at.guard == nil {
 		return
 	}
-	if last, ok := at.guard.familiar.Peek(at.pair); ok && at.now.Sub(last) < time.Minute {
+	if !at.seen.IsZero() && at.now.Sub(at.seen) < time.Minute {
 		return
 	}
 	at.guard.familiar.Add(at.pair, at.now)
