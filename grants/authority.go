@@ -191,10 +191,24 @@ func (g *Grants) History(ctx context.Context, p Principal, k Key) ([]Event, erro
 	return g.store.History(ctx, k)
 }
 
+// loaded reports whether the index was loaded a first time. That never
+// reverts, so once seen it is remembered: the token path asks it on every
+// API and refresh token, and a feed's status takes its lock.
+func (g *Grants) loaded() bool {
+	if g.wasLoaded.Load() {
+		return true
+	}
+	if !g.feed.FeedStatus().Loaded {
+		return false
+	}
+	g.wasLoaded.Store(true)
+	return true
+}
+
 // writable refuses changes while the index is not loaded: the checks made
 // against it would be wrong.
 func (g *Grants) writable() error {
-	if !g.feed.FeedStatus().Loaded {
+	if !g.loaded() {
 		return fmt.Errorf("%w: the shares are still being loaded from the store", ErrUnavailable)
 	}
 	return nil

@@ -44,6 +44,8 @@ type Grants struct {
 	index  *Index
 	feed   Feed
 	dirGen atomic.Uint64
+	// wasLoaded remembers that the feed loaded the index (see loaded).
+	wasLoaded atomic.Bool
 	// wmu orders share changes: the checks made against the index (exists,
 	// too many) hold until the store has the change.
 	wmu sync.Mutex

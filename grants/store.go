@@ -86,9 +86,6 @@ func (m *MemoryStore) Follow(ctx context.Context, sink Sink) (Feed, error) {
 	return InSync, ctx.Err()
 }
 
-// apply hands a committed change to the sink; under m.mu.
-func (m *MemoryStore) apply(put *Share, remove Key) error { return Apply(m.sink, put, remove) }
-
 // Apply hands a local store's committed change to sink (nil: not
 // followed yet): put, or else the removal of remove.
 func Apply(sink Sink, put *Share, remove Key) error {
@@ -133,7 +130,7 @@ func (m *MemoryStore) Create(ctx context.Context, s Share) error {
 	}
 	m.shares[s.Key()] = s
 	m.history[s.Key()] = append(m.history[s.Key()], CreateEvent(s))
-	return m.apply(&s, Key{})
+	return Apply(m.sink, &s, Key{})
 }
 
 func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, error)) (Share, error) {
@@ -155,7 +152,7 @@ func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, 
 	}
 	m.shares[k] = s
 	m.history[k] = append(m.history[k], UpdateEvent(old, s))
-	return s, m.apply(&s, Key{})
+	return s, Apply(m.sink, &s, Key{})
 }
 
 func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
@@ -170,7 +167,7 @@ func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
 	}
 	delete(m.shares, k)
 	m.history[k] = append(m.history[k], RevokeEvent(old, c))
-	return m.apply(nil, k)
+	return Apply(m.sink, nil, k)
 }
 
 func (m *MemoryStore) EndTokens(ctx context.Context, e TokenEnd) error {

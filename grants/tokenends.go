@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 )
 
@@ -71,32 +72,23 @@ func DecodeTokenEnd(key, v []byte) (TokenEnd, error) {
 // rare (a logout), reads come with every API call and refresh.
 type tokenEnds map[string]TokenEnd
 
-// with returns the set with ends added; an end replaces an older one of
-// its key, and ends whose Until lies before the newest Made are dropped.
+// with returns the set with ends added: an end replaces an older one of
+// its key, and the ends Forgotten as of the newest Made are dropped.
 func (t tokenEnds) with(ends ...TokenEnd) tokenEnds {
-	var newest time.Time
-	for _, e := range ends {
-		if e.Made.After(newest) {
-			newest = e.Made
-		}
-	}
 	out := make(tokenEnds, len(t)+len(ends))
-	for k, e := range t {
-		if e.Made.After(newest) {
-			newest = e.Made
-		}
-		out[k] = e
-	}
+	maps.Copy(out, t)
 	for _, e := range ends {
 		if old, ok := out[e.Key()]; !ok || e.Made.After(old.Made) {
 			out[e.Key()] = e
 		}
 	}
-	for k, e := range out {
-		if e.Forgotten(newest) {
-			delete(out, k)
+	var newest time.Time
+	for _, e := range out {
+		if e.Made.After(newest) {
+			newest = e.Made
 		}
 	}
+	maps.DeleteFunc(out, func(_ string, e TokenEnd) bool { return e.Forgotten(newest) })
 	return out
 }
 
@@ -133,7 +125,7 @@ func (g *Grants) EndTokens(ctx context.Context, e TokenEnd) error {
 // An index that is not loaded, or cut off from the store, cannot know of
 // an end: every token counts as ended there (passwords keep working).
 func (g *Grants) TokenEnded(subject, id string, issued, now time.Time) bool {
-	if !g.feed.Fresh() || !g.feed.FeedStatus().Loaded {
+	if !g.feed.Fresh() || !g.loaded() {
 		return true
 	}
 	ends := g.index.ends.Load()

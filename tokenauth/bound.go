@@ -44,7 +44,7 @@ type boundTokens struct {
 	// refreshes remembers verified refresh tokens, to skip the signature
 	// check; the user and password binding, and whether the token was
 	// ended, are checked every time.
-	refreshes *lru.Cache[string, verifiedRefresh]
+	refreshes *lru.Cache[string, boundToken]
 }
 
 // TokenEnds records and answers the ends of API and refresh tokens, in the
@@ -54,7 +54,9 @@ type TokenEnds interface {
 	TokenEnded(subject, id string, issued, now time.Time) bool
 }
 
-type verifiedRefresh struct {
+// boundToken is what is checked of a verified API or refresh token each
+// time it is presented.
+type boundToken struct {
 	subject, password, id string
 	issued, exp           time.Time
 }
@@ -62,7 +64,7 @@ type verifiedRefresh struct {
 const refreshCacheSize = 10_000
 
 func newBoundTokens(cfg Config, keys *Keys, now func() time.Time) *boundTokens {
-	refreshes, _ := lru.New[string, verifiedRefresh](refreshCacheSize)
+	refreshes, _ := lru.New[string, boundToken](refreshCacheSize)
 	return &boundTokens{keys: keys, issuer: cfg.Issuer, apiService: cfg.APIService, apiTTL: cfg.TTL,
 		refreshTTL: cfg.RefreshTTL, now: now, ends: cfg.TokenEnds, refreshes: refreshes}
 }
@@ -112,7 +114,7 @@ func (b *boundTokens) parse(token, audience string) (boundClaims, error) {
 // principal is the user a bound token names, as dir knows them: they must
 // still exist with the same password, and the token must not have been
 // ended.
-func (b *boundTokens) principal(dir *grants.Directory, v verifiedRefresh) (grants.Principal, error) {
+func (b *boundTokens) principal(dir *grants.Directory, v boundToken) (grants.Principal, error) {
 	p, ok := dir.Principal(v.subject)
 	if !ok || v.password != hashFingerprint(p.PasswordHash) {
 		return grants.Principal{}, ErrUnauthorized
@@ -123,9 +125,9 @@ func (b *boundTokens) principal(dir *grants.Directory, v verifiedRefresh) (grant
 	return p, nil
 }
 
-// claimsOf is what is checked of a verified bound token every time.
-func claimsOf(c boundClaims) verifiedRefresh {
-	v := verifiedRefresh{subject: c.Subject, password: c.Password, id: c.ID}
+// claimsOf is the boundToken of verified claims.
+func claimsOf(c boundClaims) boundToken {
+	v := boundToken{subject: c.Subject, password: c.Password, id: c.ID}
 	if c.IssuedAt != nil {
 		v.issued = c.IssuedAt.Time
 	}

@@ -231,13 +231,10 @@ func (a *Authenticator) LimitLogins(l LoginLimits) {
 // the limit of failures of the user or the client it refuses with a
 // *RateLimitedError without running bcrypt; a success spends nothing.
 func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password string) (grants.Principal, error) {
-	l := a.lookup(name, password)
 	if a.guard == nil {
-		if l.cached {
-			return l.p, nil
-		}
-		return a.verify(l, password, attempt{})
+		return a.Authenticate(name, password)
 	}
+	l := a.lookup(name, password)
 	now := a.now()
 	ks, pair, seen := a.guard.keys(name, ClientAddr(r, a.trusted), now)
 	at := attempt{guard: a.guard, keys: ks, pair: pair, seen: seen, now: now}
