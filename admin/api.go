@@ -263,9 +263,12 @@ func parseDeadline(v string) (time.Time, error) {
 	if err != nil || t.Year() < 1970 {
 		return time.Time{}, errBadDeadline(v)
 	}
-	// In UTC: the share authority refuses what cannot be written back
-	// (past the year 9999 in UTC), with this same code.
-	return t.UTC(), nil
+	// In UTC, within what can be written back: checked here too, so that
+	// a bad body is refused before the registry is asked.
+	if t, err = grants.NormalDeadline(t); err != nil {
+		return time.Time{}, toAPIError(err)
+	}
+	return t, nil
 }
 
 // parsePermit accepts "read" and its alias "pull".

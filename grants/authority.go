@@ -91,7 +91,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	s.Owner = owner
 	s.CreatorID, s.CreatorName, s.UpdatedBy = p.Name, p.Name, p.Name
 	s.Created, s.Updated = now.UTC(), now.UTC()
-	if s.Deadline, err = normalDeadline(s.Deadline); err != nil {
+	if s.Deadline, err = NormalDeadline(s.Deadline); err != nil {
 		return Share{}, err
 	}
 	if err := s.Validate(now); err != nil {
@@ -145,7 +145,7 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 		s.CreatorID, s.CreatorName, s.Created = old.CreatorID, old.CreatorName, old.Created
 		s.Updated, s.UpdatedBy = now.UTC(), p.Name
 		var err error
-		if s.Deadline, err = normalDeadline(s.Deadline); err != nil {
+		if s.Deadline, err = NormalDeadline(s.Deadline); err != nil {
 			return Share{}, err
 		}
 		// A deadline must lie in the future only when it changes: the
@@ -218,8 +218,9 @@ func (g *Grants) writable() error {
 // write, so that every stored deadline reads back the same.
 var maxDeadline = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
-// normalDeadline is d in UTC, refused when it cannot be written back.
-func normalDeadline(d time.Time) (time.Time, error) {
+// NormalDeadline is d in UTC, refused with ErrDeadlineRange when it cannot
+// be written back. Create and Update apply it; a front may ask it first.
+func NormalDeadline(d time.Time) (time.Time, error) {
 	if d.IsZero() {
 		return d, nil
 	}
