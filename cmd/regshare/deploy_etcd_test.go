@@ -111,8 +111,8 @@ func TestDeployEtcdFiles(t *testing.T) {
 	if !slices.Equal(compose.Services["etcd"].Profiles, []string{"etcd"}) {
 		t.Errorf("compose.yaml: service etcd has profiles %v, want [etcd]", compose.Services["etcd"].Profiles)
 	}
-	if !slices.Contains(compose.Services["regshare"].Volumes, "./regshare.etcd.example.yaml:/etc/regshare/regshare.etcd.yaml:ro") {
-		t.Error("compose.yaml: regshare does not mount regshare.etcd.example.yaml")
+	if !slices.Contains(compose.Services["regshare"].Volumes, "./regshare.etcd.compose.yaml:/etc/regshare/regshare.etcd.yaml:ro") {
+		t.Error("compose.yaml: regshare does not mount regshare.etcd.compose.yaml")
 	}
 
 	// Kubernetes: the etcd component patches the base.
