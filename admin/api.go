@@ -168,6 +168,8 @@ func result(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.Is(err, grants.ErrOutcomeUnknown):
+		return "unknown"
 	case toAPIError(err).status >= 500:
 		return "error"
 	}
@@ -176,10 +178,13 @@ func result(err error) string {
 
 // auditChange records a share change, done or refused, with the share
 // before and after it.
-func (a *API) auditChange(r *http.Request, u grants.Principal, action string, k grants.Key, before, after *grants.Share, err error) {
+func (a *API) auditChange(r *http.Request, u grants.Principal, creq *grants.Request, action string, k grants.Key, before, after *grants.Share, err error) {
 	attrs := []any{"actor", u.Name, "domain", u.Domain, "client", a.creds.Client(r), "action", action,
 		"target", slog.GroupValue(slog.String("repository", k.Repository), slog.String("access_domain", k.Recipient)),
 		"result", result(err)}
+	if creq != nil && creq.Replayed {
+		attrs = append(attrs, "replayed", true) // the change was made by an earlier attempt
+	}
 	for _, s := range []struct {
 		name  string
 		share *grants.Share
@@ -282,11 +287,17 @@ func parsePermit(v string) string {
 func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
 	var req shareapi.CreateShare
 	var after *grants.Share
+	var creq *grants.Request
 	repo := repository(r)
 	defer func() {
-		a.auditChange(r, u, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
+		a.auditChange(r, u, creq, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
 	}()
-	if err := readBody(w, r, &req); err != nil {
+	body, err := readBody(w, r, &req)
+	if err != nil {
+		return err
+	}
+	var ctx context.Context
+	if ctx, creq, err = changeContext(r, u, body); err != nil {
 		return err
 	}
 	deadline, err := parseDeadline(req.Deadline)
@@ -301,7 +312,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	if err := a.checkExists(r.Context(), repo); err != nil {
 		return err
 	}
-	s, err := a.grants.Create(r.Context(), u, grants.Share{
+	s, err := a.grants.Create(ctx, u, grants.Share{
 		Repository:  repo,
 		Recipient:   req.AccessDomain,
 		Permit:      parsePermit(req.Permit),
@@ -312,6 +323,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 		return err
 	}
 	after = &s
+	markReplayed(w, creq)
 	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
@@ -338,6 +350,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.Principal) e
 	if _, err := a.grants.MayView(u, repo); err != nil {
 		return err
 	}
+	if err := a.grants.Readable(r.Context()); err != nil {
+		return err
+	}
 	now := a.now()
 	shares := a.grants.Index().ByRepository(repo)
 	out := make([]shareapi.Share, 0, len(shares))
@@ -351,6 +366,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.Principal) e
 func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
 	k := shareKey(r)
 	if _, err := a.grants.MayView(u, k.Repository); err != nil {
+		return err
+	}
+	if err := a.grants.Readable(r.Context()); err != nil {
 		return err
 	}
 	s, ok := a.grants.Index().Get(k)
@@ -367,9 +385,15 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.Principal) er
 func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
 	k := shareKey(r)
 	var before, after *grants.Share
-	defer func() { a.auditChange(r, u, grants.EventUpdate, k, before, after, err) }()
+	var creq *grants.Request
+	defer func() { a.auditChange(r, u, creq, grants.EventUpdate, k, before, after, err) }()
 	var req shareapi.UpdateShare
-	if err := readBody(w, r, &req); err != nil {
+	body, err := readBody(w, r, &req)
+	if err != nil {
+		return err
+	}
+	var ctx context.Context
+	if ctx, creq, err = changeContext(r, u, body); err != nil {
 		return err
 	}
 	var deadline time.Time
@@ -380,7 +404,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	}
 	// The snapshot before is the store's, read in the change's own
 	// transaction once the authority let it through.
-	old, s, err := a.grants.Update(r.Context(), u, k, a.now(), func(s grants.Share) grants.Share {
+	old, s, err := a.grants.Update(ctx, u, k, a.now(), func(s grants.Share) grants.Share {
 		if req.Permit != nil {
 			s.Permit = parsePermit(*req.Permit)
 		}
@@ -399,6 +423,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 		return err
 	}
 	after = &s
+	markReplayed(w, creq)
 	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
 	return nil
 }
@@ -406,14 +431,20 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
 	k := shareKey(r)
 	var before *grants.Share
-	defer func() { a.auditChange(r, u, grants.EventRevoke, k, before, nil, err) }()
-	old, err := a.grants.Revoke(r.Context(), u, k, a.now())
+	var creq *grants.Request
+	defer func() { a.auditChange(r, u, creq, grants.EventRevoke, k, before, nil, err) }()
+	var ctx context.Context
+	if ctx, creq, err = changeContext(r, u, nil); err != nil {
+		return err
+	}
+	old, err := a.grants.Revoke(ctx, u, k, a.now())
 	if old.Repository != "" {
 		before = &old
 	}
 	if err != nil {
 		return err
 	}
+	markReplayed(w, creq)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

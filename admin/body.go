@@ -14,16 +14,17 @@ import (
 // but for its case ("ACCESS_DOMAIN"), a name given twice, invalid UTF-8 or
 // data after the object are refused (encoding/json would match names
 // case-insensitively and let the last duplicate win).
-func readBody(w http.ResponseWriter, r *http.Request, v any) error {
+// It returns the body read.
+func readBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return errBadBody(errors.New("larger than 64 KiB"))
+			return nil, errBadBody(errors.New("larger than 64 KiB"))
 		}
-		return errBadBody(err)
+		return nil, errBadBody(err)
 	}
 	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
-		return errBadBody(err)
+		return nil, errBadBody(err)
 	}
-	return nil
+	return data, nil
 }

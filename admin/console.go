@@ -181,6 +181,9 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 		c.log.WarnContext(r.Context(), "registry catalog", "err", err)
 		return errRegistryAPI
 	}
+	if err := c.grants.Readable(r.Context()); err != nil {
+		return err
+	}
 	var rows []*repoRow
 	ix := c.grants.Index()
 	for _, repo := range catalog {
@@ -239,8 +242,8 @@ func (c *console) repositoryTags(w http.ResponseWriter, r *http.Request, u grant
 	// The same trust as tokens: what a token would not grant is not read.
 	d := c.grants.Authorize(u, []grants.Access{{Type: grants.TypeRepository, Name: repo, Actions: []string{grants.ActionPull}}}, c.now())
 	if len(d) != 1 || !slices.Contains(d[0].Actions, grants.ActionPull) {
-		if !c.grants.SharesTrusted() {
-			return errSharesUntrusted
+		if err := c.grants.Readable(r.Context()); err != nil {
+			return err // loading, or cut off: the refusal may not be true
 		}
 		return errNoPull
 	}

@@ -48,9 +48,9 @@ var (
 	errNoPull   = newError(403, 1, "your domain may not pull this repository: it is neither below your domain's namespaces nor validly shared with it")
 	// A replica cut off from the share store grants nothing through
 	// shares, and shows nothing of them either.
-	errSharesUntrusted = newError(503, 2, "this server is cut off from the share store: shared images cannot be read until it is back; retry later")
-	errNoRepository    = newError(404, 2, "the repository does not exist in the registry")
-	errRegistryDown    = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
+	errBadIdempotencyKey = newError(400, 10, "Idempotency-Key: one header of 1 to 255 visible ASCII characters")
+	errNoRepository      = newError(404, 2, "the repository does not exist in the registry")
+	errRegistryDown      = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
 )
 
 // ruleErrors maps each rule of the grants package to its code.
@@ -59,6 +59,7 @@ var ruleErrors = []struct {
 	status int
 	n      int
 }{
+	{grants.ErrIDReused, 422, 1},
 	{grants.ErrUnknownDomain, 400, 2},
 	{grants.ErrOwnDomain, 400, 3},
 	{grants.ErrBadPermit, 400, 4},
@@ -73,6 +74,9 @@ var ruleErrors = []struct {
 	{grants.ErrForbidden, 403, 2},
 	{grants.ErrNotFound, 404, 1},
 	{grants.ErrExists, 409, 1},
+	{grants.ErrStale, 503, 2},
+	{grants.ErrLoading, 503, 3},
+	{grants.ErrOutcomeUnknown, 503, 4},
 	{grants.ErrUnavailable, 503, 1},
 }
 

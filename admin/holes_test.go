@@ -119,10 +119,10 @@ func (s staleStore) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, 
 	return staleFeed{f, s.stale}, err
 }
 
-// On a replica whose index cannot be trusted with shares, the recipient's
-// views follow the same trust as tokens: shared-with-me shows the shares
-// as not valid, with no tags and no pull command, and the tags route says
-// why it cannot answer instead of reading with regshare's own token.
+// On a replica whose index cannot be trusted with shares, the views of
+// shares answer 503 with the reason rather than a listing that may be
+// wrong, and the tags route says why it cannot answer instead of reading
+// with regshare's own token.
 func TestRecipientViewsFollowIndexTrust(t *testing.T) {
 	stale := &atomic.Bool{}
 	e := newEnv(t, options{wrapStore: func(s grants.Store) grants.Store { return staleStore{s, stale} }})
@@ -140,11 +140,14 @@ func TestRecipientViewsFollowIndexTrust(t *testing.T) {
 
 	stale.Store(true)
 	e.registry.resetCalls()
-	rows, _ = e.listing("greg", "center=thirdparty")
-	if len(rows) != 1 || rows[0].Status || rows[0].PullCommand != "" || len(rows[0].Tags) != 0 {
-		t.Errorf("untrusted index, shared with me: %+v, want the share not valid, no tags, no pull command", rows)
+	// Listings the index cannot answer truthfully say why, for either side.
+	for _, who := range []struct{ user, query string }{{"greg", "center=thirdparty"}, {"alice", "center=self"}} {
+		r := e.do(who.user, "GET", "/v2/manage/shared-repositories?"+who.query, "")
+		wantError(t, "untrusted index, "+who.query, r, 503, "REGSHARE.5030002")
 	}
-	r := e.do("greg", "GET", tagsPath, "")
+	r := e.do("alice", "GET", sharePath("repositories", "acme", "web", "globex"), "")
+	wantError(t, "untrusted index, GET share", r, 503, "REGSHARE.5030002")
+	r = e.do("greg", "GET", tagsPath, "")
 	wantError(t, "untrusted index, tags", r, 503, "REGSHARE.5030002")
 	if calls := e.registry.resetCalls(); len(calls) != 0 {
 		t.Errorf("the registry was asked for %v on an untrusted index", calls)

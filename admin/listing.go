@@ -124,6 +124,9 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 	if err != nil {
 		return err
 	}
+	if err := a.grants.Readable(r.Context()); err != nil {
+		return err
+	}
 	now := a.now()
 	var rows []*sharedRow
 	if q.center == "self" {

@@ -69,8 +69,7 @@ func (g *Grants) MayChange(p Principal, repository string) (string, error) {
 }
 
 // current refuses a principal of a directory that is no longer in force:
-// its role, domain or namespaces may have changed. Share changes ask it
-// again under wmu, where the change is decided.
+// its role, domain or namespaces may have changed.
 func (g *Grants) current(p Principal) error {
 	if p.dir != g.dir.Load() {
 		return ErrReloaded
@@ -78,8 +77,42 @@ func (g *Grants) current(p Principal) error {
 	return nil
 }
 
+// Request is what a front knows of the change request under way; see
+// WithRequest.
+type Request struct {
+	// ID names the change (Change.ID); empty: a new one is drawn.
+	ID string
+	// Replayed is set when the store had made the change already: the
+	// answer is that of the first attempt.
+	Replayed bool
+}
+
+type requestKey struct{}
+
+// WithRequest has the changes made under ctx carry r's ID and report into
+// r whether they were replayed.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// change is the Change p makes under ctx at now.
+func change(ctx context.Context, p Principal, now time.Time) (Change, *Request) {
+	r, _ := ctx.Value(requestKey{}).(*Request)
+	if r == nil {
+		r = &Request{}
+	}
+	return Change{Actor: p.Name, Time: now.UTC(), ID: r.ID}, r
+}
+
+// settle has this replica's index hold what the store acknowledged, for a
+// moment at most: the answer is true either way (a change the store
+// committed is made), and reads wait for the index themselves (Readable).
+func (g *Grants) settle(ctx context.Context) { g.feed.Sync(ctx) }
+
 // Create shares s.Repository with s.Recipient on behalf of p. Owner,
 // creator and times are set here. It returns once the store has the share.
+// The store alone decides that the share exists or that the repository has
+// too many: an index may lag behind another replica's change.
 func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time) (Share, error) {
 	owner, err := g.MayChange(p, s.Repository)
 	if err != nil {
@@ -97,26 +130,30 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	if err := s.Validate(now); err != nil {
 		return Share{}, err
 	}
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
 	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, err
 	}
-	if _, ok := g.index.Get(s.Key()); ok {
+	c, req := change(ctx, p, now)
+	ev, err := g.store.Create(ctx, s, c)
+	switch {
+	case errors.Is(err, ErrExists):
+		g.settle(ctx) // a GET after the 409 finds the share
 		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
-	}
-	if g.index.CountRepository(s.Repository) >= MaxSharesPerRepository {
+	case errors.Is(err, ErrTooMany):
 		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
-	}
-	if err := g.store.Create(ctx, s); err != nil {
-		if errors.Is(err, ErrExists) {
-			// Created meanwhile through another replica.
-			return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
-		}
+	case err != nil:
 		return Share{}, err
+	case ev.After == nil:
+		return Share{}, fmt.Errorf("%w: change %s is not a create", ErrIDReused, c.ID)
 	}
-	return s, g.feed.Sync(ctx)
+	req.Replayed = ev.Replayed
+	g.settle(ctx)
+	return *ev.After, nil
 }
+
+// ErrIDReused: a change ID (an idempotency key) was used before for a
+// different change of the share.
+var ErrIDReused = fmt.Errorf("%w: the request id names another change of this share", ErrInvalid)
 
 // Update changes a share's deadline, description or permit on behalf of p.
 // fn receives the current share and returns the wanted one; the key, owner,
@@ -127,13 +164,12 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 	if err != nil {
 		return Share{}, Share{}, err
 	}
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
 	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, Share{}, err
 	}
-	after, err = g.store.Update(ctx, k, func(old Share) (Share, error) {
-		before = old
+	c, req := change(ctx, p, now)
+	ev, err := g.store.Update(ctx, k, c, func(old Share) (Share, error) {
+		before = old // for the caller's record of a refusal
 		if old.Owner != owner {
 			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
 		}
@@ -160,7 +196,12 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 	if err != nil {
 		return before, Share{}, err
 	}
-	return before, after, g.feed.Sync(ctx)
+	if ev.Action != EventUpdate || ev.Before == nil || ev.After == nil {
+		return Share{}, Share{}, fmt.Errorf("%w: change %s is not an update", ErrIDReused, c.ID)
+	}
+	req.Replayed = ev.Replayed
+	g.settle(ctx)
+	return *ev.Before, *ev.After, nil
 }
 
 // Revoke removes a share on behalf of p and returns it; tokens issued
@@ -170,17 +211,44 @@ func (g *Grants) Revoke(ctx context.Context, p Principal, k Key, now time.Time) 
 	if _, err := g.MayChange(p, k.Repository); err != nil {
 		return Share{}, err
 	}
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
 	if err := errors.Join(g.writable(), g.current(p)); err != nil {
 		return Share{}, err
 	}
-	before, _ := g.index.Get(k)
-	if err := g.store.Delete(ctx, k, Change{Actor: p.Name, Time: now.UTC()}); err != nil {
+	c, req := change(ctx, p, now)
+	ev, err := g.store.Delete(ctx, k, c)
+	if err != nil {
 		return Share{}, err
 	}
-	return before, g.feed.Sync(ctx)
+	if ev.Action != EventRevoke {
+		return Share{}, fmt.Errorf("%w: change %s is not a revocation", ErrIDReused, c.ID)
+	}
+	req.Replayed = ev.Replayed
+	g.settle(ctx)
+	var before Share
+	if ev.Before != nil { // a corrupt record is revoked all the same
+		before = *ev.Before
+	}
+	return before, nil
 }
+
+// Readable reports whether the index answers reads of shares truthfully:
+// loaded, trusted (hearing from the store), and holding every change this
+// replica acknowledged, which it waits for a moment (read-your-writes).
+func (g *Grants) Readable(ctx context.Context) error {
+	switch {
+	case !g.loaded():
+		return ErrLoading
+	case !g.SharesTrusted():
+		return ErrStale
+	}
+	return g.feed.Sync(ctx)
+}
+
+// Why the index cannot be read.
+var (
+	ErrLoading = fmt.Errorf("%w: the shares are still being loaded from the store", ErrUnavailable)
+	ErrStale   = fmt.Errorf("%w: this replica is cut off from the share store, so it cannot tell which shares are in force", ErrUnavailable)
+)
 
 // History returns the changes made to a share, oldest first, for a user
 // who may change the repository's shares.
@@ -209,7 +277,7 @@ func (g *Grants) loaded() bool {
 // against it would be wrong.
 func (g *Grants) writable() error {
 	if !g.loaded() {
-		return fmt.Errorf("%w: the shares are still being loaded from the store", ErrUnavailable)
+		return ErrLoading
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -46,9 +45,6 @@ type Grants struct {
 	dirGen atomic.Uint64
 	// wasLoaded remembers that the feed loaded the index (see loaded).
 	wasLoaded atomic.Bool
-	// wmu orders share changes: the checks made against the index (exists,
-	// too many) hold until the store has the change.
-	wmu sync.Mutex
 }
 
 // New has store feed a new index and returns at once: a store shared by

@@ -777,7 +777,7 @@ func TestNewLoadsStore(t *testing.T) {
 	ctx := context.Background()
 	s := newShare("acme/web", "globex", tomorrow)
 	s.Owner = "acme"
-	if err := store.Create(ctx, s); err != nil {
+	if _, err := store.Create(ctx, s, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := grants.New(ctx, newDirectory(t, testDirectoryConfig()), store)

@@ -34,6 +34,18 @@ func (c *sharesCollector) Collect(ch chan<- prometheus.Metric) {
 
 // RegisterMetrics registers the share gauges on reg.
 func (g *Grants) RegisterMetrics(reg prometheus.Registerer, now func() time.Time) error {
+	trusted := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "regshare_shares_trusted",
+		Help: "1 while this replica's share index is trusted with shares; 0 while it is loading or cut off from the store past stale_after, when nothing is granted through shares.",
+	}, func() float64 {
+		if g.loaded() && g.SharesTrusted() {
+			return 1
+		}
+		return 0
+	})
+	if err := reg.Register(trusted); err != nil {
+		return err
+	}
 	return reg.Register(&sharesCollector{g: g, now: now, desc: prometheus.NewDesc(
 		"regshare_shares", "Shares in the index by state: valid grants access now; expired does not (past its deadline, or its owner lost the namespace).",
 		[]string{"state"}, nil)})
@@ -76,28 +88,28 @@ func InstrumentStore(store Store, reg prometheus.Registerer) (Store, error) {
 
 func (s *instrumentedStore) observe(op string, start time.Time, err error) {
 	s.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
-	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrExists) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrKeyChanged) {
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrExists) && !errors.Is(err, ErrTooMany) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrKeyChanged) {
 		s.errors.WithLabelValues(op).Inc()
 	}
 }
 
-func (s *instrumentedStore) Create(ctx context.Context, sh Share) error {
+func (s *instrumentedStore) Create(ctx context.Context, sh Share, c Change) (Event, error) {
 	start := time.Now()
-	err := s.Store.Create(ctx, sh)
+	ev, err := s.Store.Create(ctx, sh, c)
 	s.observe("create", start, err)
-	return err
+	return ev, err
 }
 
-func (s *instrumentedStore) Update(ctx context.Context, k Key, fn func(Share) (Share, error)) (Share, error) {
+func (s *instrumentedStore) Update(ctx context.Context, k Key, c Change, fn func(Share) (Share, error)) (Event, error) {
 	start := time.Now()
-	sh, err := s.Store.Update(ctx, k, fn)
+	ev, err := s.Store.Update(ctx, k, c, fn)
 	s.observe("update", start, err)
-	return sh, err
+	return ev, err
 }
 
-func (s *instrumentedStore) Delete(ctx context.Context, k Key, c Change) error {
+func (s *instrumentedStore) Delete(ctx context.Context, k Key, c Change) (Event, error) {
 	start := time.Now()
-	err := s.Store.Delete(ctx, k, c)
+	ev, err := s.Store.Delete(ctx, k, c)
 	s.observe("delete", start, err)
-	return err
+	return ev, err
 }

@@ -22,10 +22,12 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 	if err := g.writable(); err != nil {
 		return 0, err
 	}
-	// Under wmu: a change decided against the previous directory has
-	// landed in the index before the scan.
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
+	// The changes acknowledged so far are in the index before the scan. A
+	// change decided against the previous directory that lands later
+	// grants nothing all the same (effective checks both domains).
+	if err := g.feed.Sync(ctx); err != nil {
+		return 0, err
+	}
 	dir := g.dir.Load()
 	var keys []Key
 	for s := range g.index.All() {
@@ -36,7 +38,7 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 	ended := 0
 	var errs []error
 	for _, k := range keys {
-		_, err := g.store.Update(ctx, k, func(s Share) (Share, error) {
+		_, err := g.store.Update(ctx, k, Change{Actor: orphanActor, Time: now.UTC()}, func(s Share) (Share, error) {
 			if dir.HasDomain(s.Owner) && dir.HasDomain(s.Recipient) || !s.Valid(now) {
 				return Share{}, errNothingToEnd // changed meanwhile
 			}

@@ -177,5 +177,5 @@ func RevokeRecord(v []byte, c Change) Event {
 	if old, err := DecodeShare(nil, v); err == nil {
 		return RevokeEvent(old, c)
 	}
-	return Event{Time: c.Time, Actor: c.Actor, Action: EventRevoke}
+	return Event{Time: c.Time, Actor: c.Actor, Action: EventRevoke, ID: c.ID}
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // Store is the durable home of shares and of their history. A method
-// returns only once the change is durable. Each change appends its Event to
+// returns only once the change is durable, and an error means that nothing
+// was changed, except ErrOutcomeUnknown. Each change appends its Event to
 // the share's history in the same transaction (see CreateEvent,
 // UpdateEvent, RevokeEvent).
 //
@@ -28,14 +29,16 @@ type Store interface {
 	List(ctx context.Context) ([]Share, error)
 	// Get returns one share or ErrNotFound.
 	Get(ctx context.Context, k Key) (Share, error)
-	// Create adds a share, or fails with ErrExists.
-	Create(ctx context.Context, s Share) error
+	// Create adds a share, or fails with ErrExists, or with ErrTooMany when
+	// its repository is shared with MaxSharesPerRepository domains already.
+	// It returns the event recorded (see Change.ID for a retried change).
+	Create(ctx context.Context, s Share, c Change) (Event, error)
 	// Update replaces a share with what fn returns, atomically with respect
 	// to other writers; an error from fn aborts the change and is returned.
 	// The key cannot change. ErrNotFound when there is no such share.
-	Update(ctx context.Context, k Key, fn func(old Share) (Share, error)) (Share, error)
+	Update(ctx context.Context, k Key, c Change, fn func(old Share) (Share, error)) (Event, error)
 	// Delete removes a share on behalf of c, or fails with ErrNotFound.
-	Delete(ctx context.Context, k Key, c Change) error
+	Delete(ctx context.Context, k Key, c Change) (Event, error)
 	// EndTokens records a token end, replacing one of its Key; the store
 	// may forget it once its Until has passed.
 	EndTokens(ctx context.Context, e TokenEnd) error
@@ -119,55 +122,76 @@ func (m *MemoryStore) Get(ctx context.Context, k Key) (Share, error) {
 	return s, ctx.Err()
 }
 
-func (m *MemoryStore) Create(ctx context.Context, s Share) error {
+func (m *MemoryStore) Create(ctx context.Context, s Share, c Change) (Event, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return Event{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if ev, ok := Find(m.history[s.Key()], c.ID); ok {
+		return ev, nil
+	}
 	if _, ok := m.shares[s.Key()]; ok {
-		return ErrExists
+		return Event{}, ErrExists
+	}
+	n := 0
+	for k := range m.shares {
+		if k.Repository == s.Repository {
+			n++
+		}
+	}
+	if n >= MaxSharesPerRepository {
+		return Event{}, ErrTooMany
 	}
 	m.shares[s.Key()] = s
-	m.history[s.Key()] = append(m.history[s.Key()], CreateEvent(s))
-	return Apply(m.sink, &s, Key{})
+	return m.record(s.Key(), CreateEvent(s, c.ID), Apply(m.sink, &s, Key{}))
 }
 
-func (m *MemoryStore) Update(ctx context.Context, k Key, fn func(Share) (Share, error)) (Share, error) {
+// record appends ev to k's history and returns it with err.
+func (m *MemoryStore) record(k Key, ev Event, err error) (Event, error) {
+	m.history[k] = append(m.history[k], ev)
+	return ev, err
+}
+
+func (m *MemoryStore) Update(ctx context.Context, k Key, c Change, fn func(Share) (Share, error)) (Event, error) {
 	if err := ctx.Err(); err != nil {
-		return Share{}, err
+		return Event{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if ev, ok := Find(m.history[k], c.ID); ok {
+		return ev, nil
+	}
 	old, ok := m.shares[k]
 	if !ok {
-		return Share{}, ErrNotFound
+		return Event{}, ErrNotFound
 	}
 	s, err := fn(old)
 	if err != nil {
-		return Share{}, err
+		return Event{}, err
 	}
 	if s.Key() != k {
-		return Share{}, ErrKeyChanged
+		return Event{}, ErrKeyChanged
 	}
 	m.shares[k] = s
-	m.history[k] = append(m.history[k], UpdateEvent(old, s))
-	return s, Apply(m.sink, &s, Key{})
+	return m.record(k, UpdateEvent(old, s, c.ID), Apply(m.sink, &s, Key{}))
 }
 
-func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) error {
+func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) (Event, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return Event{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if ev, ok := Find(m.history[k], c.ID); ok {
+		return ev, nil
+	}
 	old, ok := m.shares[k]
 	if !ok {
-		return ErrNotFound
+		return Event{}, ErrNotFound
 	}
 	delete(m.shares, k)
-	m.history[k] = append(m.history[k], RevokeEvent(old, c))
-	return Apply(m.sink, nil, k)
+	return m.record(k, RevokeEvent(old, c), Apply(m.sink, nil, k))
 }
 
 func (m *MemoryStore) EndTokens(ctx context.Context, e TokenEnd) error {
@@ -195,6 +219,11 @@ func (m *MemoryStore) Close() error { return nil }
 // confirmed a change in time: the change may be retried later. Token
 // decisions do not depend on it, only share changes do.
 var ErrUnavailable = errors.New("share store unavailable")
+
+// ErrOutcomeUnknown is returned when a change was sent to the store but
+// whether it was made could not be learnt in time. Retrying it with the
+// same Change.ID is safe: it is made at most once.
+var ErrOutcomeUnknown = errors.New("the share store did not confirm or refuse the change in time: it may or may not have been made")
 
 // Feed tells how current a store keeps the index it follows.
 type Feed interface {

@@ -86,10 +86,10 @@ func BenchmarkTokenHandler(b *testing.B) {
 	}
 	ctx := context.Background()
 	store := grants.NewMemoryStore()
-	if err := store.Create(ctx, grants.Share{
+	if _, err := store.Create(ctx, grants.Share{
 		Repository: "acme/web", Owner: "acme", Recipient: "globex", Permit: grants.PermitRead,
 		CreatorID: "alice", CreatorName: "alice", Created: time.Now(), Updated: time.Now(),
-	}); err != nil {
+	}, grants.Change{}); err != nil {
 		b.Fatal(err)
 	}
 	g, err := grants.New(ctx, dir, store)

@@ -63,7 +63,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg); err != nil {
 		return nil, err
 	}
-	registerHealth(mux, a.grants)
+	registerHealth(mux, a.grants, cfg.Store.ReadyWhenUntrusted)
 	waitEtcdLoaded(ctx, cfg.Store, a.grants, log)
 	a.now, a.log = now, log
 	// Shares of domains removed while regshare was down end once the
@@ -217,21 +217,25 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 
 // registerHealth puts /healthz and /readyz on mux. The store is open and
 // the keys read once newApp returns: alive. A store that feeds the index
-// (etcd) may still be loading it: ready only once loaded (and still ready,
-// with its lag, while etcd is away: the index keeps answering).
-func registerHealth(mux *http.ServeMux, g *grants.Grants) {
+// (etcd) may still be loading it: ready only once loaded, and not while it
+// is cut off from the store past stale_after (it grants nothing through
+// shares then), unless untrustedReady.
+func registerHealth(mux *http.ServeMux, g *grants.Grants, untrustedReady bool) {
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		st := g.Status()
+		trusted := g.SharesTrusted()
 		switch {
 		case !st.Loaded:
 			http.Error(w, "not ready: loading the shares from the store", http.StatusServiceUnavailable)
+		case !trusted && !untrustedReady:
+			http.Error(w, fmt.Sprintf("not ready: cut off from the share store (revision %d, lag %d): no access is granted through shares until it is back", st.Applied, st.Lag()),
+				http.StatusServiceUnavailable)
 		case st.Latest > 0:
 			fmt.Fprintf(w, "ok\nrevision %d, lag %d\n", st.Applied, st.Lag())
-			if !g.SharesTrusted() {
-				// Still ready: the domains' own repositories are served.
-				fmt.Fprintln(w, "not hearing from the store: no access is granted through shares until it is back")
+			if !trusted {
+				fmt.Fprintln(w, "cut off from the share store: no access is granted through shares until it is back")
 			}
 		default:
 			ok(w, r)

@@ -123,6 +123,12 @@ type StoreConfig struct {
 	Path string `yaml:"path"`
 	// Etcd is required with type etcd.
 	Etcd *etcd.Config `yaml:"etcd"`
+	// ReadyWhenUntrusted keeps /readyz at 200 while the share index is cut
+	// off from the store (etcd) past stale_after. By default such a replica
+	// is not ready, so that a load balancer sends recipients' pulls to one
+	// that grants them; when every replica is cut off, none is ready and
+	// the domains' own pulls fail too: set this to keep them served.
+	ReadyWhenUntrusted bool `yaml:"ready_when_untrusted"`
 }
 
 // defaultConfig is the configuration of a file that sets nothing. A file is

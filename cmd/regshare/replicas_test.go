@@ -256,7 +256,7 @@ func TestReplicasEtcdDown(t *testing.T) {
 	// Another client shares acme/web with ops; every replica learns it.
 	s := before
 	s.Recipient, s.Description = "ops", "made by another client"
-	if err := other.Create(t.Context(), s); err != nil {
+	if _, err := other.Create(t.Context(), s, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	r.waitAll(t, webOps, true)

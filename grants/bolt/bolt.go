@@ -103,15 +103,28 @@ func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, err
 	return grants.InSync, nil
 }
 
-// update commits fn and then hands the sink the change: put, or the
-// removal of remove.
-func (st *Store) update(fn func(tx *bbolt.Tx) error, put *grants.Share, remove grants.Key) error {
+// update commits fn and then hands the sink the change fn made: a share
+// put, or a key removed (neither: a replayed change, nothing new).
+func (st *Store) update(fn func(tx *bbolt.Tx) (put *grants.Share, remove *grants.Key, err error)) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.db.Update(fn); err != nil {
+	var (
+		put    *grants.Share
+		remove *grants.Key
+	)
+	if err := st.db.Update(func(tx *bbolt.Tx) (err error) {
+		put, remove, err = fn(tx)
+		return err
+	}); err != nil {
 		return err
 	}
-	return grants.Apply(st.sink, put, remove)
+	switch {
+	case put != nil:
+		return grants.Apply(st.sink, put, grants.Key{})
+	case remove != nil:
+		return grants.Apply(st.sink, nil, *remove)
+	}
+	return nil
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
@@ -177,84 +190,140 @@ func appendEvent(tx *bbolt.Tx, k grants.Key, ev grants.Event) error {
 	return b.Put(binary.BigEndian.AppendUint64(historyPrefix(k), seq), v)
 }
 
-func (st *Store) Create(ctx context.Context, s grants.Share) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// replayed finds the event of an earlier change with c's ID in k's history.
+func replayed(tx *bbolt.Tx, k grants.Key, c grants.Change) (grants.Event, bool, error) {
+	if c.ID == "" {
+		return grants.Event{}, false, nil
 	}
-	return st.update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
-			return grants.ErrExists
-		}
-		return st.put(tx, s, grants.CreateEvent(s))
-	}, &s, grants.Key{})
+	evs, err := history(tx, k)
+	if err != nil {
+		return grants.Event{}, false, err
+	}
+	ev, ok := grants.Find(evs, c.ID)
+	return ev, ok, nil
 }
 
-func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share) (grants.Share, error)) (grants.Share, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Share{}, err
+// countRepository counts the shares of repository.
+func countRepository(tx *bbolt.Tx, repository string) int {
+	prefix := append([]byte(repository), 0)
+	n := 0
+	c := tx.Bucket(bucketShares).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
 	}
-	var s grants.Share
-	err := st.update(func(tx *bbolt.Tx) error {
+	return n
+}
+
+func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
+	var ev grants.Event
+	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
+		var ok bool
+		var err error
+		if ev, ok, err = replayed(tx, s.Key(), c); ok || err != nil {
+			return nil, nil, err
+		}
+		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
+			return nil, nil, grants.ErrExists
+		}
+		if countRepository(tx, s.Repository) >= grants.MaxSharesPerRepository {
+			return nil, nil, grants.ErrTooMany
+		}
+		ev = grants.CreateEvent(s, c.ID)
+		return &s, nil, st.put(tx, s, ev)
+	})
+	return ev, err
+}
+
+func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
+	var ev grants.Event
+	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
+		var ok bool
+		var err error
+		if ev, ok, err = replayed(tx, k, c); ok || err != nil {
+			return nil, nil, err
+		}
 		kb := key(k)
 		v := tx.Bucket(bucketShares).Get(kb)
 		if v == nil {
-			return grants.ErrNotFound
+			return nil, nil, grants.ErrNotFound
 		}
 		old, err := grants.DecodeShare(kb, v)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		if s, err = fn(old); err != nil {
-			return err
+		s, err := fn(old)
+		if err != nil {
+			return nil, nil, err
 		}
 		if s.Key() != k {
-			return grants.ErrKeyChanged
+			return nil, nil, grants.ErrKeyChanged
 		}
-		return st.put(tx, s, grants.UpdateEvent(old, s))
-	}, &s, grants.Key{})
+		ev = grants.UpdateEvent(old, s, c.ID)
+		return &s, nil, st.put(tx, s, ev)
+	})
 	if err != nil {
-		return grants.Share{}, err
+		return grants.Event{}, err
 	}
-	return s, nil
+	return ev, nil
 }
 
-func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) error {
+func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return grants.Event{}, err
 	}
-	return st.update(func(tx *bbolt.Tx) error {
+	var ev grants.Event
+	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
+		var ok bool
+		var err error
+		if ev, ok, err = replayed(tx, k, c); ok || err != nil {
+			return nil, nil, err
+		}
 		b := tx.Bucket(bucketShares)
 		kb := key(k)
 		v := b.Get(kb)
 		if v == nil {
-			return grants.ErrNotFound
+			return nil, nil, grants.ErrNotFound
 		}
-		ev := grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
+		ev = grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
 		if err := b.Delete(kb); err != nil {
-			return err
+			return nil, nil, err
 		}
-		return appendEvent(tx, k, ev)
-	}, nil, k)
+		return nil, &k, appendEvent(tx, k, ev)
+	})
+	return ev, err
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {
 	var out []grants.Event
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		prefix := historyPrefix(k)
-		c := tx.Bucket(bucketHistory).Cursor()
-		for hk, v := c.Seek(prefix); hk != nil && bytes.HasPrefix(hk, prefix); hk, v = c.Next() {
-			ev, err := grants.DecodeEvent(hk, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, ev)
-		}
-		return nil
+	err := st.db.View(func(tx *bbolt.Tx) (err error) {
+		out, err = history(tx, k)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, ctx.Err()
+}
+
+// history reads k's events, oldest first.
+func history(tx *bbolt.Tx, k grants.Key) ([]grants.Event, error) {
+	var out []grants.Event
+	prefix := historyPrefix(k)
+	c := tx.Bucket(bucketHistory).Cursor()
+	for hk, v := c.Seek(prefix); hk != nil && bytes.HasPrefix(hk, prefix); hk, v = c.Next() {
+		ev, err := grants.DecodeEvent(hk, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // tokenEnds reads every token end the file holds.

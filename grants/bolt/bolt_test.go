@@ -75,7 +75,7 @@ func TestOpenLocked(t *testing.T) {
 		t.Errorf("second Open: %v; want an error naming the file and saying it is locked", err)
 	}
 	// The first store still works.
-	if err := first.Create(t.Context(), grantstest.Share("acme/web", "globex")); err != nil {
+	if _, err := first.Create(t.Context(), grantstest.Share("acme/web", "globex"), grants.Change{}); err != nil {
 		t.Errorf("Create on the first store: %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestCorruptRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := grantstest.Share("acme/web", "globex")
-	if err := st.Create(t.Context(), good); err != nil {
+	if _, err := st.Create(t.Context(), good, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -123,7 +123,7 @@ func TestCorruptRecord(t *testing.T) {
 	if _, err := st.Get(ctx, bad); err == nil || errors.Is(err, grants.ErrNotFound) {
 		t.Errorf("Get of the corrupt record = %v, want a decode error", err)
 	}
-	if _, err := st.Update(ctx, bad, func(s grants.Share) (grants.Share, error) { return s, nil }); err == nil || errors.Is(err, grants.ErrNotFound) {
+	if _, err := st.Update(ctx, bad, grants.Change{}, func(s grants.Share) (grants.Share, error) { return s, nil }); err == nil || errors.Is(err, grants.ErrNotFound) {
 		t.Errorf("Update of the corrupt record = %v, want a decode error", err)
 	}
 	if _, err := grants.New(ctx, nil, st); err == nil {
@@ -133,7 +133,7 @@ func TestCorruptRecord(t *testing.T) {
 	if got, err := st.Get(ctx, good.Key()); err != nil || grantstest.Diff(got, good) != "" {
 		t.Errorf("Get(good) = %+v, %v", got, err)
 	}
-	if err := st.Delete(ctx, bad, grants.Change{Actor: "operator"}); err != nil {
+	if _, err := st.Delete(ctx, bad, grants.Change{Actor: "operator"}); err != nil {
 		t.Errorf("Delete of the corrupt record: %v", err)
 	}
 	if shares, err := st.List(ctx); err != nil || len(shares) != 1 {
@@ -166,7 +166,7 @@ func writeOldFile(t *testing.T, path string, shares []grants.Share, raw map[stri
 			if err != nil {
 				return err
 			}
-			ev, err := json.Marshal(grants.CreateEvent(s))
+			ev, err := json.Marshal(grants.CreateEvent(s, ""))
 			if err != nil {
 				return err
 			}
@@ -263,17 +263,17 @@ func TestPreviousVersionFile(t *testing.T) {
 
 	st = openIn(t, filepath.Dir(path))
 	defer st.Close()
-	changed, err := st.Update(ctx, old[0].Key(), func(s grants.Share) (grants.Share, error) {
+	changed, err := st.Update(ctx, old[0].Key(), grants.Change{}, func(s grants.Share) (grants.Share, error) {
 		s.Description = "rewritten"
 		return s, nil
 	})
 	if err != nil {
 		t.Fatalf("Update of a migrated share: %v", err)
 	}
-	if err := st.Delete(ctx, old[2].Key(), grants.Change{Actor: "ivan"}); err != nil {
+	if _, err := st.Delete(ctx, old[2].Key(), grants.Change{Actor: "ivan"}); err != nil {
 		t.Fatalf("Delete of a migrated share: %v", err)
 	}
-	want := []grants.Share{changed, old[1]}
+	want := []grants.Share{*changed.After, old[1]}
 	if got, err := st.List(ctx); err != nil || grantstest.SameSet(got, want) != "" {
 		t.Errorf("List after changes = %v, %v; %s", got, err, grantstest.SameSet(got, want))
 	}
@@ -311,7 +311,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("List = %v, want it to report the corrupt record", err)
 	}
 	bad := grants.Key{Repository: "acme/bad", Recipient: "globex"}
-	if err := st.Delete(ctx, bad, grants.Change{Actor: "operator"}); err != nil {
+	if _, err := st.Delete(ctx, bad, grants.Change{Actor: "operator"}); err != nil {
 		t.Fatalf("Delete of the corrupt record: %v", err)
 	}
 	got, err := st.List(ctx)

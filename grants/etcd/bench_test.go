@@ -39,11 +39,11 @@ func BenchmarkPropagation(b *testing.B) {
 		var err error
 		switch i % 3 {
 		case 0:
-			err = a.st.Create(ctx, s)
+			_, err = a.st.Create(ctx, s, grants.Change{})
 		case 1:
-			_, err = a.st.Update(ctx, s.Key(), func(s grants.Share) (grants.Share, error) { s.Description = "changed"; return s, nil })
+			_, err = a.st.Update(ctx, s.Key(), grants.Change{}, func(s grants.Share) (grants.Share, error) { s.Description = "changed"; return s, nil })
 		case 2:
-			err = a.st.Delete(ctx, s.Key(), grants.Change{Actor: "bench", Time: now})
+			_, err = a.st.Delete(ctx, s.Key(), grants.Change{Actor: "bench", Time: now})
 		}
 		if err != nil {
 			b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -26,7 +27,13 @@ func (st *Store) Follow(_ context.Context, ix grants.Sink) (grants.Feed, error) 
 		return nil, errors.New("etcd store: already followed")
 	}
 	st.following = true
-	go st.follow(ix)
+	var wg sync.WaitGroup
+	wg.Go(func() { st.follow(ix) })
+	wg.Go(st.watchTrust)
+	go func() {
+		wg.Wait()
+		close(st.done)
+	}()
 	return st, nil
 }
 
@@ -37,17 +44,37 @@ func (st *Store) FeedStatus() grants.FeedStatus {
 	return grants.FeedStatus{Loaded: st.loaded, Applied: st.applied, Latest: max(st.latest, st.applied)}
 }
 
-// Fresh reports whether the feed heard from etcd within StaleAfter. Past
-// it, the index may miss a revocation made through another replica, so
-// Grants stops granting through shares (a domain's own repositories stay
-// open) until the watch is heard again.
+// Fresh reports whether the index was known to hold everything etcd had
+// within StaleAfter. Past it, the index may miss a revocation made through
+// another replica, so Grants stops granting through shares (a domain's own
+// repositories stay open) until the watch proves it current again. A
+// successful request to etcd proves nothing of the kind: only a load, a
+// progress notification or the watch itself does.
 func (st *Store) Fresh() bool {
-	heard := st.heard.Load()
-	return heard != 0 && time.Since(time.Unix(0, heard)) <= st.cfg.StaleAfter
+	at := st.current.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) <= st.cfg.StaleAfter
 }
 
-// Sync waits until the index holds every change this store acknowledged,
-// for at most the configured sync timeout.
+// proof is a moment the index held everything etcd had, once it applies
+// revision rev.
+type proof struct {
+	rev int64
+	at  time.Time
+}
+
+// proven records that the index held everything etcd had at the time at.
+func (st *Store) proven(at time.Time) {
+	n := at.UnixNano()
+	for {
+		old := st.current.Load()
+		if n <= old || st.current.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// Sync waits until the index holds every revision this store answered
+// from, for at most the configured sync timeout.
 func (st *Store) Sync(ctx context.Context) error {
 	target := st.acked.Load()
 	st.mu.Lock()
@@ -59,7 +86,7 @@ func (st *Store) Sync(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, st.cfg.SyncTimeout)
 	defer cancel()
 	if err := st.WaitApplied(ctx, target); err != nil {
-		return fmt.Errorf("%w: etcd committed the change (revision %d), but this replica's index had not applied it after %v (it holds revision %d); it will catch up by itself",
+		return fmt.Errorf("%w: this replica's index has not caught up with etcd's revision %d after %v (it holds revision %d)",
 			grants.ErrUnavailable, target, st.cfg.SyncTimeout, st.FeedStatus().Applied)
 	}
 	return nil
@@ -85,18 +112,52 @@ func (st *Store) WaitApplied(ctx context.Context, rev int64) error {
 // LastWrite is the revision of the newest change this store acknowledged.
 func (st *Store) LastWrite() int64 { return st.acked.Load() }
 
-// advance records that the index holds applied (0: unchanged) and that etcd
-// has reached latest.
+// advance records, under mu, that the index holds applied and that etcd
+// has reached latest; a pending proof whose revision is now applied holds.
 func (st *Store) advance(applied, latest int64) {
-	st.heard.Store(time.Now().UnixNano())
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	if applied > st.applied {
 		st.applied = applied
 		close(st.advanced)
 		st.advanced = make(chan struct{})
 	}
 	st.latest = max(st.latest, latest)
+	if st.pending.rev != 0 && st.applied >= st.pending.rev {
+		st.proven(st.pending.at)
+		st.pending = proof{}
+	}
+}
+
+// progress takes in a progress notification: etcd is at rev, and every
+// event up to it was sent before. Only a server known to keep that promise
+// moves the applied revision; otherwise the notice proves the index
+// current only once the events up to rev are applied.
+func (st *Store) progress(rev int64, at time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.trustProgress:
+		st.advance(rev, rev)
+		st.proven(at)
+	case rev <= st.applied:
+		st.advance(0, rev)
+		st.proven(at)
+	default:
+		if st.pending.rev == 0 {
+			st.pending = proof{rev, at}
+		}
+		st.advance(0, rev)
+	}
+}
+
+// events records the events of one watch response applied, up to last; a
+// response not behind its own header proves the index current.
+func (st *Store) events(last, header int64, at time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.advance(last, header)
+	if header <= st.applied {
+		st.proven(at)
+	}
 }
 
 // errCompacted ends a watch that cannot resume: etcd no longer has the
@@ -104,7 +165,6 @@ func (st *Store) advance(applied, latest int64) {
 var errCompacted = errors.New("compacted")
 
 func (st *Store) follow(ix grants.Sink) {
-	defer close(st.done)
 	var (
 		loaded  bool
 		retries int
@@ -120,28 +180,31 @@ func (st *Store) follow(ix grants.Sink) {
 			}
 			loaded, retries = true, 0
 		}
-		start := time.Now()
-		err := st.watch(ix)
+		err := st.watch(ix, &retries)
 		if st.ctx.Err() != nil {
 			return
 		}
 		st.m.restarts.Inc()
-		if time.Since(start) > 10*time.Second {
-			retries = 0 // the watch had been working: resume at once
-		}
 		if errors.Is(err, errCompacted) {
 			st.log.Warn("the watch fell behind an etcd compaction; reloading every share", "applied", st.FeedStatus().Applied, "err", err)
 			loaded = false
 			continue
 		}
-		st.log.Warn("etcd watch interrupted; resuming", "from_revision", st.FeedStatus().Applied+1, "err", err)
+		if retries == 0 {
+			st.log.Warn("etcd watch interrupted; resuming", "from_revision", st.FeedStatus().Applied+1, "err", err)
+		}
 		st.pause(&retries)
 	}
 }
 
-// pause waits before a retry, longer after each failure in a row.
+// maxPause bounds the wait between two attempts to reach etcd, and so the
+// time to recover once etcd serves again.
+const maxPause = 500 * time.Millisecond
+
+// pause waits before a retry, longer after each failure in a row, up to
+// maxPause.
 func (st *Store) pause(retries *int) {
-	d := min(100*time.Millisecond<<min(*retries, 6), 5*time.Second)
+	d := min(50*time.Millisecond<<min(*retries, 6), maxPause)
 	*retries++
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -153,6 +216,9 @@ func (st *Store) pause(retries *int) {
 
 // reload loads every share at one revision and swaps the index in one step.
 func (st *Store) reload(ix grants.Sink) error {
+	if err := st.checkVersion(); err != nil {
+		return err
+	}
 	c, err := st.load(st.ctx, false)
 	if err != nil {
 		return err
@@ -163,39 +229,49 @@ func (st *Store) reload(ix grants.Sink) error {
 	if err := ix.Load(c.shares); err != nil {
 		return err
 	}
-	shares, rev := c.shares, c.rev
 	st.mu.Lock()
 	if st.loaded {
 		st.m.reloads.Inc()
 	}
 	st.loaded = true
+	// A full load is a linearizable read: the index holds all of rev.
+	st.advance(c.rev, c.rev)
 	st.mu.Unlock()
-	// A full load is a linearizable read: rev is at least what was applied.
-	st.advance(rev, rev)
-	st.log.Info("share index loaded from etcd", "shares", len(shares), "revision", rev)
+	st.proven(time.Now())
+	st.log.Info("share index loaded from etcd", "shares", len(c.shares), "revision", c.rev)
 	return nil
 }
 
+// askEvery is how often the watch asks etcd for its progress while the
+// index is not known current within the progress interval.
+const askEvery = 200 * time.Millisecond
+
 // watch applies the changes after the applied revision until the watch
-// ends, and says why it ended.
-func (st *Store) watch(ix grants.Sink) error {
+// ends, and says why it ended. It asks etcd for its progress as soon as
+// the watch is made and whenever the last proof is a progress interval
+// old; retries is reset once the watch proves the index current.
+func (st *Store) watch(ix grants.Sink, retries *int) error {
 	// WithRequireLeader: a member cut off from its cluster ends the watch
 	// rather than leaving it silent.
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(st.ctx))
 	defer cancel()
 	from := st.FeedStatus().Applied + 1
-	wch := st.cli.Watch(ctx, st.shares, clientv3.WithPrefix(), clientv3.WithRev(from), clientv3.WithProgressNotify())
-	progress := time.NewTicker(st.cfg.ProgressInterval)
-	defer progress.Stop()
+	wch := st.cli.Watch(ctx, st.shares, clientv3.WithPrefix(), clientv3.WithRev(from), clientv3.WithProgressNotify(), clientv3.WithCreatedNotify())
+	tick := time.NewTicker(askEvery)
+	defer tick.Stop()
+	var asked time.Time
+	ask := func() {
+		asked = time.Now()
+		rctx, cancel := context.WithTimeout(ctx, askEvery)
+		st.cli.RequestProgress(rctx)
+		cancel()
+	}
 	for {
 		select {
-		case <-progress.C:
-			// The answer, when every event so far was delivered, moves
-			// applied and latest to etcd's revision: the lag stays true
-			// while no share changes.
-			rctx, cancel := context.WithTimeout(ctx, time.Second)
-			st.cli.RequestProgress(rctx)
-			cancel()
+		case <-tick.C:
+			if since := time.Since(time.Unix(0, st.current.Load())); since >= st.cfg.ProgressInterval && time.Since(asked) >= askEvery {
+				ask()
+			}
 			continue
 		case wr, ok := <-wch:
 			if !ok {
@@ -207,20 +283,52 @@ func (st *Store) watch(ix grants.Sink) error {
 			if err := wr.Err(); err != nil {
 				return err
 			}
-			if wr.IsProgressNotify() {
-				st.advance(wr.Header.Revision, wr.Header.Revision)
-				continue
+			switch {
+			case wr.Created:
+				ask()
+			case wr.IsProgressNotify():
+				st.progress(wr.Header.Revision, time.Now())
+				*retries = 0
+			default:
+				var last int64
+				for _, ev := range wr.Events {
+					st.apply(ix, ev)
+					last = ev.Kv.ModRevision
+					from = last + 1
+				}
+				st.m.events.Add(float64(len(wr.Events)))
+				// Only the events say what was applied: a response's
+				// header may be ahead of them while the watch catches up.
+				st.events(last, wr.Header.Revision, time.Now())
 			}
-			var last int64
-			for _, ev := range wr.Events {
-				st.apply(ix, ev)
-				last = ev.Kv.ModRevision
-				from = last + 1
-			}
-			st.m.events.Add(float64(len(wr.Events)))
-			// Only the events say what was applied: a response's header
-			// may be ahead of them while the watch catches up.
-			st.advance(last, wr.Header.Revision)
+		}
+	}
+}
+
+// watchTrust logs when the index stops being trusted with shares, and
+// when it is trusted again.
+func (st *Store) watchTrust() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	trusted := false
+	for {
+		select {
+		case <-st.ctx.Done():
+			return
+		case <-t.C:
+		}
+		fresh := st.Fresh()
+		if fresh == trusted {
+			continue
+		}
+		trusted = fresh
+		status := st.FeedStatus()
+		switch {
+		case fresh:
+			st.log.Info("share index trusted: it holds what etcd has; access through shares is granted again", "revision", status.Applied)
+		case status.Loaded:
+			st.log.Warn("share index no longer trusted: etcd has not confirmed it current within stale_after; no access is granted through shares until it does",
+				"stale_after", st.cfg.StaleAfter, "revision", status.Applied, "lag", status.Lag())
 		}
 	}
 }
@@ -228,6 +336,9 @@ func (st *Store) watch(ix grants.Sink) error {
 // apply makes one change in ix. A record that does not decode is taken out
 // of the index: it grants nothing until repaired.
 func (st *Store) apply(ix grants.Sink, ev *clientv3.Event) {
+	if strings.HasPrefix(string(ev.Kv.Key), st.fences) {
+		return
+	}
 	if strings.HasPrefix(string(ev.Kv.Key), st.ends) {
 		// A lease's end deletes the record: the index forgets it by itself.
 		if ev.Type == mvccpb.PUT {

@@ -141,7 +141,7 @@ func TestFollow(t *testing.T) {
 	raw := open(t, cfg, nil)
 	defer raw.Close()
 	early := grantstest.Share("acme/early", "initech")
-	if err := raw.Create(t.Context(), early); err != nil {
+	if _, err := raw.Create(t.Context(), early, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := newReplica(t, cfg), newReplica(t, cfg)
@@ -359,7 +359,7 @@ func TestEtcdRestart(t *testing.T) {
 	other := open(t, cfg, nil)
 	defer other.Close()
 	late := grantstest.Share("acme/late", "initech")
-	if err := other.Create(t.Context(), late); err != nil {
+	if _, err := other.Create(t.Context(), late, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	waitSame(t, other, a, b)
@@ -427,7 +427,7 @@ func TestCorruptRecord(t *testing.T) {
 	if _, err := r.st.List(t.Context()); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("List = %v, want it to report the corrupt record", err)
 	}
-	if err := r.st.Delete(t.Context(), grants.Key{Repository: "acme/web", Recipient: "globex"}, grants.Change{Actor: "operator"}); err != nil {
+	if _, err := r.st.Delete(t.Context(), grants.Key{Repository: "acme/web", Recipient: "globex"}, grants.Change{Actor: "operator"}); err != nil {
 		t.Fatalf("Delete of the corrupt record: %v", err)
 	}
 	if _, err := r.st.List(t.Context()); err != nil {
@@ -461,7 +461,7 @@ func TestCompactRecord(t *testing.T) {
 	if got, err := r.st.List(t.Context()); err != nil || grantstest.SameSet(got, []grants.Share{s}) != "" {
 		t.Errorf("List = %+v, %v", got, err)
 	}
-	if _, err := r.st.Update(t.Context(), s.Key(), func(s grants.Share) (grants.Share, error) {
+	if _, err := r.st.Update(t.Context(), s.Key(), grants.Change{}, func(s grants.Share) (grants.Share, error) {
 		s.Description = "updated"
 		return s, nil
 	}); err != nil {

@@ -21,6 +21,7 @@ type metrics struct {
 	restarts   prometheus.Counter
 	reloads    prometheus.Counter
 	conflicts  prometheus.Counter
+	unknown    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, status func() grants.FeedStatus) (*metrics, error) {
@@ -51,8 +52,12 @@ func newMetrics(reg prometheus.Registerer, status func() grants.FeedStatus) (*me
 			Name: "regshare_etcd_txn_conflicts_total",
 			Help: "Share changes retried because another writer changed the share first.",
 		}),
+		unknown: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "regshare_etcd_change_outcome_unknown_total",
+			Help: "Share changes answered as of unknown outcome: etcd neither confirmed nor refused them in time.",
+		}),
 	}
-	m.collectors = []prometheus.Collector{m.latency, m.errors, m.events, m.restarts, m.reloads, m.conflicts,
+	m.collectors = []prometheus.Collector{m.latency, m.errors, m.events, m.restarts, m.reloads, m.conflicts, m.unknown,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "regshare_etcd_index_lag_revisions",
 			Help: "How many etcd revisions this replica's index is behind the newest one it has seen.",

@@ -7,7 +7,8 @@
 //
 //	shares/<repository>@<recipient>            the share, JSON
 //	shares/~ends/<subject>@<id>                a token end, JSON (a logout on a lease)
-//	history/<repository>@<recipient>/<random>  one event of its history, JSON
+//	shares/~fences/<random>                    a fence of a change attempt (see change.go)
+//	history/<repository>@<recipient>/<id>      one event of its history, JSON
 
 // Token ends live below the shares' prefix ('~' begins no repository name)
 // so that one watch and one revision order both; a logout is on a lease
@@ -20,9 +21,6 @@ package etcd
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +47,7 @@ type Store struct {
 	m       *metrics
 	shares  string // key prefix of the shares (and the token ends)
 	ends    string // key prefix of the token ends, below shares
+	fences  string // key prefix of the fences of changes (see change.go), below shares
 	history string // key prefix of the history events
 
 	ctx       context.Context // ends with Close; bounds the feed
@@ -57,11 +56,11 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// acked is the highest revision of a change this store acknowledged.
+	// acked is the highest revision this store answered from (see ack).
 	acked atomic.Int64
-	// heard is when the feed last heard from etcd (a load, a watch event or
-	// a progress notification), in Unix nanoseconds.
-	heard atomic.Int64
+	// current is when the index was last known to hold everything etcd had
+	// (see proven), in Unix nanoseconds; 0 before the first load.
+	current atomic.Int64
 	// The feed's state, under mu.
 	mu        sync.Mutex
 	following bool
@@ -69,6 +68,11 @@ type Store struct {
 	applied   int64         // revision the index holds
 	latest    int64         // newest revision seen
 	advanced  chan struct{} // closed and replaced when applied grows
+	// trustProgress: etcd's progress notifications come after the events
+	// they cover (see version.go); known at the first load.
+	trustProgress bool
+	versionKnown  bool
+	pending       proof // a progress notification ahead of the events applied
 }
 
 var (
@@ -101,6 +105,7 @@ func Open(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Store, erro
 		log:      log,
 		shares:   cfg.Prefix + "shares/",
 		ends:     cfg.Prefix + "shares/~ends/",
+		fences:   cfg.Prefix + "shares/~fences/",
 		history:  cfg.Prefix + "history/",
 		done:     make(chan struct{}),
 		advanced: make(chan struct{}),
@@ -169,14 +174,6 @@ func (st *Store) shareKey(k grants.Key) string { return st.shares + escapedKey(k
 // historyPrefix ends with '/', which no escaped recipient holds.
 func (st *Store) historyPrefix(k grants.Key) string { return st.history + escapedKey(k) + "/" }
 
-// newHistoryKey names one event: a random suffix makes it unique (the
-// transaction also checks it is new), and reading sorts by revision.
-func (st *Store) newHistoryKey(k grants.Key) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return st.historyPrefix(k) + hex.EncodeToString(b[:])
-}
-
 // parseShareKey is the inverse of shareKey.
 func (st *Store) parseShareKey(key []byte) (grants.Key, error) {
 	rest, ok := strings.CutPrefix(string(key), st.shares)
@@ -204,7 +201,7 @@ func (st *Store) do(ctx context.Context, op string, f func(ctx context.Context) 
 	switch {
 	case err == nil:
 		return nil
-	case ctx.Err() != nil:
+	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("etcd %s: %w", op, ctx.Err())
 	case errors.Is(rctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%w: etcd did not answer within %v (%s)", grants.ErrUnavailable, st.cfg.RequestTimeout, op)
@@ -213,15 +210,18 @@ func (st *Store) do(ctx context.Context, op string, f func(ctx context.Context) 
 	}
 }
 
-// ack records that etcd committed a change of this store at rev.
+// ack records that this store answered from etcd's revision rev (a change
+// committed, or a share seen): Sync waits for the index to hold it. rev is
+// always that of a key below the shares prefix, so an event of the watch
+// reaches it. Hearing from a request is not hearing from the watch: the
+// feed's freshness is left alone.
 func (st *Store) ack(rev int64) {
 	for {
 		old := st.acked.Load()
 		if rev <= old || st.acked.CompareAndSwap(old, rev) {
-			break
+			return
 		}
 	}
-	st.advance(0, rev)
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
@@ -265,6 +265,9 @@ func (st *Store) load(ctx context.Context, strict bool) (content, error) {
 			out = content{shares: make([]grants.Share, 0, resp.Count), rev: rev}
 		}
 		for _, kv := range resp.Kvs {
+			if strings.HasPrefix(string(kv.Key), st.fences) {
+				continue
+			}
 			if strings.HasPrefix(string(kv.Key), st.ends) {
 				if e, err := grants.DecodeTokenEnd(kv.Key, kv.Value); err == nil {
 					out.ends = append(out.ends, e)
@@ -302,178 +305,6 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 		return grants.Share{}, grants.ErrNotFound
 	}
 	return grants.DecodeShare(resp.Kvs[0].Key, resp.Kvs[0].Value)
-}
-
-// marshal gives the records of s and ev. Shares stay JSON here, though the
-// compact form (grants.EncodeShare) reads back as well: replicas share the
-// keyspace, and one of an earlier version, mid-upgrade, would take a
-// compact record for a corrupt one and stop granting it.
-func marshal(s grants.Share, ev grants.Event) (share, event string, err error) {
-	sb, err := json.Marshal(s)
-	if err != nil {
-		return "", "", err
-	}
-	eb, err := json.Marshal(ev)
-	if err != nil {
-		return "", "", err
-	}
-	return string(sb), string(eb), nil
-}
-
-// Create writes s and its history event if no share has its key: two
-// replicas racing to create it see one success and one ErrExists.
-func (st *Store) Create(ctx context.Context, s grants.Share) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sv, ev, err := marshal(s, grants.CreateEvent(s))
-	if err != nil {
-		return err
-	}
-	sk := st.shareKey(s.Key())
-	for {
-		hk := st.newHistoryKey(s.Key())
-		var resp *clientv3.TxnResponse
-		if err := st.do(ctx, "create", func(ctx context.Context) (err error) {
-			resp, err = st.cli.Txn(ctx).If(
-				clientv3.Compare(clientv3.CreateRevision(sk), "=", 0),
-				clientv3.Compare(clientv3.CreateRevision(hk), "=", 0),
-			).Then(
-				clientv3.OpPut(sk, sv),
-				clientv3.OpPut(hk, ev),
-			).Else(
-				clientv3.OpGet(sk, clientv3.WithCountOnly()),
-			).Commit()
-			return err
-		}); err != nil {
-			return err
-		}
-		if resp.Succeeded {
-			st.ack(resp.Header.Revision)
-			return nil
-		}
-		if resp.Responses[0].GetResponseRange().Count > 0 {
-			return grants.ErrExists
-		}
-		st.m.conflicts.Inc() // the history key was taken: draw another
-	}
-}
-
-// current reads a share with the revision a change must compare.
-func (st *Store) current(ctx context.Context, op string, k grants.Key) (sk string, modRev int64, v []byte, err error) {
-	sk = st.shareKey(k)
-	var resp *clientv3.GetResponse
-	if err := st.do(ctx, op, func(ctx context.Context) (err error) {
-		resp, err = st.cli.Get(ctx, sk)
-		return err
-	}); err != nil {
-		return "", 0, nil, err
-	}
-	if len(resp.Kvs) == 0 {
-		return "", 0, nil, grants.ErrNotFound
-	}
-	return sk, resp.Kvs[0].ModRevision, resp.Kvs[0].Value, nil
-}
-
-// commitIfUnchanged writes ops and a history event if the share still has
-// modRev; false when another writer came first.
-func (st *Store) commitIfUnchanged(ctx context.Context, op, sk string, modRev int64, k grants.Key, ev string, ops ...clientv3.Op) (bool, error) {
-	hk := st.newHistoryKey(k)
-	var resp *clientv3.TxnResponse
-	if err := st.do(ctx, op, func(ctx context.Context) (err error) {
-		resp, err = st.cli.Txn(ctx).If(
-			clientv3.Compare(clientv3.ModRevision(sk), "=", modRev),
-			clientv3.Compare(clientv3.CreateRevision(hk), "=", 0),
-		).Then(append(ops, clientv3.OpPut(hk, ev))...).Commit()
-		return err
-	}); err != nil {
-		return false, err
-	}
-	if !resp.Succeeded {
-		st.m.conflicts.Inc()
-		return false, nil
-	}
-	st.ack(resp.Header.Revision)
-	return true, nil
-}
-
-// Update reads the share, applies fn and writes the result only if the
-// share has not changed since it was read; otherwise it starts over, so no
-// concurrent update is lost (fn may then run more than once).
-func (st *Store) Update(ctx context.Context, k grants.Key, fn func(grants.Share) (grants.Share, error)) (grants.Share, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return grants.Share{}, err
-		}
-		sk, modRev, v, err := st.current(ctx, "update", k)
-		if err != nil {
-			return grants.Share{}, err
-		}
-		old, err := grants.DecodeShare([]byte(sk), v)
-		if err != nil {
-			return grants.Share{}, err
-		}
-		s, err := fn(old)
-		if err != nil {
-			return grants.Share{}, err
-		}
-		if s.Key() != k {
-			return grants.Share{}, grants.ErrKeyChanged
-		}
-		sv, ev, err := marshal(s, grants.UpdateEvent(old, s))
-		if err != nil {
-			return grants.Share{}, err
-		}
-		if ok, err := st.commitIfUnchanged(ctx, "update", sk, modRev, k, ev, clientv3.OpPut(sk, sv)); err != nil || ok {
-			return s, err
-		}
-	}
-}
-
-// Delete removes the share if it has not changed since it was read, and
-// records who revoked it.
-func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sk, modRev, v, err := st.current(ctx, "delete", k)
-		if err != nil {
-			return err
-		}
-		eb, err := json.Marshal(grants.RevokeRecord(v, c))
-		if err != nil {
-			return err
-		}
-		if ok, err := st.commitIfUnchanged(ctx, "delete", sk, modRev, k, string(eb), clientv3.OpDelete(sk)); err != nil || ok {
-			return err
-		}
-	}
-}
-
-// EndTokens writes e; a logout on a lease that outlives its Until by an
-// hour, so that etcd forgets it by itself.
-func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
-	v, err := grants.EncodeTokenEnd(e)
-	if err != nil {
-		return err
-	}
-	key := st.ends + recipientEscaper.Replace(e.Subject) + "@" + recipientEscaper.Replace(e.ID)
-	return st.do(ctx, "end_tokens", func(ctx context.Context) error {
-		var opts []clientv3.OpOption
-		if !e.Until.IsZero() { // a logout: forgotten an hour after its token expires
-			lease, err := st.cli.Grant(ctx, int64(e.Until.Sub(e.Made)/time.Second)+3600)
-			if err != nil {
-				return err
-			}
-			opts = append(opts, clientv3.WithLease(lease.ID))
-		}
-		resp, err := st.cli.Put(ctx, key, string(v), opts...)
-		if err == nil {
-			st.ack(resp.Header.Revision)
-		}
-		return err
-	})
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {

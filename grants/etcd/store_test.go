@@ -88,7 +88,7 @@ func TestRestartKeepsShares(t *testing.T) {
 	defer st.Close()
 	ctx := t.Context()
 	s := grantstest.Share("acme/web", "globex")
-	if err := st.Create(ctx, s); err != nil {
+	if _, err := st.Create(ctx, s, grants.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Restart()
@@ -117,7 +117,7 @@ func TestKeyEscaping(t *testing.T) {
 		grantstest.Share("acme/web", "glo"),
 	}
 	for _, s := range odd {
-		if err := st.Create(ctx, s); err != nil {
+		if _, err := st.Create(ctx, s, grants.Change{}); err != nil {
 			t.Fatalf("Create(%v): %v", s.Key(), err)
 		}
 	}
@@ -154,17 +154,17 @@ func TestUnavailable(t *testing.T) {
 	srv.Stop()
 	ctx := t.Context()
 	start := time.Now()
-	err := st.Create(ctx, grantstest.Share("acme/web", "globex"))
+	_, err := st.Create(ctx, grantstest.Share("acme/web", "globex"), grants.Change{})
 	if !errors.Is(err, grants.ErrUnavailable) {
 		t.Fatalf("Create with etcd down = %v, want ErrUnavailable", err)
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("Create took %v to fail", took)
 	}
-	if _, err := st.Update(ctx, grants.Key{Repository: "acme/web", Recipient: "globex"}, func(s grants.Share) (grants.Share, error) { return s, nil }); !errors.Is(err, grants.ErrUnavailable) {
+	if _, err := st.Update(ctx, grants.Key{Repository: "acme/web", Recipient: "globex"}, grants.Change{}, func(s grants.Share) (grants.Share, error) { return s, nil }); !errors.Is(err, grants.ErrUnavailable) {
 		t.Errorf("Update = %v, want ErrUnavailable", err)
 	}
-	if err := st.Delete(ctx, grants.Key{Repository: "acme/web", Recipient: "globex"}, grants.Change{}); !errors.Is(err, grants.ErrUnavailable) {
+	if _, err := st.Delete(ctx, grants.Key{Repository: "acme/web", Recipient: "globex"}, grants.Change{}); !errors.Is(err, grants.ErrUnavailable) {
 		t.Errorf("Delete = %v, want ErrUnavailable", err)
 	}
 	// A caller's own cancellation is not the store's unavailability.

@@ -152,7 +152,7 @@ func open(t *testing.T, newStore func(t *testing.T) grants.Store) grants.Store {
 func mustCreate(t *testing.T, st grants.Store, shares ...grants.Share) {
 	t.Helper()
 	for _, s := range shares {
-		if err := st.Create(t.Context(), s); err != nil {
+		if _, err := st.Create(t.Context(), s, grants.Change{}); err != nil {
 			t.Fatalf("Create(%v): %v", s.Key(), err)
 		}
 	}
@@ -240,7 +240,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		again.Description = "second"
 		again.Deadline = time.Time{}
 		again.Owner = "other"
-		if err := st.Create(t.Context(), again); !errors.Is(err, grants.ErrExists) {
+		if _, err := st.Create(t.Context(), again, grants.Change{}); !errors.Is(err, grants.ErrExists) {
 			t.Errorf("second Create = %v, want ErrExists", err)
 		}
 		wantStored(t, st, orig)
@@ -259,7 +259,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		} {
 			wantNotFound(t, st, k)
 			called := false
-			s, err := st.Update(t.Context(), k, func(old grants.Share) (grants.Share, error) {
+			s, err := st.Update(t.Context(), k, grants.Change{}, func(old grants.Share) (grants.Share, error) {
 				called = true
 				return old, nil
 			})
@@ -269,7 +269,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 			if called {
 				t.Errorf("Update(%v) called fn for a missing share", k)
 			}
-			if err := st.Delete(t.Context(), k, revoker); !errors.Is(err, grants.ErrNotFound) {
+			if _, err := st.Delete(t.Context(), k, revoker); !errors.Is(err, grants.ErrNotFound) {
 				t.Errorf("Delete(%v) = %v, want ErrNotFound", k, err)
 			}
 		}
@@ -287,7 +287,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		want.Description = "changed"
 		want.Updated = base.Add(time.Hour)
 		calls := 0
-		got, err := st.Update(t.Context(), orig.Key(), func(old grants.Share) (grants.Share, error) {
+		got, err := st.Update(t.Context(), orig.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 			calls++
 			if d := Diff(old, orig); d != "" {
 				t.Errorf("fn got old share %s", d)
@@ -302,14 +302,17 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		if calls != 1 {
 			t.Errorf("fn called %d times, want 1", calls)
 		}
-		if d := Diff(got, want); d != "" {
+		if got.After == nil {
+			t.Fatal("Update returned an event without the share after")
+		}
+		if d := Diff(*got.After, want); d != "" {
 			t.Errorf("Update returned %s", d)
 		}
 		wantStored(t, st, want)
 
 		// Back to permanent.
 		want.Deadline = time.Time{}
-		if _, err := st.Update(t.Context(), orig.Key(), func(old grants.Share) (grants.Share, error) {
+		if _, err := st.Update(t.Context(), orig.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 			old.Deadline = time.Time{}
 			return old, nil
 		}); err != nil {
@@ -324,7 +327,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		orig := Share("acme/web", "globex")
 		mustCreate(t, st, orig)
 		errNo := errors.New("no, thanks")
-		_, err := st.Update(t.Context(), orig.Key(), func(old grants.Share) (grants.Share, error) {
+		_, err := st.Update(t.Context(), orig.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 			old.Description = "must not be stored"
 			old.Deadline = time.Time{}
 			return old, fmt.Errorf("refused: %w", errNo)
@@ -346,7 +349,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 			"both":       func(s *grants.Share) { s.Repository, s.Recipient = "acme/api", "initech" },
 		} {
 			var moved grants.Share
-			_, err := st.Update(t.Context(), orig.Key(), func(old grants.Share) (grants.Share, error) {
+			_, err := st.Update(t.Context(), orig.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 				old.Description = "moved"
 				change(&old)
 				moved = old
@@ -365,13 +368,13 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		st := open(t, newStore)
 		a, b := Share("acme/web", "globex"), Share("acme/web", "initech")
 		mustCreate(t, st, a, b)
-		if err := st.Delete(t.Context(), a.Key(), revoker); err != nil {
+		if _, err := st.Delete(t.Context(), a.Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		wantNotFound(t, st, a.Key())
 		wantStored(t, st, b)
 		wantList(t, st, b)
-		if err := st.Delete(t.Context(), a.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
+		if _, err := st.Delete(t.Context(), a.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
 			t.Errorf("second Delete = %v, want ErrNotFound", err)
 		}
 		// The key can be used again.
@@ -434,10 +437,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		// Changing or removing one leaves its neighbours alone.
 		updated := shares[0]
 		updated.Description = "updated"
-		if _, err := st.Update(t.Context(), updated.Key(), func(grants.Share) (grants.Share, error) { return updated, nil }); err != nil {
+		if _, err := st.Update(t.Context(), updated.Key(), grants.Change{}, func(grants.Share) (grants.Share, error) { return updated, nil }); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		if err := st.Delete(t.Context(), shares[1].Key(), revoker); err != nil {
+		if _, err := st.Delete(t.Context(), shares[1].Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		want := append([]grants.Share{updated}, shares[2:]...)
@@ -457,7 +460,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		wantList(t, st, s)
 
 		s.Description = strings.Repeat("é", grants.MaxDescription)
-		if _, err := st.Update(t.Context(), s.Key(), func(old grants.Share) (grants.Share, error) {
+		if _, err := st.Update(t.Context(), s.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 			if old.Description != unicodeDescription() {
 				t.Errorf("fn got a different description")
 			}
@@ -486,7 +489,7 @@ func RunConcurrencyTests(t *testing.T, newStore func(t *testing.T) grants.Store)
 				s := Share("acme/web", "globex")
 				s.Description = strconv.Itoa(i)
 				<-start
-				errs[i] = st.Create(context.Background(), s)
+				_, errs[i] = st.Create(context.Background(), s, grants.Change{})
 			})
 		}
 		close(start)
@@ -528,7 +531,7 @@ func RunConcurrencyTests(t *testing.T, newStore func(t *testing.T) grants.Store)
 			wg.Go(func() {
 				<-start
 				for range rounds {
-					_, err := st.Update(context.Background(), s.Key(), func(old grants.Share) (grants.Share, error) {
+					_, err := st.Update(context.Background(), s.Key(), grants.Change{}, func(old grants.Share) (grants.Share, error) {
 						n, err := strconv.Atoi(old.Description)
 						if err != nil {
 							return old, err
@@ -569,10 +572,10 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 		mustCreate(t, st, permanent, unicode, changed, gone, neighbour)
 		before := changed
 		changed.Description = "changed before close"
-		if _, err := st.Update(t.Context(), changed.Key(), func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
+		if _, err := st.Update(t.Context(), changed.Key(), grants.Change{}, func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		if err := st.Delete(t.Context(), gone.Key(), revoker); err != nil {
+		if _, err := st.Delete(t.Context(), gone.Key(), revoker); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		if err := st.Close(); err != nil {
@@ -586,8 +589,8 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 			wantStored(t, st, s)
 		}
 		wantNotFound(t, st, gone.Key())
-		wantHistory(t, st, gone.Key(), []grants.Event{grants.CreateEvent(gone), grants.RevokeEvent(gone, revoker)})
-		wantHistory(t, st, changed.Key(), []grants.Event{grants.CreateEvent(before), grants.UpdateEvent(before, changed)})
+		wantHistory(t, st, gone.Key(), []grants.Event{grants.CreateEvent(gone, ""), grants.RevokeEvent(gone, revoker)})
+		wantHistory(t, st, changed.Key(), []grants.Event{grants.CreateEvent(before, ""), grants.UpdateEvent(before, changed, "")})
 
 		// The reopened store is writable, and a third open sees that too.
 		extra := Share("acme/new", "initech")
@@ -640,20 +643,20 @@ func testHistory(t *testing.T, st grants.Store) {
 	mustCreate(t, st, s, neighbour)
 	changed := s
 	changed.Description, changed.Updated, changed.UpdatedBy = "changed", base.Add(2*time.Minute), "bob"
-	if _, err := st.Update(ctx, s.Key(), func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
+	if _, err := st.Update(ctx, s.Key(), grants.Change{}, func(grants.Share) (grants.Share, error) { return changed, nil }); err != nil {
 		t.Fatal(err)
 	}
 	// Refused changes leave no trace.
-	if err := st.Create(ctx, s); !errors.Is(err, grants.ErrExists) {
+	if _, err := st.Create(ctx, s, grants.Change{}); !errors.Is(err, grants.ErrExists) {
 		t.Fatal(err)
 	}
-	if _, err := st.Update(ctx, s.Key(), func(grants.Share) (grants.Share, error) { return grants.Share{}, errors.New("no") }); err == nil {
+	if _, err := st.Update(ctx, s.Key(), grants.Change{}, func(grants.Share) (grants.Share, error) { return grants.Share{}, errors.New("no") }); err == nil {
 		t.Fatal("Update with a failing fn succeeded")
 	}
-	if err := st.Delete(ctx, s.Key(), revoker); err != nil {
+	if _, err := st.Delete(ctx, s.Key(), revoker); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Delete(ctx, s.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
+	if _, err := st.Delete(ctx, s.Key(), revoker); !errors.Is(err, grants.ErrNotFound) {
 		t.Fatal(err)
 	}
 	// The history outlives the share, and goes on when it is made again.
@@ -661,12 +664,12 @@ func testHistory(t *testing.T, st grants.Store) {
 	again.Created, again.UpdatedBy = base.Add(3*time.Hour), "alice"
 	mustCreate(t, st, again)
 	wantHistory(t, st, s.Key(), []grants.Event{
-		grants.CreateEvent(s),
-		grants.UpdateEvent(s, changed),
+		grants.CreateEvent(s, ""),
+		grants.UpdateEvent(s, changed, ""),
 		grants.RevokeEvent(changed, revoker),
-		grants.CreateEvent(again),
+		grants.CreateEvent(again, ""),
 	})
-	wantHistory(t, st, neighbour.Key(), []grants.Event{grants.CreateEvent(neighbour)})
+	wantHistory(t, st, neighbour.Key(), []grants.Event{grants.CreateEvent(neighbour, "")})
 	if h, err := st.History(ctx, grants.Key{Repository: "acme/none", Recipient: "globex"}); err != nil || len(h) != 0 {
 		t.Errorf("History of an unknown key = %v, %v; want none", h, err)
 	}

@@ -1,0 +1,59 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// Retried changes: a client that sends the same change again with the same
+// Idempotency-Key header (IETF httpapi draft "The Idempotency-Key HTTP
+// Header Field") gets what the first attempt did, whichever replica answers
+// it: the key names the change in the share's history, which the store
+// checks inside the change's own transaction. The change's name covers the
+// caller, the method, the path and the body, so a key reused for another
+// request makes a new change rather than answering for the old one.
+
+// maxIdempotencyKey bounds the header's length.
+const maxIdempotencyKey = 255
+
+// changeContext names the change r asks for when it carries an
+// Idempotency-Key, and returns the context to make it under.
+func changeContext(r *http.Request, u grants.Principal, body []byte) (context.Context, *grants.Request, error) {
+	req := &grants.Request{}
+	keys := r.Header.Values("Idempotency-Key")
+	switch {
+	case len(keys) == 0:
+		return grants.WithRequest(r.Context(), req), req, nil
+	case len(keys) > 1 || keys[0] == "" || len(keys[0]) > maxIdempotencyKey || !printable(keys[0]):
+		return nil, nil, errBadIdempotencyKey
+	}
+	h := sha256.New()
+	for _, part := range []string{u.Domain, u.Name, r.Method, r.URL.EscapedPath(), string(body), keys[0]} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	req.ID = hex.EncodeToString(h.Sum(nil))
+	return grants.WithRequest(r.Context(), req), req, nil
+}
+
+// printable reports whether s is visible ASCII and spaces only.
+func printable(s string) bool {
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// markReplayed tells the client that the answer is that of an earlier
+// attempt.
+func markReplayed(w http.ResponseWriter, req *grants.Request) {
+	if req.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+}

@@ -1,0 +1,338 @@
+package etcd
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// A change is one transaction that writes the share and its history event
+// under a key named by the change's ID, on condition that the key is new:
+// a change is made at most once, and a retry of one that landed finds its
+// event. Each attempt also requires its own fence key to be absent. When an
+// attempt's answer is lost (a timeout, a cut connection), resolve writes
+// that fence unless the event is there: afterwards the attempt can never
+// apply, so one answer tells whether the change was made.
+//
+// Fences live below the shares prefix, so the watch sees every revision
+// regshare writes; nothing reads them back.
+
+// ResolveTimeout bounds how long a change whose answer was lost spends
+// learning its outcome, past the request timeout.
+const ResolveTimeout = time.Second
+
+// attempt is one try of a change: its keys and the values it writes.
+type attempt struct {
+	st         *Store
+	op         string
+	k          grants.Key
+	sk, hk, fk string
+}
+
+func (st *Store) newAttempt(op string, k grants.Key, id string) attempt {
+	return attempt{st: st, op: op, k: k, sk: st.shareKey(k), hk: st.historyKey(k, id), fk: st.fences + randomHex()}
+}
+
+func randomHex() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// historyKey names the event of the change id (a new random one when id
+// is empty); ids of any form give keys of one form.
+func (st *Store) historyKey(k grants.Key, id string) string {
+	if id == "" {
+		return st.historyPrefix(k) + randomHex()
+	}
+	h := sha256.Sum256([]byte(id))
+	return st.historyPrefix(k) + hex.EncodeToString(h[:16])
+}
+
+// commit runs the transaction if(conds, the event and the fence are new)
+// then(ops, the event) else(the event, the share, extra...). A lost answer
+// is resolved. done reports the change made (or found made before: ev is
+// then its event); otherwise resp's else branch says why not.
+func (a attempt) commit(ctx context.Context, ev grants.Event, conds []clientv3.Cmp, ops []clientv3.Op, extra ...clientv3.Op) (resp *clientv3.TxnResponse, done bool, out grants.Event, err error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, false, grants.Event{}, err
+	}
+	conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0), clientv3.Compare(clientv3.CreateRevision(a.fk), "=", 0))
+	ops = append(ops, clientv3.OpPut(a.hk, string(b)))
+	err = a.st.do(ctx, a.op, func(ctx context.Context) (err error) {
+		resp, err = a.st.cli.Txn(ctx).If(conds...).Then(ops...).Else(append([]clientv3.Op{clientv3.OpGet(a.hk), clientv3.OpGet(a.sk)}, extra...)...).Commit()
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The caller left: the outcome is still learnt, for the log.
+			go a.settle(err)
+			return nil, false, grants.Event{}, err
+		}
+		out, err := a.resolve(context.WithoutCancel(ctx), err)
+		return nil, err == nil, out, err
+	}
+	if resp.Succeeded {
+		a.st.ack(resp.Header.Revision)
+		return resp, true, ev, nil
+	}
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+		out, err := a.made(kvs[0].Value, kvs[0].ModRevision)
+		return resp, err == nil, out, err
+	}
+	return resp, false, grants.Event{}, nil
+}
+
+// made is the change found made before, from its event record.
+func (a attempt) made(v []byte, rev int64) (grants.Event, error) {
+	ev, err := grants.DecodeEvent([]byte(a.hk), v)
+	if err != nil {
+		return grants.Event{}, err
+	}
+	a.st.ack(rev)
+	ev.Replayed = true
+	return ev, nil
+}
+
+// resolve learns whether an attempt whose answer was lost (cause) was
+// made: it fences the attempt unless its event exists. It fails with
+// ErrUnavailable when the change was not made, and ErrOutcomeUnknown when
+// etcd did not answer within ResolveTimeout either; the outcome is then
+// still learnt in the background and logged.
+func (a attempt) resolve(ctx context.Context, cause error) (grants.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, ResolveTimeout)
+	defer cancel()
+	for {
+		ev, made, err := a.fence(ctx)
+		switch {
+		case err == nil && made:
+			return ev, nil
+		case err == nil:
+			return grants.Event{}, fmt.Errorf("%w; the change was not made", cause)
+		case ctx.Err() != nil:
+			a.st.m.unknown.Inc()
+			go a.settle(cause)
+			return grants.Event{}, fmt.Errorf("%w (%v): retrying it with the same Idempotency-Key is safe", grants.ErrOutcomeUnknown, cause)
+		}
+		select { // etcd refused at once (no leader yet): try again shortly
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// fence writes the attempt's fence unless its event exists, and says which.
+func (a attempt) fence(ctx context.Context) (grants.Event, bool, error) {
+	var resp *clientv3.TxnResponse
+	err := a.st.do(ctx, "resolve", func(ctx context.Context) (err error) {
+		resp, err = a.st.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0)).
+			Then(clientv3.OpPut(a.fk, "")).Else(clientv3.OpGet(a.hk)).Commit()
+		return err
+	})
+	if err != nil {
+		return grants.Event{}, false, err
+	}
+	if resp.Succeeded {
+		return grants.Event{}, false, nil
+	}
+	kv := resp.Responses[0].GetResponseRange().Kvs[0]
+	ev, err := a.made(kv.Value, kv.ModRevision)
+	return ev, err == nil, err
+}
+
+// settle learns, for the log, the outcome of an attempt already answered
+// as unknown, trying until etcd answers or the store closes.
+func (a attempt) settle(cause error) {
+	for delay := 100 * time.Millisecond; a.st.ctx.Err() == nil; delay = min(2*delay, 5*time.Second) {
+		_, made, err := a.fence(a.st.ctx)
+		if err == nil {
+			a.st.log.Info("a share change answered as of unknown outcome is settled", "op", a.op,
+				"repository", a.k.Repository, "recipient", a.k.Recipient, "made", made, "cause", cause)
+			return
+		}
+		select {
+		case <-time.After(delay):
+		case <-a.st.ctx.Done():
+		}
+	}
+}
+
+// changeContext bounds a whole change, retries included, by the request
+// timeout.
+func (st *Store) changeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, st.cfg.RequestTimeout)
+}
+
+// Create writes s and its history event if no share has its key and its
+// repository has fewer than grants.MaxSharesPerRepository shares, both
+// decided inside the transaction: two replicas racing see one success.
+func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
+	ctx, cancel := st.changeContext(ctx)
+	defer cancel()
+	ev := grants.CreateEvent(s, c.ID)
+	sv, err := json.Marshal(s)
+	if err != nil {
+		return grants.Event{}, err
+	}
+	a := st.newAttempt("create", s.Key(), c.ID)
+	repo := st.shares + repositoryEscaper.Replace(s.Repository) + "@"
+	for {
+		n, rev, err := st.count(ctx, repo)
+		if err != nil {
+			return grants.Event{}, err
+		}
+		conds := []clientv3.Cmp{
+			clientv3.Compare(clientv3.CreateRevision(a.sk), "=", 0),
+			// No share of the repository was made or changed since it
+			// was counted.
+			clientv3.Compare(clientv3.ModRevision(repo), "<", rev+1).WithPrefix(),
+		}
+		if n >= grants.MaxSharesPerRepository {
+			conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.sk), "=", -1)) // never: only the else branch
+		}
+		resp, done, out, err := a.commit(ctx, ev, conds, []clientv3.Op{clientv3.OpPut(a.sk, string(sv))})
+		switch {
+		case err != nil || done:
+			return out, err
+		case len(resp.Responses[1].GetResponseRange().Kvs) > 0:
+			st.ack(resp.Responses[1].GetResponseRange().Kvs[0].ModRevision) // a GET after the 409 finds it
+			return grants.Event{}, grants.ErrExists
+		case n >= grants.MaxSharesPerRepository:
+			return grants.Event{}, grants.ErrTooMany
+		}
+		st.m.conflicts.Inc() // another share of the repository changed: count again
+	}
+}
+
+// count counts the keys below prefix, and says at which revision.
+func (st *Store) count(ctx context.Context, prefix string) (int64, int64, error) {
+	var resp *clientv3.GetResponse
+	if err := st.do(ctx, "count", func(ctx context.Context) (err error) {
+		resp, err = st.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
+		return err
+	}); err != nil {
+		return 0, 0, err
+	}
+	return resp.Count, resp.Header.Revision, nil
+}
+
+// Update reads the share, applies fn and writes the result only if the
+// share has not changed since it was read; otherwise it starts over, so no
+// concurrent update is lost (fn may then run more than once).
+func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
+	ctx, cancel := st.changeContext(ctx)
+	defer cancel()
+	a := st.newAttempt("update", k, c.ID)
+	for {
+		modRev, v, ev, err := a.current(ctx)
+		if err != nil || ev.Replayed {
+			return ev, err
+		}
+		old, err := grants.DecodeShare([]byte(a.sk), v)
+		if err != nil {
+			return grants.Event{}, err
+		}
+		s, err := fn(old)
+		if err != nil {
+			return grants.Event{}, err
+		}
+		if s.Key() != k {
+			return grants.Event{}, grants.ErrKeyChanged
+		}
+		sv, err := json.Marshal(s)
+		if err != nil {
+			return grants.Event{}, err
+		}
+		_, done, out, err := a.commit(ctx, grants.UpdateEvent(old, s, c.ID),
+			[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{clientv3.OpPut(a.sk, string(sv))})
+		if err != nil || done {
+			return out, err
+		}
+		st.m.conflicts.Inc()
+	}
+}
+
+// Delete removes the share if it has not changed since it was read, and
+// records who revoked it.
+func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
+	ctx, cancel := st.changeContext(ctx)
+	defer cancel()
+	a := st.newAttempt("delete", k, c.ID)
+	for {
+		modRev, v, ev, err := a.current(ctx)
+		if err != nil || ev.Replayed {
+			return ev, err
+		}
+		_, done, out, err := a.commit(ctx, grants.RevokeRecord(v, c),
+			[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{clientv3.OpDelete(a.sk)})
+		if err != nil || done {
+			return out, err
+		}
+		st.m.conflicts.Inc()
+	}
+}
+
+// current reads the share with the revision a change must compare, and
+// the change's event if it was made before (ev.Replayed).
+func (a attempt) current(ctx context.Context) (modRev int64, v []byte, ev grants.Event, err error) {
+	var resp *clientv3.TxnResponse
+	if err := a.st.do(ctx, a.op, func(ctx context.Context) (err error) {
+		resp, err = a.st.cli.Txn(ctx).Then(clientv3.OpGet(a.hk), clientv3.OpGet(a.sk)).Commit()
+		return err
+	}); err != nil {
+		return 0, nil, grants.Event{}, err
+	}
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+		ev, err := a.made(kvs[0].Value, kvs[0].ModRevision)
+		return 0, nil, ev, err
+	}
+	kvs := resp.Responses[1].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return 0, nil, grants.Event{}, grants.ErrNotFound
+	}
+	return kvs[0].ModRevision, kvs[0].Value, grants.Event{}, nil
+}
+
+// EndTokens writes e; a logout on a lease that outlives its Until by an
+// hour, so that etcd forgets it by itself.
+func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
+	v, err := grants.EncodeTokenEnd(e)
+	if err != nil {
+		return err
+	}
+	key := st.ends + recipientEscaper.Replace(e.Subject) + "@" + recipientEscaper.Replace(e.ID)
+	return st.do(ctx, "end_tokens", func(ctx context.Context) error {
+		var opts []clientv3.OpOption
+		if !e.Until.IsZero() { // a logout: forgotten an hour after its token expires
+			lease, err := st.cli.Grant(ctx, int64(e.Until.Sub(e.Made)/time.Second)+3600)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, clientv3.WithLease(lease.ID))
+		}
+		resp, err := st.cli.Put(ctx, key, string(v), opts...)
+		if err == nil {
+			st.ack(resp.Header.Revision)
+		}
+		return err
+	})
+}
