@@ -26,10 +26,6 @@ import (
 // Fences live below the shares prefix, so the watch sees every revision
 // regshare writes; nothing reads them back.
 
-// ResolveTimeout bounds how long a change whose answer was lost spends
-// learning its outcome, past the request timeout.
-const ResolveTimeout = time.Second
-
 // attempt is one try of a change: its keys and the values it writes.
 type attempt struct {
 	st         *Store
@@ -107,10 +103,10 @@ func (a attempt) made(v []byte, rev int64) (grants.Event, error) {
 // resolve learns whether an attempt whose answer was lost (cause) was
 // made: it fences the attempt unless its event exists. It fails with
 // ErrUnavailable when the change was not made, and ErrOutcomeUnknown when
-// etcd did not answer within ResolveTimeout either; the outcome is then
+// etcd did not answer within the resolve timeout either; the outcome is then
 // still learnt in the background and logged.
 func (a attempt) resolve(ctx context.Context, cause error) (grants.Event, error) {
-	ctx, cancel := context.WithTimeout(ctx, ResolveTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.st.cfg.ResolveTimeout)
 	defer cancel()
 	for {
 		ev, made, err := a.fence(ctx)

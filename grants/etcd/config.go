@@ -15,7 +15,8 @@ const (
 	DefaultPrefix         = "/regshare/"
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 5 * time.Second
-	DefaultSyncTimeout    = 5 * time.Second
+	DefaultSyncTimeout    = time.Second
+	DefaultResolveTimeout = time.Second
 )
 
 // Config says how to reach etcd and where regshare's keys live in it.
@@ -36,11 +37,15 @@ type Config struct {
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
-	// DialTimeout bounds connecting; RequestTimeout each request (a share
-	// change fails with grants.ErrUnavailable after it); SyncTimeout how
-	// long a change waits for this replica's index to apply it.
+	// DialTimeout bounds connecting. RequestTimeout bounds each request and
+	// each share change, its retries included. A change whose answer is
+	// lost then spends up to ResolveTimeout learning whether it was made
+	// (see change.go), and a change made waits up to SyncTimeout for this
+	// replica's index to apply it (the answer is a success either way): a
+	// change answers within the sum of the three.
 	DialTimeout    time.Duration `yaml:"dial_timeout"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	ResolveTimeout time.Duration `yaml:"resolve_timeout"`
 	SyncTimeout    time.Duration `yaml:"sync_timeout"`
 	// ProgressInterval is how often the watch asks etcd for its progress,
 	// which keeps the reported lag true while no share changes. Default 5s.
@@ -72,6 +77,7 @@ func (c Config) withDefaults() Config {
 		{&c.DialTimeout, DefaultDialTimeout},
 		{&c.RequestTimeout, DefaultRequestTimeout},
 		{&c.SyncTimeout, DefaultSyncTimeout},
+		{&c.ResolveTimeout, DefaultResolveTimeout},
 		{&c.ProgressInterval, 5 * time.Second},
 	} {
 		if *d.p <= 0 {
