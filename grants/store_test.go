@@ -15,4 +15,5 @@ func TestMemoryStore(t *testing.T) {
 
 func TestMemoryStoreConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newMemoryStore)
+	grantstest.RunRetryTests(t, newMemoryStore)
 }

@@ -37,6 +37,7 @@ func TestConformance(t *testing.T) {
 
 func TestConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newStore)
+	grantstest.RunRetryTests(t, newStore)
 }
 
 func TestReopen(t *testing.T) {

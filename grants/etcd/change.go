@@ -192,9 +192,9 @@ func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (g
 		}
 		conds := []clientv3.Cmp{
 			clientv3.Compare(clientv3.CreateRevision(a.sk), "=", 0),
-			// No share of the repository was made or changed since it
-			// was counted.
-			clientv3.Compare(clientv3.ModRevision(repo), "<", rev+1).WithPrefix(),
+			// No share of the repository was made since it was counted
+			// (a removal only lowers the count).
+			clientv3.Compare(clientv3.CreateRevision(repo), "<", rev+1).WithPrefix(),
 		}
 		if n >= grants.MaxSharesPerRepository {
 			conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.sk), "=", -1)) // never: only the else branch
@@ -209,7 +209,25 @@ func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (g
 		case n >= grants.MaxSharesPerRepository:
 			return grants.Event{}, grants.ErrTooMany
 		}
-		st.m.conflicts.Inc() // another share of the repository changed: count again
+		st.m.conflicts.Inc() // another share of the repository was made: count again
+		if err := backOff(ctx); err != nil {
+			return grants.Event{}, err
+		}
+	}
+}
+
+// backOff waits a few random milliseconds after a lost race, so that
+// writers racing for one repository or share do not retry in step.
+func backOff(ctx context.Context) error {
+	var b [1]byte
+	rand.Read(b[:])
+	t := time.NewTimer(time.Duration(1+b[0]%8) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: etcd: %w (lost races for the share all along)", grants.ErrUnavailable, ctx.Err())
 	}
 }
 
@@ -261,6 +279,9 @@ func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn f
 			return out, err
 		}
 		st.m.conflicts.Inc()
+		if err := backOff(ctx); err != nil {
+			return grants.Event{}, err
+		}
 	}
 }
 
@@ -284,6 +305,9 @@ func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (gra
 			return out, err
 		}
 		st.m.conflicts.Inc()
+		if err := backOff(ctx); err != nil {
+			return grants.Event{}, err
+		}
 	}
 }
 

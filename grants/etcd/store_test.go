@@ -28,7 +28,7 @@ func config(endpoint, prefix string) etcd.Config {
 		Endpoints:        []string{endpoint},
 		Prefix:           prefix,
 		DialTimeout:      2 * time.Second,
-		RequestTimeout:   time.Second,
+		RequestTimeout:   5 * time.Second, // a whole change, its lost races included, on a loaded machine
 		SyncTimeout:      2 * time.Second,
 		ProgressInterval: 200 * time.Millisecond,
 		// Long enough for the checks made just after etcd stops; TestEtcdRestart
@@ -60,6 +60,7 @@ func TestConformance(t *testing.T) {
 
 func TestConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newStores(etcdtest.Start(t)))
+	grantstest.RunRetryTests(t, newStores(etcdtest.Start(t)))
 }
 
 func TestReopen(t *testing.T) {
