@@ -1,0 +1,263 @@
+package etcd_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/grants/etcd/etcdtest"
+	"github.com/regshare/regshare/grants/grantstest"
+	"github.com/regshare/regshare/internal/testlog"
+)
+
+// faultConfig answers and goes stale fast, so that faults show in a test's
+// time.
+func faultConfig(prefix string, endpoints ...string) etcd.Config {
+	cfg := config(endpoints[0], prefix)
+	cfg.Endpoints = endpoints
+	cfg.RequestTimeout = 300 * time.Millisecond
+	cfg.ResolveTimeout = 300 * time.Millisecond
+	cfg.SyncTimeout = time.Second
+	cfg.ProgressInterval = 100 * time.Millisecond
+	cfg.StaleAfter = 500 * time.Millisecond
+	return cfg
+}
+
+// loggedReplica is a replica whose store logs into a buffer and whose
+// Grants' metrics are on its registry.
+func loggedReplica(t *testing.T, cfg etcd.Config) (*replica, *testlog.Buffer) {
+	t.Helper()
+	var buf testlog.Buffer
+	r := &replica{reg: prometheus.NewRegistry()}
+	st, err := etcd.Open(cfg, slog.New(slog.NewJSONHandler(&buf, nil)), r.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.st = st
+	t.Cleanup(func() { st.Close() })
+	if r.g, err = grants.New(context.Background(), directory(t), st); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.g.RegisterMetrics(r.reg, func() time.Time { return now }); err != nil {
+		t.Fatal(err)
+	}
+	r.waitLoaded(t)
+	return r, &buf
+}
+
+// named makes the changes under ctx carry id, as an Idempotency-Key does.
+func named(id string) (context.Context, *grants.Request) {
+	req := &grants.Request{ID: id}
+	return grants.WithRequest(context.Background(), req), req
+}
+
+// waitFor polls cond until it holds or 10 s pass, and says how long it took.
+func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// While etcd is frozen (its connections open, nothing answered), changes
+// to one replica are in flight together, each answers within the request
+// and resolve timeouts, and none claims an outcome it does not know: etcd
+// may apply them when it resumes. After it resumes, a retry with the same
+// request id answers what happened (never 409 for the replica's own
+// create), and every share exists once, with one create in its history.
+func TestFrozenEtcdChangesAreExact(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := faultConfig("/frozen/", srv.Endpoint())
+	r, logs := loggedReplica(t, cfg)
+
+	const n = 10
+	srv.Freeze()
+	errs := make([]error, n)
+	took := make([]time.Duration, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx, _ := named(fmt.Sprintf("create-%d", i))
+			start := time.Now()
+			_, errs[i] = r.g.Create(ctx, r.user(t, "alice"), shareOf(i), now)
+			took[i] = time.Since(start)
+		})
+	}
+	wg.Wait()
+	// Not one after the other behind a lock: ten changes in a row would
+	// take ten request timeouts.
+	bound := cfg.RequestTimeout + cfg.ResolveTimeout + 700*time.Millisecond
+	for i := range n {
+		if !errors.Is(errs[i], grants.ErrOutcomeUnknown) {
+			t.Errorf("change %d while etcd is frozen = %v, want ErrOutcomeUnknown", i, errs[i])
+		}
+		if took[i] > bound {
+			t.Errorf("change %d answered after %v, want within %v", i, took[i], bound)
+		}
+	}
+	srv.Thaw()
+
+	for i := range n {
+		ctx, req := named(fmt.Sprintf("create-%d", i))
+		got, err := r.g.Create(ctx, r.user(t, "alice"), shareOf(i), now.Add(time.Minute))
+		if err != nil {
+			t.Fatalf("retry of change %d after etcd resumed: %v", i, err)
+		}
+		// A replayed answer is the first attempt's share, made at now.
+		if req.Replayed != got.Created.Equal(now) {
+			t.Errorf("retry %d: replayed %v but the share was created at %v", i, req.Replayed, got.Created)
+		}
+		h, err := r.st.History(t.Context(), got.Key())
+		if err != nil || len(h) != 1 || h[0].Action != grants.EventCreate {
+			t.Errorf("history of share %d = %+v, %v; want one create", i, h, err)
+		}
+	}
+	waitFor(t, "every unknown outcome settled in the log", func() bool {
+		return strings.Count(logs.String(), "is settled") == n
+	})
+	if v := r.counter("regshare_etcd_change_outcome_unknown_total"); v != n {
+		t.Errorf("outcome-unknown counter = %v, want %d", v, n)
+	}
+}
+
+func shareOf(i int) grants.Share {
+	return grants.Share{Repository: fmt.Sprintf("acme/r%d", i), Recipient: "globex", Permit: grants.PermitRead, Description: "fault test"}
+}
+
+// A replica that cannot hear from etcd past stale_after says so: a WARN
+// line, regshare_shares_trusted 0, no access through shares; and when etcd
+// answers again, an INFO line, the gauge back at 1, access again.
+func TestStaleIsVisible(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := faultConfig("/visible/", srv.Endpoint())
+	r, logs := loggedReplica(t, cfg)
+	if _, err := r.share(t, "acme/web", "globex"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "trusted after the load", func() bool { return r.counter("regshare_shares_trusted") == 1 })
+
+	srv.Freeze()
+	waitFor(t, "stale while etcd is frozen", func() bool { return !r.g.SharesTrusted() })
+	if canPull(r, t, "gina", "acme/web") {
+		t.Error("a stale replica grants through a share")
+	}
+	if !canPull(r, t, "alice", "acme/web") {
+		t.Error("a stale replica refuses a domain its own repository")
+	}
+	if v := r.counter("regshare_shares_trusted"); v != 0 {
+		t.Errorf("regshare_shares_trusted while stale = %v, want 0", v)
+	}
+	waitFor(t, "a WARN line", func() bool {
+		return strings.Contains(logs.String(), `"level":"WARN","msg":"share index no longer trusted`)
+	})
+
+	srv.Thaw()
+	back := waitFor(t, "trusted again after etcd resumed", r.g.SharesTrusted)
+	t.Logf("trusted again %v after etcd resumed", back)
+	waitFor(t, "an INFO line", func() bool {
+		return strings.Count(logs.String(), `"level":"INFO","msg":"share index trusted`) >= 2
+	})
+	if !canPull(r, t, "gina", "acme/web") || r.counter("regshare_shares_trusted") != 1 {
+		t.Error("back in touch with etcd, the replica does not grant through shares")
+	}
+}
+
+// slowSink applies each change late, as a replica whose watch lags.
+type slowSink struct {
+	grants.Sink
+	delay time.Duration
+}
+
+func (s slowSink) Put(sh grants.Share) error {
+	time.Sleep(s.delay)
+	return s.Sink.Put(sh)
+}
+
+// A create refused because the share exists (made through another
+// replica) acknowledges the share it found: Sync, as every read does,
+// waits until this replica's index has it, so a GET after the 409 finds
+// it.
+func TestConflictReadsItsOwnAnswer(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := config(srv.Endpoint(), "/conflict/")
+	st := open(t, cfg, nil)
+	defer st.Close()
+	ix, err := grants.NewIndex(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := st.Follow(t.Context(), slowSink{ix, 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "loaded", func() bool { return feed.FeedStatus().Loaded })
+	other := open(t, cfg, nil)
+	defer other.Close()
+	s := grantstest.Share("acme/web", "globex")
+	if _, err := other.Create(t.Context(), s, grants.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Create(t.Context(), s, grants.Change{}); !errors.Is(err, grants.ErrExists) {
+		t.Fatalf("Create of a share made through another replica = %v, want ErrExists", err)
+	}
+	if err := feed.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ix.Get(s.Key()); !ok {
+		t.Fatal("after the 409 and Sync, this replica's index does not hold the share")
+	}
+}
+
+// Two replicas whose indexes both count 499 shares of a repository race
+// for the last place: the transaction gives it to one.
+func TestShareLimitAcrossReplicas(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := config(srv.Endpoint(), "/limit/")
+	a, b := open(t, cfg, nil), open(t, cfg, nil)
+	defer a.Close()
+	defer b.Close()
+	const repo = "acme/popular"
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range grants.MaxSharesPerRepository - 1 {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := a.Create(context.Background(), grantstest.Share(repo, fmt.Sprintf("d%03d", i)), grants.Change{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var results [2]error
+	for i, st := range []*etcd.Store{a, b} {
+		wg.Go(func() { _, results[i] = st.Create(context.Background(), grantstest.Share(repo, fmt.Sprintf("last%d", i)), grants.Change{}) })
+	}
+	wg.Wait()
+	made := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			made++
+		case !errors.Is(err, grants.ErrTooMany):
+			t.Fatalf("racing create: %v", err)
+		}
+	}
+	if made != 1 {
+		t.Fatalf("two replicas racing for the last place made %d shares, want 1 (%v)", made, results)
+	}
+}
