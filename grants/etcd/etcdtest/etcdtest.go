@@ -1,13 +1,13 @@
 // Package etcdtest runs a real, single-member etcd inside a test process
 // (go.etcd.io/etcd/server/v3/embed) on loopback ports and a temporary
 // directory, with what fault tests need: stop, restart on the same data,
-// compaction, and a proxy whose connections can be cut.
+// compaction, and a proxy whose connections can be cut or frozen; and
+// clusters of several members (cluster.go).
 package etcdtest
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"sync"
@@ -25,23 +25,33 @@ import (
 // Restart comes back on the same address.
 type Server struct {
 	t                  testing.TB
-	dir                string
+	name, dir          string
 	clientURL, peerURL url.URL
-	front              *Proxy
-	mu                 sync.Mutex
-	etcd               *embed.Etcd
+	// initial and token are set for a cluster's members; empty, the
+	// server is a cluster of one.
+	initial, token string
+	front          *Proxy
+	mu             sync.Mutex
+	etcd           *embed.Etcd
+	closing        chan struct{} // closed once the last halted etcd has closed
+	started        bool          // bootstrapped once: later starts join as "existing"
 }
 
 // Start starts an etcd on free loopback ports with its data in a new
 // temporary directory; it is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, dir: t.TempDir()}
+	s := newServer(t, "test")
+	t.Cleanup(s.Stop)
+	s.start()
+	return s
+}
+
+func newServer(t testing.TB, name string) *Server {
+	s := &Server{t: t, name: name, dir: t.TempDir()}
 	s.clientURL = url.URL{Scheme: "http", Host: freeAddr(t)}
 	s.peerURL = url.URL{Scheme: "http", Host: freeAddr(t)}
 	s.front = NewProxy(t, s.clientURL.Host)
-	s.start()
-	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -56,22 +66,42 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-func (s *Server) start() {
-	s.t.Helper()
+func (s *Server) config() *embed.Config {
 	cfg := embed.NewConfig()
-	cfg.Name = "test"
+	cfg.Name = s.name
 	cfg.Dir = s.dir
 	cfg.ListenClientUrls = []url.URL{s.clientURL}
 	cfg.AdvertiseClientUrls = []url.URL{s.clientURL}
 	cfg.ListenPeerUrls = []url.URL{s.peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{s.peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	// A single member elects itself after one election timeout: keep it
-	// short.
+	if s.initial != "" {
+		cfg.InitialCluster, cfg.InitialClusterToken = s.initial, s.token
+	}
+	if s.started {
+		cfg.ClusterState = embed.ClusterStateFlagExisting
+	}
+	// Elections take one election timeout: keep it short.
 	cfg.TickMs, cfg.ElectionMs = 10, 100
 	cfg.ListenMetricsUrls = nil
 	cfg.Metrics = "basic"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	return cfg
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	if err := s.launch(); err != nil {
+		s.t.Fatalf("start etcd: %v", err)
+	}
+	s.ready()
+}
+
+// launch starts etcd without waiting for it to be ready: the members of
+// a new cluster are ready only once a quorum of them runs.
+func (s *Server) launch() error {
+	s.wait()
+	cfg := s.config()
 	var (
 		e   *embed.Etcd
 		err error
@@ -84,18 +114,32 @@ func (s *Server) start() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if err != nil {
-		s.t.Fatalf("start etcd: %v", err)
-	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		e.Close()
-		s.t.Fatal("etcd did not become ready within 30s")
+		return err
 	}
 	s.mu.Lock()
 	s.etcd = e
 	s.mu.Unlock()
+	return nil
+}
+
+// ready waits for the launched etcd to serve, then lets clients in.
+func (s *Server) ready() {
+	s.t.Helper()
+	e := s.running()
+	select {
+	case <-e.Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("%s did not become ready within 30s", s)
+	}
+	s.started = true
 	s.front.Restore()
+}
+
+// running is the etcd if it runs, else nil.
+func (s *Server) running() *embed.Etcd {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.etcd
 }
 
 // Endpoint is the client address, http://127.0.0.1:port.
@@ -103,13 +147,40 @@ func (s *Server) Endpoint() string { return s.front.Endpoint() }
 
 // Stop stops etcd; the data stays for Restart. Stopping twice is fine.
 func (s *Server) Stop() {
+	s.halt()
+	s.wait()
+}
+
+// halt stops etcd as a crash would and leaves the rest of its closing to
+// the background: with peers still running, embed's Close waits a second
+// for their connections to go.
+func (s *Server) halt() {
 	s.front.Cut()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	e := s.etcd
+	if e == nil {
+		return
+	}
 	s.etcd = nil
-	s.mu.Unlock()
-	if e != nil {
+	// Stop raft first: Close alone would hand a leader's leadership to a
+	// peer before stopping.
+	e.Server.HardStop()
+	done := make(chan struct{})
+	s.closing = done
+	go func() {
+		defer close(done)
 		e.Close()
+	}()
+}
+
+// wait waits until a halted etcd has closed and freed its ports.
+func (s *Server) wait() {
+	s.mu.Lock()
+	done := s.closing
+	s.mu.Unlock()
+	if done != nil {
+		<-done
 	}
 }
 
@@ -120,14 +191,26 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// Freeze stops the bytes between clients and etcd without closing any
+// connection, as a SIGSTOP of etcd would; Thaw delivers them.
+func (s *Server) Freeze() { s.front.Freeze() }
+
+// Thaw undoes Freeze.
+func (s *Server) Thaw() { s.front.Thaw() }
+
 // Client returns a new client of the server, closed when the test ends.
 func (s *Server) Client() *clientv3.Client {
 	s.t.Helper()
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	return newClient(s.t, []string{s.Endpoint()})
+}
+
+func newClient(t testing.TB, endpoints []string) *clientv3.Client {
+	t.Helper()
+	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	s.t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -148,13 +231,26 @@ func (s *Server) Compact(ctx context.Context) int64 {
 
 // Proxy forwards TCP connections to a server. Cut closes them all and
 // refuses new ones until Restore: a network partition of one client.
+// Freeze holds every byte, in both directions, until Thaw, keeping the
+// connections open: a server that hangs.
 type Proxy struct {
 	t      testing.TB
 	target string
 	ln     net.Listener
+	wg     sync.WaitGroup // serve and every connection's forwarding
 	mu     sync.Mutex
-	cut    bool
-	conns  map[net.Conn]struct{}
+	// wake is broadcast on Thaw and whenever a link closes, so that a
+	// frozen copy loop notices either.
+	wake        *sync.Cond
+	cut, frozen bool
+	links       map[*link]struct{}
+}
+
+// link is one forwarded connection: the client's, then the one to the
+// target once dialled. Guarded by Proxy.mu.
+type link struct {
+	conns  [2]net.Conn
+	closed bool
 }
 
 // NewProxy listens on a loopback port and forwards to target (host:port or
@@ -168,11 +264,14 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{t: t, target: target, ln: ln, conns: map[net.Conn]struct{}{}}
-	go p.serve()
+	p := &Proxy{t: t, target: target, ln: ln, links: map[*link]struct{}{}}
+	p.wake = sync.NewCond(&p.mu)
+	p.wg.Go(p.serve)
 	t.Cleanup(func() {
 		ln.Close()
 		p.Cut()
+		// Cut wakes frozen copy loops too: none outlives the test.
+		p.wg.Wait()
 	})
 	return p
 }
@@ -186,57 +285,98 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
-		go p.forward(c)
+		// serve is itself counted in wg, so this Add never races Wait.
+		p.wg.Go(func() { p.forward(c) })
 	}
-}
-
-func (p *Proxy) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cut {
-		return false
-	}
-	p.conns[c] = struct{}{}
-	return true
 }
 
 func (p *Proxy) forward(c net.Conn) {
-	if !p.track(c) {
+	l := &link{conns: [2]net.Conn{c}}
+	p.mu.Lock()
+	ok := !p.cut
+	if ok {
+		p.links[l] = struct{}{}
+	}
+	p.mu.Unlock()
+	if !ok {
 		c.Close()
 		return
 	}
 	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-	if err != nil || !p.track(up) {
-		c.Close()
-		if up != nil {
-			up.Close()
-		}
+	if err != nil {
+		p.close(l)
+		return
+	}
+	p.mu.Lock()
+	if ok = !l.closed; ok {
+		l.conns[1] = up
+	}
+	p.mu.Unlock()
+	if !ok { // cut while dialling
+		up.Close()
 		return
 	}
 	var wg sync.WaitGroup
-	for _, pair := range [][2]net.Conn{{up, c}, {c, up}} {
-		wg.Go(func() {
-			io.Copy(pair[0], pair[1])
-			pair[0].Close()
-			pair[1].Close()
-		})
-	}
+	wg.Go(func() { p.copy(l, up, c) })
+	wg.Go(func() { p.copy(l, c, up) })
 	wg.Wait()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
 }
 
-// Cut closes every connection and refuses new ones.
+// copy forwards src to dst until either fails, holding each chunk read
+// while the proxy is frozen: order is kept, and nothing is closed.
+func (p *Proxy) copy(l *link, dst, src net.Conn) {
+	defer p.close(l)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.frozen && !l.closed {
+				p.wake.Wait()
+			}
+			closed := l.closed
+			p.mu.Unlock()
+			if closed {
+				return
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *Proxy) close(l *link) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked(l)
+}
+
+func (p *Proxy) closeLocked(l *link) {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	for _, c := range l.conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+	delete(p.links, l)
+	p.wake.Broadcast()
+}
+
+// Cut closes every connection, frozen or not, and refuses new ones.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
-	for c := range p.conns {
-		c.Close()
+	for l := range p.links {
+		p.closeLocked(l)
 	}
-	clear(p.conns)
 }
 
 // Restore accepts connections again.
@@ -244,6 +384,22 @@ func (p *Proxy) Restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = false
+}
+
+// Freeze stops forwarding, in both directions, on every connection,
+// including ones accepted while frozen; they stay open.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = true
+}
+
+// Thaw forwards again, first what was held, in order.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = false
+	p.wake.Broadcast()
 }
 
 // String names the server, for test messages.
