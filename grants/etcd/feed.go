@@ -255,7 +255,12 @@ func (st *Store) watch(ix grants.Sink, retries *int) error {
 	// rather than leaving it silent.
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(st.ctx))
 	defer cancel()
-	from := st.FeedStatus().Applied + 1
+	// From the applied revision itself, not the next: a watch from a
+	// revision etcd has not reached gets no progress notification until it
+	// does (etcd PR 20229), so a quiet replica could never prove its index
+	// current. Events of that revision were applied already: skipped.
+	applied := st.FeedStatus().Applied
+	from := applied
 	wch := st.cli.Watch(ctx, st.shares, clientv3.WithPrefix(), clientv3.WithRev(from), clientv3.WithProgressNotify(), clientv3.WithCreatedNotify())
 	tick := time.NewTicker(askEvery)
 	defer tick.Stop()
@@ -290,13 +295,16 @@ func (st *Store) watch(ix grants.Sink, retries *int) error {
 				st.progress(wr.Header.Revision, time.Now())
 				*retries = 0
 			default:
-				var last int64
+				var last, n int64
 				for _, ev := range wr.Events {
+					if ev.Kv.ModRevision <= applied {
+						continue
+					}
 					st.apply(ix, ev)
-					last = ev.Kv.ModRevision
+					last, n = ev.Kv.ModRevision, n+1
 					from = last + 1
 				}
-				st.m.events.Add(float64(len(wr.Events)))
+				st.m.events.Add(float64(n))
 				// Only the events say what was applied: a response's
 				// header may be ahead of them while the watch catches up.
 				st.events(last, wr.Header.Revision, time.Now())

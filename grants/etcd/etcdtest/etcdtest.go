@@ -6,6 +6,7 @@
 package etcdtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -198,6 +199,11 @@ func (s *Server) Freeze() { s.front.Freeze() }
 // Thaw undoes Freeze.
 func (s *Server) Thaw() { s.front.Thaw() }
 
+// FreezeOn freezes the server's proxy when a client sends pattern (see
+// Proxy.FreezeOn); Frozen tells whether it did.
+func (s *Server) FreezeOn(pattern string) { s.front.FreezeOn(pattern) }
+func (s *Server) Frozen() bool            { return s.front.Frozen() }
+
 // Client returns a new client of the server, closed when the test ends.
 func (s *Server) Client() *clientv3.Client {
 	s.t.Helper()
@@ -243,6 +249,7 @@ type Proxy struct {
 	// frozen copy loop notices either.
 	wake        *sync.Cond
 	cut, frozen bool
+	trigger     []byte // FreezeOn's pattern, until it is seen
 	links       map[*link]struct{}
 }
 
@@ -317,20 +324,23 @@ func (p *Proxy) forward(c net.Conn) {
 		return
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { p.copy(l, up, c) })
-	wg.Go(func() { p.copy(l, c, up) })
+	wg.Go(func() { p.copy(l, up, c, true) })
+	wg.Go(func() { p.copy(l, c, up, false) })
 	wg.Wait()
 }
 
 // copy forwards src to dst until either fails, holding each chunk read
 // while the proxy is frozen: order is kept, and nothing is closed.
-func (p *Proxy) copy(l *link, dst, src net.Conn) {
+func (p *Proxy) copy(l *link, dst, src net.Conn, toServer bool) {
 	defer p.close(l)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
+			if toServer && p.trigger != nil && bytes.Contains(buf[:n], p.trigger) {
+				p.frozen, p.trigger = true, nil
+			}
 			for p.frozen && !l.closed {
 				p.wake.Wait()
 			}
@@ -392,6 +402,22 @@ func (p *Proxy) Freeze() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.frozen = true
+}
+
+// FreezeOn freezes the proxy as soon as a client sends pattern, before
+// the server receives it: a server that hangs just as a given request
+// arrives (say, a write, after the reads that prepared it).
+func (p *Proxy) FreezeOn(pattern string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trigger = []byte(pattern)
+}
+
+// Frozen reports whether the proxy holds the bytes now.
+func (p *Proxy) Frozen() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frozen
 }
 
 // Thaw forwards again, first what was held, in order.
