@@ -4,7 +4,6 @@
 package admin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -284,67 +283,6 @@ func parsePermit(v string) string {
 	return v
 }
 
-func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
-	var req shareapi.CreateShare
-	var after *grants.Share
-	var creq *grants.Request
-	repo := repository(r)
-	defer func() {
-		a.auditChange(r, u, creq, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
-	}()
-	body, err := readBody(w, r, &req)
-	if err != nil {
-		return err
-	}
-	var ctx context.Context
-	if ctx, creq, err = changeContext(r, u, body); err != nil {
-		return err
-	}
-	deadline, err := parseDeadline(req.Deadline)
-	if err != nil {
-		return err
-	}
-	// Asked before the registry, so that a refusal costs it nothing;
-	// Create asks again.
-	if _, err := a.grants.MayChange(u, repo); err != nil {
-		return err
-	}
-	if err := a.checkExists(r.Context(), repo); err != nil {
-		return err
-	}
-	s, err := a.grants.Create(ctx, u, grants.Share{
-		Repository:  repo,
-		Recipient:   req.AccessDomain,
-		Permit:      parsePermit(req.Permit),
-		Deadline:    deadline,
-		Description: req.Description,
-	}, a.now())
-	if err != nil {
-		return err
-	}
-	after = &s
-	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
-	return nil
-}
-
-// checkExists refuses a repository the registry does not have, when there
-// is a registry to ask.
-func (a *API) checkExists(ctx context.Context, repo string) error {
-	if !a.cfg.CheckRepository || a.reg == nil {
-		return nil
-	}
-	_, ok, err := a.reg.Tags(ctx, repo)
-	switch {
-	case err != nil:
-		a.log.WarnContext(ctx, "registry check failed", "repository", repo, "err", err)
-		return errRegistryDown
-	case !ok:
-		return errNoRepository
-	}
-	return nil
-}
-
 func (a *API) list(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
 	repo := repository(r)
 	if _, err := a.grants.MayView(u, repo); err != nil {
@@ -379,73 +317,6 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, u grants.Principal) er
 	exist := true
 	obj.Exist = &exist
 	writeJSON(w, http.StatusOK, obj)
-	return nil
-}
-
-func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
-	k := shareKey(r)
-	var before, after *grants.Share
-	var creq *grants.Request
-	defer func() { a.auditChange(r, u, creq, grants.EventUpdate, k, before, after, err) }()
-	var req shareapi.UpdateShare
-	body, err := readBody(w, r, &req)
-	if err != nil {
-		return err
-	}
-	var ctx context.Context
-	if ctx, creq, err = changeContext(r, u, body); err != nil {
-		return err
-	}
-	var deadline time.Time
-	if req.Deadline != nil {
-		if deadline, err = parseDeadline(*req.Deadline); err != nil {
-			return err
-		}
-	}
-	// The snapshot before is the store's, read in the change's own
-	// transaction once the authority let it through.
-	old, s, err := a.grants.Update(ctx, u, k, a.now(), func(s grants.Share) grants.Share {
-		if req.Permit != nil {
-			s.Permit = parsePermit(*req.Permit)
-		}
-		if req.Deadline != nil {
-			s.Deadline = deadline
-		}
-		if req.Description != nil {
-			s.Description = *req.Description
-		}
-		return s
-	})
-	if old.Repository != "" {
-		before = &old
-	}
-	if err != nil {
-		return err
-	}
-	after = &s
-	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
-	return nil
-}
-
-func (a *API) revoke(w http.ResponseWriter, r *http.Request, u grants.Principal) (err error) {
-	k := shareKey(r)
-	var before *grants.Share
-	var creq *grants.Request
-	defer func() { a.auditChange(r, u, creq, grants.EventRevoke, k, before, nil, err) }()
-	var ctx context.Context
-	if ctx, creq, err = changeContext(r, u, nil); err != nil {
-		return err
-	}
-	old, err := a.grants.Revoke(ctx, u, k, a.now())
-	if old.Repository != "" {
-		before = &old
-	}
-	if err != nil {
-		return err
-	}
-	markReplayed(w, creq)
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -14,7 +14,7 @@ import (
 // Header Field") gets what the first attempt did, whichever replica answers
 // it: the key names the change in the share's history, which the store
 // checks inside the change's own transaction. The change's name covers the
-// caller, the method, the path and the body, so a key reused for another
+// caller, the method, the share and the body, so a key reused for another
 // request makes a new change rather than answering for the old one.
 
 // maxIdempotencyKey bounds the header's length.
@@ -32,7 +32,9 @@ func changeContext(r *http.Request, u grants.Principal, body []byte) (context.Co
 		return nil, nil, errBadIdempotencyKey
 	}
 	h := sha256.New()
-	for _, part := range []string{u.Domain, u.Name, r.Method, r.URL.EscapedPath(), string(body), keys[0]} {
+	// The share's names, not the path's spelling ("repos", "$"): a retry
+	// may spell it otherwise.
+	for _, part := range []string{u.Domain, u.Name, r.Method, repository(r), r.PathValue("access_domain"), string(body), keys[0]} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

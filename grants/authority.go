@@ -109,6 +109,33 @@ func change(ctx context.Context, p Principal, now time.Time) (Change, *Request) 
 // committed is made), and reads wait for the index themselves (Readable).
 func (g *Grants) settle(ctx context.Context) { g.feed.Sync(ctx) }
 
+// Replay returns the share a create named by ctx's request (WithRequest)
+// made, if the store has it: a retry answers it before any check that
+// could now refuse it (a deadline since passed, a repository since
+// removed from the registry). ok is false without a request ID.
+func (g *Grants) Replay(ctx context.Context, p Principal, k Key) (s Share, ok bool, err error) {
+	r, _ := ctx.Value(requestKey{}).(*Request)
+	if r == nil || r.ID == "" {
+		return Share{}, false, nil
+	}
+	if _, err := g.MayChange(p, k.Repository); err != nil {
+		return Share{}, false, err
+	}
+	h, err := g.store.History(ctx, k)
+	if err != nil {
+		return Share{}, false, err
+	}
+	ev, ok := Find(h, r.ID)
+	if !ok {
+		return Share{}, false, nil
+	}
+	if ev.Action != EventCreate || ev.After == nil {
+		return Share{}, false, fmt.Errorf("%w: change %s is not a create", ErrIDReused, r.ID)
+	}
+	r.Replayed = true
+	return *ev.After, true, nil
+}
+
 // Create shares s.Repository with s.Recipient on behalf of p. Owner,
 // creator and times are set here. It returns once the store has the share.
 // The store alone decides that the share exists or that the repository has
