@@ -92,6 +92,11 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 // do sends a JSON request and returns the raw JSON answer; an error answer
 // becomes an error carrying the server's message.
 func (c *client) do(ctx context.Context, method, path string, body any) ([]byte, http.Header, error) {
+	return c.send(ctx, method, path, body, nil)
+}
+
+// send is do with extra request headers.
+func (c *client) send(ctx context.Context, method, path string, body any, extra http.Header) ([]byte, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -105,6 +110,9 @@ func (c *client) do(ctx context.Context, method, path string, body any) ([]byte,
 		return nil, nil, err
 	}
 	req.SetBasicAuth(c.user, c.password)
+	for k, v := range extra {
+		req.Header[k] = v
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -121,9 +129,10 @@ func (c *client) do(ctx context.Context, method, path string, body any) ([]byte,
 		var e []shareapi.Error
 		if json.Unmarshal(data, &e) == nil && len(e) > 0 {
 			// Printed on the user's terminal, like a table cell.
-			return nil, nil, fmt.Errorf("%s (%s)", terminalSafe(e[0].ErrorMessage), terminalSafe(e[0].ErrorCode))
+			return nil, nil, &answerError{status: resp.StatusCode, code: e[0].ErrorCode,
+				msg: fmt.Sprintf("%s (%s)", terminalSafe(e[0].ErrorMessage), terminalSafe(e[0].ErrorCode))}
 		}
-		return nil, nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		return nil, nil, &answerError{status: resp.StatusCode, msg: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}
 	return data, resp.Header, nil
 }
@@ -166,6 +175,9 @@ const shareUsage = `Usage:
   regshare shared-with-me
   regshare shared-by-me
 DATE is YYYY-MM-DD (through the end of that day, UTC) or an RFC 3339 time.
+create, update and revoke retry by themselves while the server answers 503,
+under one Idempotency-Key (--idempotency-key KEY to choose it, so that a
+script may run the command again safely).
 Every command takes --server, --user and -o table|json; the password comes
 from REGSHARE_PASSWORD or a prompt.
 `
@@ -184,6 +196,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	with := fs.String("with", "", "the domain shared with")
 	until := fs.String("until", "", "valid until this date or time")
 	permanent := fs.Bool("permanent", false, "valid until revoked")
+	key := fs.String("idempotency-key", "", "name of this change, so that running the command again is safe (default: a new one, kept across the command's own retries)")
 	var description *string
 	fs.Func("description", "what the share is for (at most 1,000 characters)", func(v string) error {
 		description = &v
@@ -245,7 +258,12 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	data, _, err := c.do(ctx, method, path, body)
+	var data []byte
+	if method == http.MethodGet {
+		data, _, err = c.do(ctx, method, path, body)
+	} else {
+		data, err = c.change(ctx, method, path, body, *key, stderr)
+	}
 	if err != nil {
 		return err
 	}
