@@ -33,6 +33,9 @@ gobench -bench '^(BenchmarkSign|BenchmarkTokenHandler)$' -benchtime 2s ./tokenau
 # Share change on replica A -> in replica B's index, over 1,000 changes on an
 # embedded etcd.
 gobench -bench '^BenchmarkPropagation$' -benchtime 1000x ./grants/etcd/
+# A three-member embedded etcd loses its quorum ten times: from its return
+# to the replica trusting its index again.
+gobench -bench '^BenchmarkRecovery$' -benchtime 10x ./grants/etcd/
 
 "$GO" build -o "$out/regshare-bench" ./cmd/regshare-bench
 "$out/regshare-bench" -gobench "$out/gobench.txt"

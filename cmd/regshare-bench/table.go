@@ -21,7 +21,8 @@ const (
 	maxHeapPerShare   = 1024
 	maxStartup        = 2.0 // s, open the bbolt store of 1M shares, list it, build the index
 	maxHandlerAllocs  = 60
-	maxPropagationP99 = 100.0 // ms, etcd commit on one replica -> another's index
+	maxPropagationP99 = 100.0  // ms, etcd commit on one replica -> another's index
+	maxRecoveryP50    = 1000.0 // ms, etcd serving again -> the replica trusts its index
 )
 
 // goBench holds go test -bench figures: benchmark name (without the
@@ -136,6 +137,10 @@ func rows(gb goBench, scenarios []*scenario) []row {
 		p50, p99 := gb.get(prop, "p50-ms"), gb.get(prop, "p99-ms")
 		out = append(out, row{"Share change propagation, etcd commit on A → B's index, 1,000 changes",
 			fmt.Sprintf("p50 %s, p99 %s", msDur(p50), msDur(p99)), fmt.Sprintf("p99 ≤ %.0f ms", maxPropagationP99), check(p99 <= maxPropagationP99, p50, p99)})
+		const rec = "BenchmarkRecovery"
+		r50, rmax := gb.get(rec, "p50-ms"), gb.get(rec, "max-ms")
+		out = append(out, row{"Recovery, 3-member etcd quorum back → replica trusts its shares again, 10 losses",
+			fmt.Sprintf("p50 %s, max %s", msDur(r50), msDur(rmax)), fmt.Sprintf("p50 ≤ %.0f ms", maxRecoveryP50), check(r50 <= maxRecoveryP50, r50, rmax)})
 	}
 
 	med := map[string]wrkResult{}
