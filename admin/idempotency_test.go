@@ -14,7 +14,7 @@ import (
 	"github.com/regshare/regshare/tokenauth"
 )
 
-const codeBadIdempotencyKey = "REGSHARE.4000010"
+const codeBadIdempotencyKey = "REGSHARE.4000011"
 
 // doKeyed sends a request as user with one Idempotency-Key header per key
 // (none when keys is empty).
@@ -332,7 +332,7 @@ func TestIdempotencyKeyIsNotTheChange(t *testing.T) {
 }
 
 // An Idempotency-Key that is empty, too long, not visible ASCII or given
-// twice is refused with 400 REGSHARE.4000010 before anything is changed.
+// twice is refused with 400 REGSHARE.4000011 before anything is changed.
 func TestBadIdempotencyKey(t *testing.T) {
 	e := newEnv(t, options{})
 	e.share("alice", "acme/web", "globex", time.Time{}, "seed")
