@@ -126,19 +126,44 @@
     }
   }
 
+  // newKey names one change (an Idempotency-Key): getRandomValues works
+  // outside secure contexts too.
+  function newKey() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // Waits between the attempts of one share change while regshare answers
+  // 503 or does not answer: under one Idempotency-Key, a retry is made at
+  // most once.
+  const changeRetries = [1000, 2000, 4000];
+
   // api calls the share API. credentials: 'omit' keeps the browser from
-  // sending, or prompting for, Basic credentials it may remember.
+  // sending, or prompting for, Basic credentials it may remember. A change
+  // (not GET) carries an Idempotency-Key and is retried under it.
   async function api(method, path, body) {
     if (!session) throw new ApiError(401, 'REGSHARE.4010001', 'Not logged in.');
     const headers = { Authorization: `Bearer ${session.token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const change = method !== 'GET';
+    if (change) headers['Idempotency-Key'] = newKey();
     let resp;
-    try {
-      resp = await fetch(path, {
-        method, headers, credentials: 'omit', cache: 'no-store',
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        resp = await fetch(path, {
+          method, headers, credentials: 'omit', cache: 'no-store',
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (e) {
+        resp = null;
+      }
+      const retry = change && attempt < changeRetries.length && (resp === null || resp.status === 503);
+      if (!retry) break;
+      announce('regshare could not confirm the change yet; trying again…');
+      await new Promise((r) => setTimeout(r, changeRetries[attempt]));
+    }
+    if (resp === null) {
       throw new ApiError(0, '', 'regshare did not answer. Check your connection and try again.');
     }
     const text = await resp.text();

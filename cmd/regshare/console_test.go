@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -421,8 +422,15 @@ func TestConsole(t *testing.T) {
 		if got, want := alice.text(t, "#share-description-count"), fmt.Sprintf("%d/1,000", len(description)); got != want {
 			t.Errorf("description counter: %q, want %q", got, want)
 		}
+		// Record the Idempotency-Key of each change the console sends.
+		eval[bool](t, alice, `(() => { window.sentKeys = []; const f = window.fetch;
+			window.fetch = (p, o) => { if (o && o.method !== 'GET') window.sentKeys.push((o.headers || {})['Idempotency-Key'] || ''); return f(p, o); };
+			return true; })()`)
 		alice.do(t, "submit with Enter", chromedp.Focus(chromedp.ID("share-with")), chromedp.KeyEvent(kb.Enter))
 		alice.waitFor(t, "the dialog to close", `!document.getElementById('share-dialog').open`)
+		if keys := eval[[]string](t, alice, `window.sentKeys`); len(keys) != 1 || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(keys[0]) {
+			t.Errorf("the console's create sent Idempotency-Keys %q, want one of 32 hex digits", keys)
+		}
 		alice.waitFor(t, "the share in the table", `document.querySelector('#sharing-body tr[data-domain="globex"]')`)
 		row := eval[map[string]string](t, alice, `Object.fromEntries([...document.querySelectorAll('#sharing-body tr[data-domain="globex"] td')].map((td) => [td.dataset.label, td.textContent]))`)
 		want := map[string]string{"Domain": "globex", "Valid until": until, "Description": description, "Permission": "Pull", "Status": "Valid", "Created by": "alice"}
