@@ -281,3 +281,29 @@ func TestShareLimitAcrossReplicas(t *testing.T) {
 		t.Fatalf("two replicas racing for the last place made %d shares, want 1 (%v)", made, results)
 	}
 }
+
+// A short cut of the connection, with nothing written afterwards: the etcd
+// client resumes its watch by itself from a revision etcd has not reached,
+// which gets no progress notification; the replica must not stay
+// untrusted for want of one.
+func TestQuietReplicaAfterCut(t *testing.T) {
+	srv := etcdtest.Start(t)
+	proxy := etcdtest.NewProxy(t, srv.Endpoint())
+	cfg := faultConfig("/quiet/", proxy.Endpoint())
+	r, _ := loggedReplica(t, cfg)
+	if _, err := r.share(t, "acme/web", "globex"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "trusted", r.g.SharesTrusted)
+	for round := range 3 {
+		proxy.Cut()
+		time.Sleep(200 * time.Millisecond)
+		proxy.Restore()
+		time.Sleep(cfg.StaleAfter) // long enough to go stale if nothing proves it current
+		took := waitFor(t, "trusted after a short cut", r.g.SharesTrusted)
+		t.Logf("round %d: trusted %v after the stale_after wait", round, took)
+		if took > 2*time.Second {
+			t.Errorf("round %d: trusted again only after %v", round, took)
+		}
+	}
+}

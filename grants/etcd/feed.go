@@ -16,9 +16,9 @@ import (
 
 // Follow loads ix from etcd at some revision R, then applies every change
 // from R+1 on, as a watch delivers them: no change is missed or applied
-// twice. After a disconnect the watch resumes from the last revision
-// applied; if etcd compacted that revision away, ix is loaded in full again
-// and swapped in one step. Follow returns at once; FeedStatus tells when
+// twice. After a disconnect, or progress requests left unanswered, the
+// watch starts again from the revision applied; if etcd compacted it away,
+// ix is loaded in full again and swapped in one step. Follow returns at once; FeedStatus tells when
 // the first load is done. It runs until Close.
 func (st *Store) Follow(_ context.Context, ix grants.Sink) (grants.Feed, error) {
 	st.mu.Lock()
@@ -127,19 +127,23 @@ func (st *Store) advance(applied, latest int64) {
 	}
 }
 
-// progress takes in a progress notification: etcd is at rev, and every
-// event up to it was sent before. Only a server known to keep that promise
-// moves the applied revision; otherwise the notice proves the index
-// current only once the events up to rev are applied.
+// progress takes in what etcd says of its progress at the time at: a
+// progress notification (etcd is at rev, and every event up to it was sent
+// before), or a proof read (see proofRead: rev is the newest revision of
+// regshare's keys). Only a notification of a server known to keep that
+// promise moves the applied revision; otherwise the notice proves the index
+// current once the events up to rev are applied.
 func (st *Store) progress(rev int64, at time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch {
+	case rev < st.applied:
+		// From a member behind the one the index was loaded from: it
+		// proves nothing of what etcd has now.
 	case st.trustProgress:
 		st.advance(rev, rev)
 		st.proven(at)
-	case rev <= st.applied:
-		st.advance(0, rev)
+	case rev == st.applied:
 		st.proven(at)
 	default:
 		if st.pending.rev == 0 {
@@ -240,77 +244,6 @@ func (st *Store) reload(ix grants.Sink) error {
 	st.proven(time.Now())
 	st.log.Info("share index loaded from etcd", "shares", len(c.shares), "revision", c.rev)
 	return nil
-}
-
-// askEvery is how often the watch asks etcd for its progress while the
-// index is not known current within the progress interval.
-const askEvery = 200 * time.Millisecond
-
-// watch applies the changes after the applied revision until the watch
-// ends, and says why it ended. It asks etcd for its progress as soon as
-// the watch is made and whenever the last proof is a progress interval
-// old; retries is reset once the watch proves the index current.
-func (st *Store) watch(ix grants.Sink, retries *int) error {
-	// WithRequireLeader: a member cut off from its cluster ends the watch
-	// rather than leaving it silent.
-	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(st.ctx))
-	defer cancel()
-	// From the applied revision itself, not the next: a watch from a
-	// revision etcd has not reached gets no progress notification until it
-	// does (etcd PR 20229), so a quiet replica could never prove its index
-	// current. Events of that revision were applied already: skipped.
-	applied := st.FeedStatus().Applied
-	from := applied
-	wch := st.cli.Watch(ctx, st.shares, clientv3.WithPrefix(), clientv3.WithRev(from), clientv3.WithProgressNotify(), clientv3.WithCreatedNotify())
-	tick := time.NewTicker(askEvery)
-	defer tick.Stop()
-	var asked time.Time
-	ask := func() {
-		asked = time.Now()
-		rctx, cancel := context.WithTimeout(ctx, askEvery)
-		st.cli.RequestProgress(rctx)
-		cancel()
-	}
-	for {
-		select {
-		case <-tick.C:
-			if since := time.Since(time.Unix(0, st.current.Load())); since >= st.cfg.ProgressInterval && time.Since(asked) >= askEvery {
-				ask()
-			}
-			continue
-		case wr, ok := <-wch:
-			if !ok {
-				return errors.New("watch closed")
-			}
-			if wr.CompactRevision != 0 {
-				return fmt.Errorf("%w: revision %d is gone (compacted up to %d)", errCompacted, from, wr.CompactRevision)
-			}
-			if err := wr.Err(); err != nil {
-				return err
-			}
-			switch {
-			case wr.Created:
-				ask()
-			case wr.IsProgressNotify():
-				st.progress(wr.Header.Revision, time.Now())
-				*retries = 0
-			default:
-				var last, n int64
-				for _, ev := range wr.Events {
-					if ev.Kv.ModRevision <= applied {
-						continue
-					}
-					st.apply(ix, ev)
-					last, n = ev.Kv.ModRevision, n+1
-					from = last + 1
-				}
-				st.m.events.Add(float64(n))
-				// Only the events say what was applied: a response's
-				// header may be ahead of them while the watch catches up.
-				st.events(last, wr.Header.Revision, time.Now())
-			}
-		}
-	}
 }
 
 // watchTrust logs when the index stops being trusted with shares, and
