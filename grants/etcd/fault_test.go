@@ -81,8 +81,9 @@ func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
 // and works through what it was sent. A retry with the same request id
 // then answers what happened (never 409 for the replica's own create), and
 // every share exists once, with one create in its history.
-func TestFrozenEtcdChangesAreExact(t *testing.T) {
-	srv := etcdtest.Start(t)
+func TestFrozenEtcdChangesAreExact(t *testing.T) { frozenChangesAreExact(t, etcdtest.Start(t)) }
+
+func frozenChangesAreExact(t *testing.T, srv *etcdtest.Server) {
 	cfg := faultConfig("/frozen/", srv.Endpoint())
 	r, logs := loggedReplica(t, cfg)
 
@@ -159,8 +160,10 @@ func shareOf(i int) grants.Share {
 // A replica that cannot hear from etcd past stale_after says so: a WARN
 // line, regshare_shares_trusted 0, no access through shares; and when etcd
 // answers again, an INFO line, the gauge back at 1, access again.
-func TestStaleIsVisible(t *testing.T) {
-	srv := etcdtest.Start(t)
+func TestStaleIsVisible(t *testing.T) { staleIsVisible(t, etcdtest.Start(t)) }
+
+// staleIsVisible says how long after the thaw the replica was trusted again.
+func staleIsVisible(t *testing.T, srv *etcdtest.Server) time.Duration {
 	cfg := faultConfig("/visible/", srv.Endpoint())
 	r, logs := loggedReplica(t, cfg)
 	if _, err := r.share(t, "acme/web", "globex"); err != nil {
@@ -192,6 +195,7 @@ func TestStaleIsVisible(t *testing.T) {
 	if !canPull(r, t, "gina", "acme/web") || r.counter("regshare_shares_trusted") != 1 {
 		t.Error("back in touch with etcd, the replica does not grant through shares")
 	}
+	return back
 }
 
 // slowSink applies each change late, as a replica whose watch lags.

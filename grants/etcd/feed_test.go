@@ -134,8 +134,11 @@ func canPull(r *replica, t testing.TB, user, repo string) bool {
 	return slices.Equal(d[0].Actions, []string{"pull"})
 }
 
-func TestFollow(t *testing.T) {
-	srv := etcdtest.Start(t)
+func TestFollow(t *testing.T) { follow(t, etcdtest.Start(t)) }
+
+// follow: two replicas on srv see each other's changes, and the history is
+// whole.
+func follow(t *testing.T, srv *etcdtest.Server) {
 	cfg := config(srv.Endpoint(), "/follow/")
 	// Shares made before a replica starts are in its first load.
 	raw := open(t, cfg, nil)
@@ -256,8 +259,9 @@ func TestCreateRace(t *testing.T) {
 
 // A replica cut off while etcd compacts past its revision reloads in full
 // and converges.
-func TestCompactionReload(t *testing.T) {
-	srv := etcdtest.Start(t)
+func TestCompactionReload(t *testing.T) { compactionReload(t, etcdtest.Start(t)) }
+
+func compactionReload(t *testing.T, srv *etcdtest.Server) {
 	proxy := etcdtest.NewProxy(t, srv.Endpoint())
 	cfg := config(srv.Endpoint(), "/compact/")
 	a := newReplica(t, config(proxy.Endpoint(), "/compact/"))
@@ -317,8 +321,9 @@ func TestCompactionReload(t *testing.T) {
 // etcd stopped: replicas keep deciding from their index, changes fail
 // with ErrUnavailable and leave nothing behind; restarted on the same data,
 // the watches resume and changes made meanwhile arrive.
-func TestEtcdRestart(t *testing.T) {
-	srv := etcdtest.Start(t)
+func TestEtcdRestart(t *testing.T) { etcdRestart(t, etcdtest.Start(t)) }
+
+func etcdRestart(t *testing.T, srv *etcdtest.Server) {
 	cfg := config(srv.Endpoint(), "/restart/")
 	a, b := newReplica(t, cfg), newReplica(t, cfg)
 	a.waitLoaded(t)

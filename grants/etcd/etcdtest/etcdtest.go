@@ -1,8 +1,10 @@
 // Package etcdtest runs a real, single-member etcd inside a test process
 // (go.etcd.io/etcd/server/v3/embed) on loopback ports and a temporary
 // directory, with what fault tests need: stop, restart on the same data,
-// compaction, and a proxy whose connections can be cut or frozen; and
-// clusters of several members (cluster.go).
+// compaction, and a proxy whose connections can be cut or frozen; clusters
+// of several members (cluster.go); and the same for an etcd binary run as
+// a process of its own, such as the oldest release regshare supports
+// (external.go).
 package etcdtest
 
 import (
@@ -20,10 +22,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// Server is an embedded etcd. Its clients reach it through a proxy that
-// stays on one address: Stop cuts every connection at once, as a crash
-// does (etcd's own graceful stop waits seconds for open watches), and
-// Restart comes back on the same address.
+// Server is an etcd, embedded (Start, StartCluster) or a process of its
+// own (StartExternal). Its clients reach it through a proxy that stays on
+// one address: Stop cuts every connection at once, as a crash does (etcd's
+// own graceful stop waits seconds for open watches), and Restart comes
+// back on the same address.
 type Server struct {
 	t                  testing.TB
 	name, dir          string
@@ -32,10 +35,15 @@ type Server struct {
 	// server is a cluster of one.
 	initial, token string
 	front          *Proxy
-	mu             sync.Mutex
-	etcd           *embed.Etcd
-	closing        chan struct{} // closed once the last halted etcd has closed
-	started        bool          // bootstrapped once: later starts join as "existing"
+	// bin is the etcd binary of an external server; empty, etcd is
+	// embedded. out is what that etcd wrote, over all its runs.
+	bin     string
+	out     *output
+	mu      sync.Mutex
+	etcd    *embed.Etcd     // the embedded etcd while it runs
+	proc    *process        // the external etcd while it runs
+	closing <-chan struct{} // closed once the last halted etcd has closed
+	started bool            // bootstrapped once: later starts join as "existing"
 }
 
 // Start starts an etcd on free loopback ports with its data in a new
@@ -102,6 +110,9 @@ func (s *Server) start() {
 // a new cluster are ready only once a quorum of them runs.
 func (s *Server) launch() error {
 	s.wait()
+	if s.bin != "" {
+		return s.launchExternal()
+	}
 	cfg := s.config()
 	var (
 		e   *embed.Etcd
@@ -126,17 +137,20 @@ func (s *Server) launch() error {
 // ready waits for the launched etcd to serve, then lets clients in.
 func (s *Server) ready() {
 	s.t.Helper()
-	e := s.running()
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		s.t.Fatalf("%s did not become ready within 30s", s)
+	// An external etcd was launched once it served.
+	if s.bin == "" {
+		e := s.running()
+		select {
+		case <-e.Server.ReadyNotify():
+		case <-time.After(30 * time.Second):
+			s.t.Fatalf("%s did not become ready within 30s", s)
+		}
 	}
 	s.started = true
 	s.front.Restore()
 }
 
-// running is the etcd if it runs, else nil.
+// running is the embedded etcd if it runs, else nil.
 func (s *Server) running() *embed.Etcd {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,6 +173,11 @@ func (s *Server) halt() {
 	s.front.Cut()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if p := s.proc; p != nil {
+		s.proc = nil
+		s.closing = p.kill()
+		return
+	}
 	e := s.etcd
 	if e == nil {
 		return

@@ -229,3 +229,27 @@ func TestCluster(t *testing.T) {
 	wantValue(t, c.Member(follower).Client(), "k", "3")
 	wantValue(t, c.Member(old).Client(), "f", "0")
 }
+
+// An external etcd (the oldest supported, as CI installs it) behind the
+// same proxy: frozen, killed and restarted on its data as an embedded one.
+func TestExternal(t *testing.T) {
+	s := etcdtest.StartExternal(t)
+	c := s.Client()
+	mustPut(t, c, "k", "0")
+
+	s.Freeze()
+	frozen := putAsync(c, "k", "1")
+	held(t, frozen, 300*time.Millisecond, "put on a frozen external etcd")
+	s.Thaw()
+	delivered(t, frozen, "put on a thawed external etcd")
+
+	s.Stop()
+	if err := put(t, c, 500*time.Millisecond, "k", "2"); err == nil {
+		t.Fatal("put on a stopped external etcd succeeded")
+	}
+	s.Restart()
+	wantValue(t, s.Client(), "k", "1")
+	mustPut(t, s.Client(), "k", "3")
+	s.Stop()
+	s.Stop() // twice is fine
+}
