@@ -44,10 +44,8 @@ var (
 		e.retryAfter = retry
 		return e
 	}
-	errBadToken = newError(401, 3, "invalid or expired token")
-	errNoPull   = newError(403, 1, "your domain may not pull this repository: it is neither below your domain's namespaces nor validly shared with it")
-	// A replica cut off from the share store grants nothing through
-	// shares, and shows nothing of them either.
+	errBadToken          = newError(401, 3, "invalid or expired token")
+	errNoPull            = newError(403, 1, "your domain may not pull this repository: it is neither below your domain's namespaces nor validly shared with it")
 	errBadIdempotencyKey = newError(400, 11, "Idempotency-Key: one header of 1 to 255 visible ASCII characters")
 	errNoRepository      = newError(404, 2, "the repository does not exist in the registry")
 	errRegistryDown      = newError(502, 1, "the registry did not answer; cannot check that the repository exists")

@@ -132,7 +132,17 @@ func (g *Grants) Replay(ctx context.Context, p Principal, k Key) (s Share, ok bo
 	if ev.Action != EventCreate || ev.After == nil {
 		return Share{}, false, fmt.Errorf("%w: change %s is not a create", ErrIDReused, r.ID)
 	}
+	// Asked of the store as a create, which finds it made: this replica's
+	// reads then wait for its revision, as after any answer.
+	c, _ := change(ctx, p, ev.After.Created)
+	if ev, err = g.store.Create(ctx, *ev.After, c); err != nil {
+		return Share{}, false, err
+	}
+	if ev.Action != EventCreate || ev.After == nil {
+		return Share{}, false, fmt.Errorf("%w: change %s is not a create", ErrIDReused, r.ID)
+	}
 	r.Replayed = true
+	g.settle(ctx)
 	return *ev.After, true, nil
 }
 
@@ -170,7 +180,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
 	case err != nil:
 		return Share{}, err
-	case ev.After == nil:
+	case ev.Action != EventCreate || ev.After == nil:
 		return Share{}, fmt.Errorf("%w: change %s is not a create", ErrIDReused, c.ID)
 	}
 	req.Replayed = ev.Replayed

@@ -21,7 +21,8 @@ func (e *answerError) Error() string { return e.msg }
 
 // changeRetries are the waits between the attempts of one share change
 // while the server answers 503 (etcd away, an outcome unknown, an index
-// loading): a retry under the same Idempotency-Key is made at most once.
+// loading), a proxy in front 502 or 504, or nothing at all: a retry under
+// the same Idempotency-Key is made at most once.
 var changeRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 
 // change sends a share change under an Idempotency-Key (key, or a new
@@ -39,11 +40,10 @@ func (c *client) change(ctx context.Context, method, path string, body any, key 
 			}
 			return data, nil
 		}
-		var ae *answerError
-		if !errors.As(err, &ae) || ae.status != http.StatusServiceUnavailable {
+		if !unsure(err) {
 			return nil, err
 		}
-		if attempt == len(changeRetries) {
+		if attempt == len(changeRetries) || ctx.Err() != nil {
 			return nil, fmt.Errorf("%w; run the command again with --idempotency-key %s to retry it safely", err, key)
 		}
 		fmt.Fprintf(stderr, "%v; retrying in %v\n", err, changeRetries[attempt])
@@ -53,4 +53,18 @@ func (c *client) change(ctx context.Context, method, path string, body any, key 
 			return nil, fmt.Errorf("%w (gave up: %w; run it again with --idempotency-key %s to retry safely)", err, ctx.Err(), key)
 		}
 	}
+}
+
+// unsure reports whether err leaves the change's outcome open, or says it
+// may be retried: no answer, or 502, 503, 504.
+func unsure(err error) bool {
+	var ae *answerError
+	if !errors.As(err, &ae) {
+		return true // no answer: the request may have arrived
+	}
+	switch ae.status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }

@@ -29,14 +29,19 @@ import (
 // attempt is one try of a change: its keys and the values it writes.
 type attempt struct {
 	st         *Store
-	op         string
+	op, id     string
 	k          grants.Key
 	sk, hk, fk string
 }
 
 func (st *Store) newAttempt(op string, k grants.Key, id string) attempt {
-	return attempt{st: st, op: op, k: k, sk: st.shareKey(k), hk: st.historyKey(k, id), fk: st.fences + randomHex()}
+	return attempt{st: st, op: op, id: id, k: k, sk: st.shareKey(k), hk: st.historyKey(k, id), fk: st.fences + randomHex()}
 }
+
+// fenceTTL is how long a fence stays: an attempt that etcd has not taken
+// in within a day (a member stopped that long with the request in its
+// buffers) is assumed never to be.
+const fenceTTL = 24 * time.Hour
 
 func randomHex() string {
 	var b [16]byte
@@ -73,7 +78,7 @@ func (a attempt) commit(ctx context.Context, ev grants.Event, conds []clientv3.C
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			// The caller left: the outcome is still learnt, for the log.
 			go a.settle(err)
-			return nil, false, grants.Event{}, err
+			return nil, false, grants.Event{}, fmt.Errorf("%w (%v)", grants.ErrOutcomeUnknown, err)
 		}
 		out, err := a.resolve(context.WithoutCancel(ctx), err)
 		return nil, err == nil, out, err
@@ -130,9 +135,13 @@ func (a attempt) resolve(ctx context.Context, cause error) (grants.Event, error)
 // fence writes the attempt's fence unless its event exists, and says which.
 func (a attempt) fence(ctx context.Context) (grants.Event, bool, error) {
 	var resp *clientv3.TxnResponse
-	err := a.st.do(ctx, "resolve", func(ctx context.Context) (err error) {
+	err := a.st.do(ctx, "resolve", func(ctx context.Context) error {
+		lease, err := a.st.cli.Grant(ctx, int64(fenceTTL/time.Second))
+		if err != nil {
+			return err
+		}
 		resp, err = a.st.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0)).
-			Then(clientv3.OpPut(a.fk, "")).Else(clientv3.OpGet(a.hk)).Commit()
+			Then(clientv3.OpPut(a.fk, "", clientv3.WithLease(lease.ID))).Else(clientv3.OpGet(a.hk)).Commit()
 		return err
 	})
 	if err != nil {
@@ -152,7 +161,7 @@ func (a attempt) settle(cause error) {
 	for delay := 100 * time.Millisecond; a.st.ctx.Err() == nil; delay = min(2*delay, 5*time.Second) {
 		_, made, err := a.fence(a.st.ctx)
 		if err == nil {
-			a.st.log.Info("a share change answered as of unknown outcome is settled", "op", a.op,
+			a.st.log.Info("a share change answered as of unknown outcome is settled", "op", a.op, "change", a.id,
 				"repository", a.k.Repository, "recipient", a.k.Recipient, "made", made, "cause", cause)
 			return
 		}

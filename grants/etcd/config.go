@@ -42,7 +42,8 @@ type Config struct {
 	// lost then spends up to ResolveTimeout learning whether it was made
 	// (see change.go), and a change made waits up to SyncTimeout for this
 	// replica's index to apply it (the answer is a success either way): a
-	// change answers within the sum of the three.
+	// change's talk with etcd ends within the sum of the three (a retried
+	// create first reads its history: one more request).
 	DialTimeout    time.Duration `yaml:"dial_timeout"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	ResolveTimeout time.Duration `yaml:"resolve_timeout"`

@@ -311,3 +311,65 @@ func TestQuietReplicaAfterCut(t *testing.T) {
 		}
 	}
 }
+
+// slowStore feeds its Grants late, as a replica whose watch lags.
+type slowStore struct{ *etcd.Store }
+
+func (s slowStore) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, error) {
+	return s.Store.Follow(ctx, slowSink{sink, 300 * time.Millisecond})
+}
+
+// A retried create answered on another replica than the first attempt's,
+// whose index has not received the share yet: its reads wait for it, so a
+// GET after the replayed 201 finds the share.
+func TestReplayReadsItsOwnAnswer(t *testing.T) {
+	srv := etcdtest.Start(t)
+	cfg := config(srv.Endpoint(), "/replay/")
+	a := newReplica(t, cfg)
+	a.waitLoaded(t)
+	st := open(t, cfg, nil)
+	t.Cleanup(func() { st.Close() })
+	b, err := grants.New(context.Background(), directory(t), slowStore{st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B loaded", func() bool { return b.Status().Loaded })
+	ctx, _ := named("create-once")
+	s, err := a.g.Create(ctx, a.user(t, "alice"), shareOf(0), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, req := named("create-once")
+	alice, _ := b.Directory().Principal("alice")
+	got, ok, err := b.Replay(ctx, alice, s.Key())
+	if err != nil || !ok || !req.Replayed || grantstest.Diff(got, s) != "" {
+		t.Fatalf("Replay on B = %+v, %v, %v; want the share A made, replayed", got, ok, err)
+	}
+	if err := b.Readable(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Index().Get(s.Key()); !ok {
+		t.Fatal("after the replayed create, B's reads do not wait for the share")
+	}
+}
+
+// A caller that leaves while its change is at etcd is not told, nor is the
+// audit, that the change failed: its outcome is unknown.
+func TestCallerLeavesDuringChange(t *testing.T) {
+	srv := etcdtest.Start(t)
+	r, logs := loggedReplica(t, faultConfig("/leaves/", srv.Endpoint()))
+	srv.FreezeOn(`"action":"create"`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for !srv.Frozen() {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := r.g.Create(ctx, r.user(t, "alice"), shareOf(0), now)
+	if !errors.Is(err, grants.ErrOutcomeUnknown) {
+		t.Fatalf("Create whose caller left = %v, want ErrOutcomeUnknown", err)
+	}
+	srv.Thaw()
+	waitFor(t, "the outcome settled in the log", func() bool { return strings.Contains(logs.String(), "is settled") })
+}

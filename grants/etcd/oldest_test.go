@@ -1,6 +1,7 @@
 package etcd_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,38 @@ func TestOldestQuietStaysTrusted(t *testing.T) {
 	quiet("after a change")
 	if !canPull(r, t, "gina", "acme/web") {
 		t.Error("a quiet replica does not grant through its share")
+	}
+}
+
+// Writes of another application to the same etcd, outside regshare's
+// prefix, move etcd's revision without an event for the watch: a replica
+// on a server whose progress notifications cannot be trusted still proves
+// its index current (by reading the newest revision of its own keys).
+func TestOldestOutsideWritesKeepTrust(t *testing.T) {
+	srv := etcdtest.StartExternal(t)
+	cfg := faultConfig("/outside/", srv.Endpoint())
+	r, _ := loggedReplica(t, cfg)
+	if _, err := r.share(t, "acme/web", "globex"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "trusted", r.g.SharesTrusted)
+	c := srv.Client()
+	untrusted, samples := 0, 0
+	for i, end := 0, time.Now().Add(3*time.Second); time.Now().Before(end); i++ {
+		if _, err := c.Put(t.Context(), fmt.Sprintf("/other-app/k%d", i%10), "v"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		samples++
+		if !r.g.SharesTrusted() {
+			untrusted++
+		}
+	}
+	if untrusted > 0 {
+		t.Errorf("with another application writing, the replica did not trust its shares in %d of %d samples (status %+v)", untrusted, samples, r.g.Status())
+	}
+	if !canPull(r, t, "gina", "acme/web") {
+		t.Error("no access through the share")
 	}
 }
 

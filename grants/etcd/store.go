@@ -9,14 +9,14 @@
 //	shares/~ends/<subject>@<id>                a token end, JSON (a logout on a lease)
 //	shares/~fences/<random>                    a fence of a change attempt (see change.go)
 //	history/<repository>@<recipient>/<id>      one event of its history, JSON
-
-// Token ends live below the shares' prefix ('~' begins no repository name)
-// so that one watch and one revision order both; a logout is on a lease
-// that outlives its token, so etcd forgets it by itself.
 //
 // where '%' and '@' (and '/' in the recipient) are %-escaped. A change
 // writes the share and its history event in one transaction; history is
-// read back in the order etcd committed it.
+// read back in the order etcd committed it. Token ends and fences live
+// below the shares' prefix ('~' begins no repository name), so that one
+// watch and one revision order all; a logout is on a lease that outlives
+// its token, and a fence on a lease of a day, so etcd forgets them by
+// itself.
 package etcd
 
 import (

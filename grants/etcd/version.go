@@ -11,8 +11,8 @@ import (
 // Before these releases, etcd could answer a progress request with a
 // revision ahead of events it had not yet sent to a watch that was catching
 // up (etcd issue 15220, fixed by PR 15237; PR 17557 fixed a hang of that
-// fix). Progress notifications of older servers are then not taken as
-// proof of the applied revision (see Store.progress).
+// fix). Of older servers, no progress notification is asked for (see
+// Store.watch).
 var progressFixed = map[int]int{ // minor of 3.x: first fixed patch
 	4: 31,
 	5: 13,
@@ -72,7 +72,7 @@ func (st *Store) checkVersion() error {
 		return fmt.Errorf("etcd version: no endpoint answered: %w", lastErr)
 	}
 	if !trusted {
-		st.log.Warn("this etcd version sends progress notifications ahead of events (etcd issue 15220): the index is proven current only by the events it applies, so a replica whose etcd also holds other applications' keys may stop trusting its shares; upgrade etcd to 3.4.31, 3.5.13, 3.6.0 or later",
+		st.log.Warn("this etcd version may send progress notifications ahead of events (etcd issue 15220): none is asked for; each replica proves its index current by reading the newest revision of its keys every progress_interval, which costs etcd a sort of them all; upgrade etcd to 3.4.31, 3.5.13, 3.6.0 or later",
 			"versions", versions)
 	}
 	st.mu.Lock()
