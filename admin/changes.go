@@ -42,7 +42,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 		if ok {
 			after = &s
 			markReplayed(w, creq)
-			writeJSON(w, http.StatusCreated, a.object(s, a.now()))
+			writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
 		}
 		return err
 	}
@@ -61,7 +61,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	}
 	after = &s
 	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
+	writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
 	return nil
 }
 
@@ -124,7 +124,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	}
 	after = &s
 	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, a.now()))
+	writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
 	return nil
 }
 

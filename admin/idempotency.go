@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"time"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -50,6 +51,16 @@ func printable(s string) bool {
 		}
 	}
 	return true
+}
+
+// answeredAt is the time a change's answer states the share's status at:
+// now, or for a replay the time of the first attempt's change, so that the
+// retry's body is the first one's even past the share's deadline.
+func answeredAt(req *grants.Request, s grants.Share, now time.Time) time.Time {
+	if req.Replayed {
+		return s.Updated
+	}
+	return now
 }
 
 // markReplayed tells the client that the answer is that of an earlier

@@ -376,3 +376,31 @@ func TestBadIdempotencyKey(t *testing.T) {
 		wantReplayed(t, c.method+" with a key of 255 retried", e.doKeyed("alice", c.method, c.path, c.body, long), map[string]int{"POST": 201, "PATCH": 201, "DELETE": 204}[c.method], true)
 	}
 }
+
+// A retry after the share's deadline has passed still answers what the
+// first attempt did: the status as of that attempt, not of the retry.
+func TestIdempotentRetryPastDeadline(t *testing.T) {
+	e, _ := newAuditEnv(t, tokenauth.LoginLimits{FailuresPerMinute: 60, Burst: 60})
+	base := sharePath("repositories", "acme", "web")
+	path := sharePath("repositories", "acme", "web", "globex")
+	deadline := e.clock.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	first := e.doKeyed("alice", "POST", base, create("globex", "read", deadline, "short"), "short-1")
+	wantReplayed(t, "create", first, 201, false)
+	patch := `{"description":"shorter"}`
+	upd := e.doKeyed("alice", "PATCH", path, patch, "short-2")
+	wantReplayed(t, "update", upd, 201, false)
+	e.clock.Add(3 * time.Hour) // past the deadline
+	for _, c := range []struct {
+		what, method, path, body, key string
+		first                         response
+	}{
+		{"create", "POST", base, create("globex", "read", deadline, "short"), "short-1", first},
+		{"update", "PATCH", path, patch, "short-2", upd},
+	} {
+		retry := e.doKeyed("alice", c.method, c.path, c.body, c.key)
+		wantReplayed(t, c.what+" retried past the deadline", retry, 201, true)
+		if !bytes.Equal(retry.body, c.first.body) {
+			t.Errorf("%s retried past the deadline answers\n%s\nwant the first answer\n%s", c.what, retry.body, c.first.body)
+		}
+	}
+}
