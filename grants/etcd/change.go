@@ -340,28 +340,3 @@ func (a attempt) current(ctx context.Context) (modRev int64, v []byte, ev grants
 	}
 	return kvs[0].ModRevision, kvs[0].Value, grants.Event{}, nil
 }
-
-// EndTokens writes e; a logout on a lease that outlives its Until by an
-// hour, so that etcd forgets it by itself.
-func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
-	v, err := grants.EncodeTokenEnd(e)
-	if err != nil {
-		return err
-	}
-	key := st.ends + recipientEscaper.Replace(e.Subject) + "@" + recipientEscaper.Replace(e.ID)
-	return st.do(ctx, "end_tokens", func(ctx context.Context) error {
-		var opts []clientv3.OpOption
-		if !e.Until.IsZero() { // a logout: forgotten an hour after its token expires
-			lease, err := st.cli.Grant(ctx, int64(e.Until.Sub(e.Made)/time.Second)+3600)
-			if err != nil {
-				return err
-			}
-			opts = append(opts, clientv3.WithLease(lease.ID))
-		}
-		resp, err := st.cli.Put(ctx, key, string(v), opts...)
-		if err == nil {
-			st.ack(resp.Header.Revision)
-		}
-		return err
-	})
-}

@@ -373,3 +373,26 @@ func TestCallerLeavesDuringChange(t *testing.T) {
 	srv.Thaw()
 	waitFor(t, "the outcome settled in the log", func() bool { return strings.Contains(logs.String(), "is settled") })
 }
+
+// A logout whose write etcd takes in only after its answer was lost: the
+// answer says the outcome is unknown, never that the tokens were not
+// ended (etcd may end them when it resumes).
+func TestFrozenLogoutIsExact(t *testing.T) {
+	srv := etcdtest.Start(t)
+	r, _ := loggedReplica(t, faultConfig("/logout/", srv.Endpoint()))
+	srv.FreezeOn("gina@tok-1")
+	at := now.Add(time.Minute)
+	err := r.st.EndTokens(t.Context(), grants.TokenEnd{Subject: "gina", ID: "tok-1", Before: at, Until: at.Add(time.Hour), Made: at})
+	if !srv.Frozen() {
+		t.Fatal("the logout's write did not reach etcd")
+	}
+	if !errors.Is(err, grants.ErrOutcomeUnknown) {
+		t.Fatalf("EndTokens while etcd hangs = %v, want ErrOutcomeUnknown", err)
+	}
+	srv.Thaw()
+	// With etcd back, a logout is answered as made.
+	err = r.st.EndTokens(t.Context(), grants.TokenEnd{Subject: "gina", ID: "tok-2", Before: at, Until: at.Add(time.Hour), Made: at})
+	if err != nil {
+		t.Fatalf("EndTokens with etcd back: %v", err)
+	}
+}
