@@ -18,6 +18,7 @@ func TestLeaderLoss(t *testing.T) {
 	cfg := faultConfig("/leader/", c.Endpoints()...)
 	cfg.RequestTimeout = 2 * time.Second // an election fits in one change
 	r, _ := loggedReplica(t, cfg)
+	other, _ := loggedReplica(t, cfg)
 	if _, err := r.share(t, "acme/web", "globex"); err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +35,15 @@ func TestLeaderLoss(t *testing.T) {
 	for i, err := range results {
 		exact(t, r, shareOf(i).Key(), err)
 	}
-	waitFor(t, "trusted under the new leader", r.g.SharesTrusted)
-	if !canPull(r, t, "gina", "acme/web") {
-		t.Fatal("no access through the share under the new leader")
-	}
 	c.RestartMember(leader)
+	// Every replica ends with what etcd has, and grants through it.
+	waitSame(t, r.st, r, other)
+	for i, x := range []*replica{r, other} {
+		waitFor(t, fmt.Sprintf("replica %d trusted under the new leader", i), x.g.SharesTrusted)
+		if !canPull(x, t, "gina", "acme/web") {
+			t.Errorf("replica %d: no access through the share under the new leader", i)
+		}
+	}
 }
 
 // exact checks that the answer err to a create of k tells the truth: made
@@ -71,6 +76,7 @@ func TestQuorumLossTwice(t *testing.T) {
 	c := etcdtest.StartCluster(t, 3)
 	cfg := faultConfig("/quorum/", c.Endpoints()...)
 	r, logs := loggedReplica(t, cfg)
+	other, _ := loggedReplica(t, cfg)
 	defer func() {
 		if t.Failed() {
 			t.Log(logs.String())
@@ -82,9 +88,11 @@ func TestQuorumLossTwice(t *testing.T) {
 	for round := range 2 {
 		c.StopMember(1)
 		c.StopMember(2)
-		waitFor(t, "stale without a quorum", func() bool { return !r.g.SharesTrusted() })
-		if canPull(r, t, "gina", "acme/web") {
-			t.Fatal("a replica without a quorum grants through a share")
+		for i, x := range []*replica{r, other} {
+			waitFor(t, fmt.Sprintf("replica %d stale without a quorum", i), func() bool { return !x.g.SharesTrusted() })
+			if canPull(x, t, "gina", "acme/web") {
+				t.Fatalf("replica %d without a quorum grants through a share", i)
+			}
 		}
 		k := shareOf(10 + round)
 		ctx, _ := named(fmt.Sprintf("no-quorum-%d", round))
@@ -104,10 +112,14 @@ func TestQuorumLossTwice(t *testing.T) {
 		if took > 2*time.Second {
 			t.Errorf("round %d: trusted again only %v after etcd served again, want about a second", round, took)
 		}
+		waitFor(t, "the other replica trusted again", other.g.SharesTrusted)
 		exact(t, r, k.Key(), err)
+		waitSame(t, r.st, r, other)
 		time.Sleep(time.Second)
 	}
-	if !canPull(r, t, "gina", "acme/web") {
-		t.Fatal("after the losses, no access through the share")
+	for i, x := range []*replica{r, other} {
+		if !canPull(x, t, "gina", "acme/web") {
+			t.Errorf("replica %d: after the losses, no access through the share", i)
+		}
 	}
 }

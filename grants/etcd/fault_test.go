@@ -86,6 +86,7 @@ func TestFrozenEtcdChangesAreExact(t *testing.T) { frozenChangesAreExact(t, etcd
 func frozenChangesAreExact(t *testing.T, srv *etcdtest.Server) {
 	cfg := faultConfig("/frozen/", srv.Endpoint())
 	r, logs := loggedReplica(t, cfg)
+	other, _ := loggedReplica(t, cfg)
 
 	const n = 10
 	srv.FreezeOn(`"action":"create"`) // the history event of a create: its write
@@ -150,6 +151,16 @@ func frozenChangesAreExact(t *testing.T, srv *etcdtest.Server) {
 	}
 	if v := r.counter("regshare_etcd_change_outcome_unknown_total"); v != float64(unknown) {
 		t.Errorf("outcome-unknown counter = %v, want %d", v, unknown)
+	}
+	// Both replicas end with what etcd has, and grant every share.
+	waitSame(t, r.st, r, other)
+	for i := range n {
+		for j, x := range []*replica{r, other} {
+			waitFor(t, fmt.Sprintf("replica %d trusted", j), x.g.SharesTrusted)
+			if !canPull(x, t, "gina", shareOf(i).Repository) {
+				t.Errorf("replica %d does not grant share %d", j, i)
+			}
+		}
 	}
 }
 
