@@ -20,12 +20,8 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	defer func() {
 		a.auditChange(r, u, creq, grants.EventCreate, grants.Key{Repository: repo, Recipient: req.AccessDomain}, nil, after, err)
 	}()
-	body, err := readBody(w, r, &req)
-	if err != nil {
-		return err
-	}
 	var ctx context.Context
-	if ctx, creq, err = changeContext(r, u, body); err != nil {
+	if ctx, creq, err = readChange(w, r, u, &req); err != nil {
 		return err
 	}
 	deadline, err := parseDeadline(req.Deadline)
@@ -41,8 +37,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	if s, ok, err := a.grants.Replay(ctx, u, grants.Key{Repository: repo, Recipient: req.AccessDomain}); err != nil || ok {
 		if ok {
 			after = &s
-			markReplayed(w, creq)
-			writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
+			a.writeChanged(w, creq, s)
 		}
 		return err
 	}
@@ -60,8 +55,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 		return err
 	}
 	after = &s
-	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
+	a.writeChanged(w, creq, s)
 	return nil
 }
 
@@ -88,12 +82,8 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 	var creq *grants.Request
 	defer func() { a.auditChange(r, u, creq, grants.EventUpdate, k, before, after, err) }()
 	var req shareapi.UpdateShare
-	body, err := readBody(w, r, &req)
-	if err != nil {
-		return err
-	}
 	var ctx context.Context
-	if ctx, creq, err = changeContext(r, u, body); err != nil {
+	if ctx, creq, err = readChange(w, r, u, &req); err != nil {
 		return err
 	}
 	var deadline time.Time
@@ -123,8 +113,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, u grants.Principal)
 		return err
 	}
 	after = &s
-	markReplayed(w, creq)
-	writeJSON(w, http.StatusCreated, a.object(s, answeredAt(creq, s, a.now())))
+	a.writeChanged(w, creq, s)
 	return nil
 }
 

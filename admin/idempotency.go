@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"time"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -53,14 +52,26 @@ func printable(s string) bool {
 	return true
 }
 
-// answeredAt is the time a change's answer states the share's status at:
-// now, or for a replay the time of the first attempt's change, so that the
-// retry's body is the first one's even past the share's deadline.
-func answeredAt(req *grants.Request, s grants.Share, now time.Time) time.Time {
-	if req.Replayed {
-		return s.Updated
+// readChange reads the JSON body of a change into v and names the change
+// (changeContext).
+func readChange(w http.ResponseWriter, r *http.Request, u grants.Principal, v any) (context.Context, *grants.Request, error) {
+	body, err := readBody(w, r, v)
+	if err != nil {
+		return nil, nil, err
 	}
-	return now
+	return changeContext(r, u, body)
+}
+
+// writeChanged answers a create or update with the share s. A replay says
+// so, and states the share's status as of the first attempt's change, so
+// that the retry's body is the first one's even past the share's deadline.
+func (a *API) writeChanged(w http.ResponseWriter, req *grants.Request, s grants.Share) {
+	at := a.now()
+	if req.Replayed {
+		markReplayed(w, req)
+		at = s.Updated
+	}
+	writeJSON(w, http.StatusCreated, a.object(s, at))
 }
 
 // markReplayed tells the client that the answer is that of an earlier

@@ -132,14 +132,12 @@ func (g *Grants) Replay(ctx context.Context, p Principal, k Key) (s Share, ok bo
 	if ev.Action != EventCreate || ev.After == nil {
 		return Share{}, false, fmt.Errorf("%w: change %s is not a create", ErrIDReused, r.ID)
 	}
-	// Asked of the store as a create, which finds it made: this replica's
-	// reads then wait for its revision, as after any answer.
+	// Asked of the store as a create, which finds it made (the same event,
+	// by its ID): this replica's reads then wait for its revision, as after
+	// any answer.
 	c, _ := change(ctx, p, ev.After.Created)
 	if ev, err = g.store.Create(ctx, *ev.After, c); err != nil {
 		return Share{}, false, err
-	}
-	if ev.Action != EventCreate || ev.After == nil {
-		return Share{}, false, fmt.Errorf("%w: change %s is not a create", ErrIDReused, r.ID)
 	}
 	r.Replayed = true
 	g.settle(ctx)

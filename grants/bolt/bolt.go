@@ -103,28 +103,38 @@ func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, err
 	return grants.InSync, nil
 }
 
-// update commits fn and then hands the sink the change fn made: a share
-// put, or a key removed (neither: a replayed change, nothing new).
-func (st *Store) update(fn func(tx *bbolt.Tx) (put *grants.Share, remove *grants.Key, err error)) error {
+// change commits fn as the change c of the share k, then hands the sink
+// what fn made: the share it put, or (a revocation) k removed. A change
+// whose ID k's history holds already is not made again: fn does not run,
+// and the earlier event is returned.
+func (st *Store) change(ctx context.Context, k grants.Key, c grants.Change, fn func(tx *bbolt.Tx) (grants.Event, *grants.Share, error)) (grants.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return grants.Event{}, err
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var (
-		put    *grants.Share
-		remove *grants.Key
+		ev  grants.Event
+		put *grants.Share
 	)
-	if err := st.db.Update(func(tx *bbolt.Tx) (err error) {
-		put, remove, err = fn(tx)
+	if err := st.db.Update(func(tx *bbolt.Tx) error {
+		old, ok, err := replayed(tx, k, c)
+		if ok || err != nil {
+			ev = old
+			return err
+		}
+		ev, put, err = fn(tx)
 		return err
 	}); err != nil {
-		return err
+		return grants.Event{}, err
 	}
 	switch {
-	case put != nil:
-		return grants.Apply(st.sink, put, grants.Key{})
-	case remove != nil:
-		return grants.Apply(st.sink, nil, *remove)
+	case ev.Replayed:
+		return ev, nil
+	case ev.Action == grants.EventRevoke:
+		return ev, grants.Apply(st.sink, nil, k)
 	}
-	return nil
+	return ev, grants.Apply(st.sink, put, grants.Key{})
 }
 
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
@@ -215,88 +225,55 @@ func countRepository(tx *bbolt.Tx, repository string) int {
 }
 
 func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	var ev grants.Event
-	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
-		var ok bool
-		var err error
-		if ev, ok, err = replayed(tx, s.Key(), c); ok || err != nil {
-			return nil, nil, err
-		}
+	return st.change(ctx, s.Key(), c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
 		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
-			return nil, nil, grants.ErrExists
+			return grants.Event{}, nil, grants.ErrExists
 		}
 		if countRepository(tx, s.Repository) >= grants.MaxSharesPerRepository {
-			return nil, nil, grants.ErrTooMany
+			return grants.Event{}, nil, grants.ErrTooMany
 		}
-		ev = grants.CreateEvent(s, c.ID)
-		return &s, nil, st.put(tx, s, ev)
+		ev := grants.CreateEvent(s, c.ID)
+		return ev, &s, st.put(tx, s, ev)
 	})
-	return ev, err
 }
 
 func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	var ev grants.Event
-	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
-		var ok bool
-		var err error
-		if ev, ok, err = replayed(tx, k, c); ok || err != nil {
-			return nil, nil, err
-		}
+	return st.change(ctx, k, c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
 		kb := key(k)
 		v := tx.Bucket(bucketShares).Get(kb)
 		if v == nil {
-			return nil, nil, grants.ErrNotFound
+			return grants.Event{}, nil, grants.ErrNotFound
 		}
 		old, err := grants.DecodeShare(kb, v)
 		if err != nil {
-			return nil, nil, err
+			return grants.Event{}, nil, err
 		}
 		s, err := fn(old)
 		if err != nil {
-			return nil, nil, err
+			return grants.Event{}, nil, err
 		}
 		if s.Key() != k {
-			return nil, nil, grants.ErrKeyChanged
+			return grants.Event{}, nil, grants.ErrKeyChanged
 		}
-		ev = grants.UpdateEvent(old, s, c.ID)
-		return &s, nil, st.put(tx, s, ev)
+		ev := grants.UpdateEvent(old, s, c.ID)
+		return ev, &s, st.put(tx, s, ev)
 	})
-	if err != nil {
-		return grants.Event{}, err
-	}
-	return ev, nil
 }
 
 func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	var ev grants.Event
-	err := st.update(func(tx *bbolt.Tx) (*grants.Share, *grants.Key, error) {
-		var ok bool
-		var err error
-		if ev, ok, err = replayed(tx, k, c); ok || err != nil {
-			return nil, nil, err
-		}
+	return st.change(ctx, k, c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
 		b := tx.Bucket(bucketShares)
 		kb := key(k)
 		v := b.Get(kb)
 		if v == nil {
-			return nil, nil, grants.ErrNotFound
+			return grants.Event{}, nil, grants.ErrNotFound
 		}
-		ev = grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
+		ev := grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
 		if err := b.Delete(kb); err != nil {
-			return nil, nil, err
+			return grants.Event{}, nil, err
 		}
-		return nil, &k, appendEvent(tx, k, ev)
+		return ev, nil, appendEvent(tx, k, ev)
 	})
-	return ev, err
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {

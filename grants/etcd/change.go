@@ -111,37 +111,65 @@ func (a attempt) made(v []byte, rev int64) (grants.Event, error) {
 // etcd did not answer within the resolve timeout either; the outcome is then
 // still learnt in the background and logged.
 func (a attempt) resolve(ctx context.Context, cause error) (grants.Event, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.st.cfg.ResolveTimeout)
+	var (
+		ev   grants.Event
+		made bool
+	)
+	err := a.st.untilAnswered(ctx, func(ctx context.Context) (err error) {
+		ev, made, err = a.fence(ctx)
+		return err
+	})
+	switch {
+	case err != nil:
+		go a.settle(cause)
+		return grants.Event{}, fmt.Errorf("%w (%v): retrying it with the same Idempotency-Key is safe", grants.ErrOutcomeUnknown, cause)
+	case !made:
+		return grants.Event{}, fmt.Errorf("%w; the change was not made", cause)
+	}
+	return ev, nil
+}
+
+// untilAnswered runs try, again shortly after each failure (etcd may
+// refuse at once while it has no leader), until it succeeds or the resolve
+// timeout passes; then the outcome is unknown, and counted so.
+func (st *Store) untilAnswered(ctx context.Context, try func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, st.cfg.ResolveTimeout)
 	defer cancel()
 	for {
-		ev, made, err := a.fence(ctx)
-		switch {
-		case err == nil && made:
-			return ev, nil
-		case err == nil:
-			return grants.Event{}, fmt.Errorf("%w; the change was not made", cause)
-		case ctx.Err() != nil:
-			a.st.m.unknown.Inc()
-			go a.settle(cause)
-			return grants.Event{}, fmt.Errorf("%w (%v): retrying it with the same Idempotency-Key is safe", grants.ErrOutcomeUnknown, cause)
+		err := try(ctx)
+		if err == nil {
+			return nil
 		}
-		select { // etcd refused at once (no leader yet): try again shortly
+		if ctx.Err() != nil {
+			st.m.unknown.Inc()
+			return err
+		}
+		select {
 		case <-time.After(50 * time.Millisecond):
 		case <-ctx.Done():
 		}
 	}
 }
 
+// putFence is the write of fence key fk, on a lease of fenceTTL.
+func (st *Store) putFence(ctx context.Context, fk string) (clientv3.Op, error) {
+	lease, err := st.cli.Grant(ctx, int64(fenceTTL/time.Second))
+	if err != nil {
+		return clientv3.Op{}, err
+	}
+	return clientv3.OpPut(fk, "", clientv3.WithLease(lease.ID)), nil
+}
+
 // fence writes the attempt's fence unless its event exists, and says which.
 func (a attempt) fence(ctx context.Context) (grants.Event, bool, error) {
 	var resp *clientv3.TxnResponse
 	err := a.st.do(ctx, "resolve", func(ctx context.Context) error {
-		lease, err := a.st.cli.Grant(ctx, int64(fenceTTL/time.Second))
+		put, err := a.st.putFence(ctx, a.fk)
 		if err != nil {
 			return err
 		}
 		resp, err = a.st.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0)).
-			Then(clientv3.OpPut(a.fk, "", clientv3.WithLease(lease.ID))).Else(clientv3.OpGet(a.hk)).Commit()
+			Then(put).Else(clientv3.OpGet(a.hk)).Commit()
 		return err
 	})
 	if err != nil {
@@ -256,60 +284,56 @@ func (st *Store) count(ctx context.Context, prefix string) (int64, int64, error)
 // share has not changed since it was read; otherwise it starts over, so no
 // concurrent update is lost (fn may then run more than once).
 func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	ctx, cancel := st.changeContext(ctx)
-	defer cancel()
-	a := st.newAttempt("update", k, c.ID)
-	for {
-		modRev, v, ev, err := a.current(ctx)
-		if err != nil || ev.Replayed {
-			return ev, err
-		}
-		old, err := grants.DecodeShare([]byte(a.sk), v)
+	return st.changeShare(ctx, "update", k, c, func(sk string, v []byte) (grants.Event, clientv3.Op, error) {
+		old, err := grants.DecodeShare([]byte(sk), v)
 		if err != nil {
-			return grants.Event{}, err
+			return grants.Event{}, clientv3.Op{}, err
 		}
 		s, err := fn(old)
 		if err != nil {
-			return grants.Event{}, err
+			return grants.Event{}, clientv3.Op{}, err
 		}
 		if s.Key() != k {
-			return grants.Event{}, grants.ErrKeyChanged
+			return grants.Event{}, clientv3.Op{}, grants.ErrKeyChanged
 		}
 		sv, err := json.Marshal(s)
 		if err != nil {
-			return grants.Event{}, err
+			return grants.Event{}, clientv3.Op{}, err
 		}
-		_, done, out, err := a.commit(ctx, grants.UpdateEvent(old, s, c.ID),
-			[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{clientv3.OpPut(a.sk, string(sv))})
-		if err != nil || done {
-			return out, err
-		}
-		st.m.conflicts.Inc()
-		if err := backOff(ctx); err != nil {
-			return grants.Event{}, err
-		}
-	}
+		return grants.UpdateEvent(old, s, c.ID), clientv3.OpPut(sk, string(sv)), nil
+	})
 }
 
 // Delete removes the share if it has not changed since it was read, and
 // records who revoked it.
 func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
+	return st.changeShare(ctx, "delete", k, c, func(sk string, v []byte) (grants.Event, clientv3.Op, error) {
+		return grants.RevokeRecord(v, c), clientv3.OpDelete(sk), nil
+	})
+}
+
+// changeShare changes an existing share: it reads the share's record v,
+// has change say the event and the write, and commits them only if the
+// share has not changed since it was read; after a lost race it starts
+// over.
+func (st *Store) changeShare(ctx context.Context, op string, k grants.Key, c grants.Change,
+	change func(sk string, v []byte) (grants.Event, clientv3.Op, error)) (grants.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return grants.Event{}, err
 	}
 	ctx, cancel := st.changeContext(ctx)
 	defer cancel()
-	a := st.newAttempt("delete", k, c.ID)
+	a := st.newAttempt(op, k, c.ID)
 	for {
 		modRev, v, ev, err := a.current(ctx)
 		if err != nil || ev.Replayed {
 			return ev, err
 		}
-		_, done, out, err := a.commit(ctx, grants.RevokeRecord(v, c),
-			[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{clientv3.OpDelete(a.sk)})
+		ev, write, err := change(a.sk, v)
+		if err != nil {
+			return grants.Event{}, err
+		}
+		_, done, out, err := a.commit(ctx, ev, []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{write})
 		if err != nil || done {
 			return out, err
 		}

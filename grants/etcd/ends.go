@@ -49,33 +49,23 @@ func (st *Store) EndTokens(ctx context.Context, e grants.TokenEnd) error {
 // written: it writes the attempt's fence, after which the attempt cannot
 // apply, and reads the end in the same transaction.
 func (st *Store) resolveEnd(ctx context.Context, key, v, fk string, cause error) error {
-	ctx, cancel := context.WithTimeout(ctx, st.cfg.ResolveTimeout)
-	defer cancel()
-	for {
-		var resp *clientv3.TxnResponse
-		err := st.do(ctx, "resolve", func(ctx context.Context) error {
-			lease, err := st.cli.Grant(ctx, int64(fenceTTL/time.Second))
+	var resp *clientv3.TxnResponse
+	if err := st.untilAnswered(ctx, func(ctx context.Context) error {
+		return st.do(ctx, "resolve", func(ctx context.Context) error {
+			put, err := st.putFence(ctx, fk)
 			if err != nil {
 				return err
 			}
-			resp, err = st.cli.Txn(ctx).Then(clientv3.OpPut(fk, "", clientv3.WithLease(lease.ID)), clientv3.OpGet(key)).Commit()
+			resp, err = st.cli.Txn(ctx).Then(put, clientv3.OpGet(key)).Commit()
 			return err
 		})
-		if err == nil {
-			kvs := resp.Responses[1].GetResponseRange().Kvs
-			if len(kvs) > 0 && string(kvs[0].Value) == v {
-				st.ack(kvs[0].ModRevision)
-				return nil // made (by this attempt, or an identical end before it)
-			}
-			return fmt.Errorf("%w; the tokens were not ended", cause)
-		}
-		if ctx.Err() != nil {
-			st.m.unknown.Inc()
-			return fmt.Errorf("%w (%v)", grants.ErrOutcomeUnknown, cause)
-		}
-		select {
-		case <-time.After(50 * time.Millisecond):
-		case <-ctx.Done():
-		}
+	}); err != nil {
+		return fmt.Errorf("%w (%v)", grants.ErrOutcomeUnknown, cause)
 	}
+	kvs := resp.Responses[1].GetResponseRange().Kvs
+	if len(kvs) > 0 && string(kvs[0].Value) == v {
+		st.ack(kvs[0].ModRevision)
+		return nil // made (by this attempt, or an identical end before it)
+	}
+	return fmt.Errorf("%w; the tokens were not ended", cause)
 }
