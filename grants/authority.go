@@ -17,9 +17,9 @@ var (
 	// ErrPreviousOwner: the share was made by a domain that owned the
 	// namespace before; it grants nothing and can only be revoked.
 	ErrPreviousOwner = fmt.Errorf("%w: made by the namespace's previous owner", ErrForbidden)
-	// ErrReloaded: the directory the caller was authenticated against was
-	// replaced while the request was under way; it may be retried.
-	ErrReloaded = fmt.Errorf("%w: the directory was reloaded while the request was under way; retry", ErrUnavailable)
+	// ErrReloaded: the caller's account changed while the request was
+	// under way; it may be retried.
+	ErrReloaded = fmt.Errorf("%w: your account was changed while the request was under way; retry", ErrUnavailable)
 )
 
 // repositoryName checks a name a share can be made of: a valid repository
@@ -40,13 +40,13 @@ func (g *Grants) MayView(p Principal, repository string) (string, error) {
 	if err := repositoryName(repository); err != nil {
 		return "", err
 	}
-	if p.dir == nil {
+	if p.dir == nil || p.Robot != nil {
 		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
 	}
 	if err := g.current(p); err != nil {
 		return "", err
 	}
-	owner, ok := p.dir.RepositoryOwner(repository)
+	owner, ok := g.dir.Load().RepositoryOwner(repository)
 	if !ok || owner != p.Domain {
 		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
 	}
@@ -68,10 +68,10 @@ func (g *Grants) MayChange(p Principal, repository string) (string, error) {
 	return owner, nil
 }
 
-// current refuses a principal of a directory that is no longer in force:
-// its role, domain or namespaces may have changed.
+// current refuses a principal whose record changed since it was
+// authenticated: its role, password or permissions may be other now.
 func (g *Grants) current(p Principal) error {
-	if p.dir != g.dir.Load() {
+	if !g.dir.Load().holds(p) {
 		return ErrReloaded
 	}
 	return nil
@@ -153,7 +153,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	if err != nil {
 		return Share{}, err
 	}
-	if s.Recipient != "" && s.Recipient != owner && !p.dir.HasDomain(s.Recipient) {
+	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
 		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
 	}
 	s.Owner = owner
@@ -208,7 +208,7 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 		if old.Owner != owner {
 			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
 		}
-		if !p.dir.HasDomain(old.Recipient) {
+		if !g.dir.Load().HasDomain(old.Recipient) {
 			return Share{}, fmt.Errorf("%w %q: the domain was removed, so the share can only be revoked", ErrUnknownDomain, old.Recipient)
 		}
 		s := fn(old)

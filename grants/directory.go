@@ -3,9 +3,11 @@ package grants
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -70,13 +72,24 @@ type UserConfig struct {
 	Role         Role   `yaml:"role"`
 }
 
-// User is an authenticated identity: who it is and what its domain is.
+// User is an authenticated identity: who it is and what its domain is. A
+// robot account is a User too, with Robot set and no role.
 type User struct {
 	Name         string
 	Domain       string
 	Role         Role
 	Superuser    bool
 	PasswordHash []byte
+	// Static: declared in the configuration file, read-only at run time.
+	Static    bool
+	Disabled  bool
+	Created   time.Time
+	Updated   time.Time
+	UpdatedBy string
+	// Robot is the robot's record (never modified), nil for a person.
+	Robot *RobotRecord
+	// ver tells versions of the user's record apart (see Principal).
+	ver uint64
 }
 
 // String never shows the password hash.
@@ -86,8 +99,13 @@ func (u User) String() string { return u.Name + "@" + u.Domain }
 // users. A reload builds a new Directory and swaps it in whole.
 type Directory struct {
 	users      map[string]User
+	robots     map[string]User   // by login name
 	namespaces map[string]string // namespace -> owning domain
 	domains    map[string][]string
+	info       map[string]DomainInfo
+	// revs are the store's versions of its records, for the Expect of writes.
+	revs map[Ref]int64
+	uses map[string]RobotUse // by login name
 	// cost is the bcrypt cost most of the users' hashes have.
 	cost int
 	// gen tells snapshots apart: Grants numbers each one it puts in force.
@@ -99,8 +117,12 @@ type Directory struct {
 func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 	d := &Directory{
 		users:      map[string]User{},
+		robots:     map[string]User{},
 		namespaces: map[string]string{},
 		domains:    map[string][]string{},
+		info:       map[string]DomainInfo{},
+		revs:       map[Ref]int64{},
+		uses:       map[string]RobotUse{},
 	}
 	var errs []error
 	costs := map[int]int{}
@@ -115,6 +137,7 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		}
 		nss := slices.Compact(slices.Sorted(slices.Values(dom.Namespaces)))
 		d.domains[name] = nss
+		d.info[name] = DomainInfo{Name: name, Static: true}
 		for _, ns := range nss {
 			if err := ValidateNamespace(ns); err != nil {
 				errs = append(errs, fmt.Errorf("domain %q: %w", name, err))
@@ -128,8 +151,8 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		}
 		for _, uname := range sortedKeys(dom.Users) {
 			u := dom.Users[uname]
-			if uname == "" || strings.ContainsAny(uname, ":\x00") {
-				errs = append(errs, fmt.Errorf("domain %q: user name %q must be non-empty and hold no ':'", name, uname))
+			if uname == "" || strings.ContainsAny(uname, ":\x00") || IsRobotLogin(uname) {
+				errs = append(errs, fmt.Errorf("domain %q: user name %q must be non-empty, hold no ':' and not begin with %q", name, uname, robotPrefix))
 				continue
 			}
 			if other, ok := d.users[uname]; ok {
@@ -150,6 +173,8 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 				Role:         u.Role,
 				Superuser:    supers[uname],
 				PasswordHash: []byte(u.PasswordHash),
+				Static:       true,
+				ver:          staticVersion(name, uname, string(u.Role), u.PasswordHash, supers[uname]),
 			}
 		}
 	}
@@ -178,8 +203,12 @@ func typicalCost(costs map[int]int) int {
 	return best
 }
 
-// User looks a user up by name.
+// User looks a user or robot up by login name.
 func (d *Directory) User(name string) (User, bool) {
+	if IsRobotLogin(name) {
+		u, ok := d.robots[name]
+		return u, ok
+	}
 	u, ok := d.users[name]
 	return u, ok
 }
@@ -220,4 +249,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// staticVersion is the version of a user the file declares: the same for
+// the same declaration, so a reload that leaves a user alone keeps its
+// principals valid; never the version of a store record (top bit set).
+func staticVersion(fields ...any) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%#v", fields)
+	return h.Sum64() | 1<<63
 }

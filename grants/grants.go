@@ -3,7 +3,10 @@ package grants
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -35,8 +38,9 @@ type Decision struct {
 	Deadline time.Time
 }
 
-// Grants answers who may do what: the directory of domains and users, and
-// the share table (the index, fed by the durable store).
+// Grants answers who may do what: the directory of domains and users (the
+// file's declarations overlaid on the store's records), and the share
+// table (the index, fed by the durable store).
 type Grants struct {
 	dir    atomic.Pointer[Directory]
 	store  Store
@@ -45,48 +49,110 @@ type Grants struct {
 	dirGen atomic.Uint64
 	// wasLoaded remembers that the feed loaded the index (see loaded).
 	wasLoaded atomic.Bool
+
+	// The directory's sources, under dirMu: the file's (static) and the
+	// store's records; robot uses are kept apart (they change no decision).
+	dirMu  sync.Mutex
+	static *Directory
+	recs   records
+	uses   atomic.Pointer[map[string]RobotUse]
+	log    *slog.Logger
+	// usage batches robot logins until the next FlushRobotUse.
+	usage        robotUsage
+	passwordCost atomic.Int64
 }
 
 // New has store feed a new index and returns at once: a store shared by
 // several replicas may still be loading it (Status says so, and share
-// changes fail with ErrUnavailable until it is loaded). The directory may
-// be swapped later with SetDirectory (configuration reload).
+// changes fail with ErrUnavailable until it is loaded). The file's part of
+// the directory may be swapped later with SetDirectory (configuration
+// reload).
 func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
 	ix, err := NewIndex(nil)
 	if err != nil {
 		return nil, err
 	}
-	feed, err := store.Follow(ctx, ownedSink{ix})
+	g := &Grants{store: store, index: ix, recs: records{}, log: slog.New(slog.DiscardHandler)}
+	g.SetDirectory(dir)
+	feed, err := store.Follow(ctx, sink{ownedSink{ix}, g})
 	if err != nil {
 		return nil, fmt.Errorf("load shares: %w", err)
 	}
-	g := &Grants{store: store, index: ix, feed: feed}
-	g.SetDirectory(dir)
+	g.feed = feed
 	return g, nil
+}
+
+// SetLogger sets where problems with directory records are logged.
+func (g *Grants) SetLogger(log *slog.Logger) {
+	if log != nil {
+		g.log = log
+	}
+}
+
+// sink is what the store feeds: the share index, and the directory's
+// records.
+type sink struct {
+	ownedSink
+	g *Grants
+}
+
+func (s sink) Records(load bool, recs ...Record) error {
+	g := s.g
+	g.dirMu.Lock()
+	defer g.dirMu.Unlock()
+	if load {
+		g.recs = records{}
+	}
+	var dirChanged bool
+	uses := map[string]RobotUse{}
+	if p := g.uses.Load(); p != nil && !load {
+		maps.Copy(uses, *p)
+	}
+	for _, r := range recs {
+		if r.Kind != KindRobotUse {
+			dirChanged = true
+			continue
+		}
+		if v, err := decodeRecord(r); err == nil && r.Value != nil {
+			uses[robotPrefix+r.Name] = *v.(*RobotUse)
+		}
+	}
+	g.uses.Store(&uses)
+	if dirChanged || load {
+		g.recs.apply(g.log, slices.DeleteFunc(slices.Clone(recs), func(r Record) bool { return r.Kind == KindRobotUse })...)
+		g.publish()
+	}
+	return nil
 }
 
 // Directory returns the directory in force.
 func (g *Grants) Directory() *Directory { return g.dir.Load() }
 
-// SetDirectory swaps in a new directory; decisions made afterwards use it,
-// and principals of the previous one are granted nothing.
+// SetDirectory swaps in the file's part of the directory; decisions made
+// afterwards use it. Principals of users whose declaration it changed are
+// granted nothing.
 func (g *Grants) SetDirectory(d *Directory) {
 	if d == nil {
 		d, _ = NewDirectory(DirectoryConfig{}) // no one: nothing is granted
 	}
-	nd := *d // numbered in a copy: the caller's value stays as it was
-	nd.gen = g.dirGen.Add(1)
-	g.dir.Store(&nd)
+	g.dirMu.Lock()
+	defer g.dirMu.Unlock()
+	g.static = d
+	g.publish()
 }
 
-// Generation changes whenever a share or p's directory snapshot changes,
-// so that a decision remembered under one generation is known stale in
-// the next.
+// publish puts the directory of the current sources in force; under dirMu.
+func (g *Grants) publish() {
+	nd := merge(g.static, g.recs)
+	nd.gen = g.dirGen.Add(1)
+	g.dir.Store(nd)
+}
+
+// Generation changes whenever a share or the directory changes, so that a
+// decision remembered under one generation is known stale in the next.
 func (g *Grants) Generation(p Principal) uint64 {
 	gen := g.index.Generation() & (1<<40 - 1)
-	if p.dir != nil {
-		gen |= (p.dir.gen & (1<<23 - 1)) << 40
-	}
+	gen |= (g.dir.Load().gen & (1<<23 - 1)) << 40
 	if !g.SharesTrusted() {
 		gen |= 1 << 63 // a feed going stale, or coming back, changes every decision
 	}
@@ -127,16 +193,20 @@ func (g *Grants) Authorize(p Principal, req []Access, now time.Time) []Decision 
 	for i, a := range req {
 		out[i] = Decision{Type: a.Type, Name: a.Name}
 	}
-	// A snapshot replaced since p was authenticated may hold a role,
-	// domain or password that is no longer so: nothing is granted.
-	dir := p.dir
-	if dir == nil || dir != g.dir.Load() {
+	// A record changed since p was authenticated may hold a role,
+	// password or permission that is no longer so: nothing is granted.
+	dir := g.dir.Load()
+	if !dir.holds(p) {
 		return out
 	}
 	shares := g.SharesTrusted()
 	for i, a := range req {
 		switch a.Type {
 		case TypeRepository:
+			if p.Robot != nil {
+				out[i].Actions, out[i].Shared, out[i].Deadline = g.decideRobot(dir, p.Robot, a, shares, now)
+				continue
+			}
 			out[i].Actions, out[i].Shared, out[i].Deadline = g.decideRepository(dir, p.User, a, shares, now)
 		case TypeRegistry:
 			if a.Name == NameCatalog && p.Superuser && slices.Contains(a.Actions, ActionAll) {

@@ -1,19 +1,23 @@
 package grants
 
 // Principal is an authenticated caller as one directory snapshot knows
-// them: the credentials function binds it to the snapshot it checked the
-// credentials against, so a decision never looks the user up a second time.
-// A principal of a snapshot that a reload has since replaced is granted
-// nothing: its caller authenticates again.
+// them: the credentials function binds it to the version of the user's
+// (or robot's) record it checked the credentials against, so a decision
+// never looks the user up a second time. A principal whose record has
+// changed since (a new password, role or permissions, a disabled or
+// deleted account) is granted nothing: its caller authenticates again.
+// Other changes of the directory leave it valid.
 type Principal struct {
 	User
 	dir *Directory
 }
 
-// Principal returns the user name as a principal of this snapshot.
+// Principal returns the user or robot of that login name as a principal
+// of this snapshot; a disabled one is nobody. A robot's secret and expiry
+// are checked by RobotPrincipal.
 func (d *Directory) Principal(name string) (Principal, bool) {
-	u, ok := d.users[name]
-	if !ok {
+	u, ok := d.User(name)
+	if !ok || u.Disabled {
 		return Principal{}, false
 	}
 	return Principal{User: u, dir: d}, true
@@ -25,3 +29,19 @@ func (p Principal) Directory() *Directory { return p.dir }
 
 // IsZero reports whether p names nobody (an anonymous caller).
 func (p Principal) IsZero() bool { return p.dir == nil }
+
+// IsRobot reports whether p is a robot account.
+func (p Principal) IsRobot() bool { return p.Robot != nil }
+
+// holds reports whether d still has p's record at the version p was
+// checked against.
+func (d *Directory) holds(p Principal) bool {
+	if p.dir == nil {
+		return false
+	}
+	if p.dir == d {
+		return true
+	}
+	u, ok := d.User(p.Name)
+	return ok && !u.Disabled && u.ver == p.ver && u.Domain == p.Domain
+}

@@ -45,6 +45,7 @@ type Store interface {
 	// History returns the changes made to a key, oldest first; none is
 	// not an error.
 	History(ctx context.Context, k Key) ([]Event, error)
+	RecordStore
 	Close() error
 }
 
@@ -60,6 +61,10 @@ type Sink interface {
 	Remove(k Key) error
 	// EndTokens adds token ends; a load hands over every one the store has.
 	EndTokens(ends ...TokenEnd) error
+	// Records puts directory records (a nil Value removes one). A load
+	// first hands over every record the store has, with load set: they
+	// replace the sink's whole set.
+	Records(load bool, recs ...Record) error
 }
 
 // MemoryStore is a Store that keeps nothing across restarts: for tests and
@@ -69,6 +74,7 @@ type MemoryStore struct {
 	shares  map[Key]Share
 	history map[Key][]Event
 	ends    tokenEnds
+	recs    memoryRecords
 	sink    Sink // nil until followed
 }
 
@@ -80,6 +86,9 @@ func (m *MemoryStore) Follow(ctx context.Context, sink Sink) (Feed, error) {
 		return nil, errors.New("memory store: already followed")
 	}
 	if err := sink.EndTokens(slices.Collect(maps.Values(m.ends))...); err != nil {
+		return nil, err
+	}
+	if err := sink.Records(true, slices.Collect(maps.Values(m.recs.recs))...); err != nil {
 		return nil, err
 	}
 	if err := sink.Load(slices.Collect(maps.Values(m.shares))); err != nil {

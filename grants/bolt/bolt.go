@@ -52,7 +52,7 @@ func open(path string, batch int) (*Store, error) {
 		return nil, fmt.Errorf("open share store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketShares, bucketHistory, bucketEnds, bucketMeta} {
+		for _, b := range [][]byte{bucketShares, bucketHistory, bucketEnds, bucketMeta, bucketRecords, bucketRecordHistory} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -90,6 +90,16 @@ func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, err
 		return nil, err
 	}
 	if err := sink.EndTokens(ends...); err != nil {
+		return nil, err
+	}
+	var recs []grants.Record
+	if err := st.db.View(func(tx *bbolt.Tx) (err error) {
+		recs, err = records(tx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := sink.Records(true, recs...); err != nil {
 		return nil, err
 	}
 	shares, err := st.List(ctx)

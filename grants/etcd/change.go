@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/regshare/regshare/grants"
@@ -162,6 +163,17 @@ func (st *Store) putFence(ctx context.Context, fk string) (clientv3.Op, error) {
 
 // fence writes the attempt's fence unless its event exists, and says which.
 func (a attempt) fence(ctx context.Context) (grants.Event, bool, error) {
+	kv, err := a.fenceUnlessMade(ctx)
+	if err != nil || kv == nil {
+		return grants.Event{}, false, err
+	}
+	ev, err := a.made(kv.Value, kv.ModRevision)
+	return ev, err == nil, err
+}
+
+// fenceUnlessMade writes the attempt's fence unless its event exists, and
+// returns the event's record if it does.
+func (a attempt) fenceUnlessMade(ctx context.Context) (*mvccpb.KeyValue, error) {
 	var resp *clientv3.TxnResponse
 	err := a.st.do(ctx, "resolve", func(ctx context.Context) error {
 		put, err := a.st.putFence(ctx, a.fk)
@@ -172,15 +184,10 @@ func (a attempt) fence(ctx context.Context) (grants.Event, bool, error) {
 			Then(put).Else(clientv3.OpGet(a.hk)).Commit()
 		return err
 	})
-	if err != nil {
-		return grants.Event{}, false, err
+	if err != nil || resp.Succeeded {
+		return nil, err
 	}
-	if resp.Succeeded {
-		return grants.Event{}, false, nil
-	}
-	kv := resp.Responses[0].GetResponseRange().Kvs[0]
-	ev, err := a.made(kv.Value, kv.ModRevision)
-	return ev, err == nil, err
+	return resp.Responses[0].GetResponseRange().Kvs[0], nil
 }
 
 // settle learns, for the log, the outcome of an attempt already answered

@@ -230,6 +230,9 @@ func (st *Store) reload(ix grants.Sink) error {
 	if err := ix.EndTokens(c.ends...); err != nil {
 		return err
 	}
+	if err := ix.Records(true, c.recs...); err != nil {
+		return err
+	}
 	if err := ix.Load(c.shares); err != nil {
 		return err
 	}
@@ -278,6 +281,10 @@ func (st *Store) watchTrust() {
 // of the index: it grants nothing until repaired.
 func (st *Store) apply(ix grants.Sink, ev *clientv3.Event) {
 	if strings.HasPrefix(string(ev.Kv.Key), st.fences) {
+		return
+	}
+	if strings.HasPrefix(string(ev.Kv.Key), st.dir) {
+		st.applyRecord(ix, ev)
 		return
 	}
 	if strings.HasPrefix(string(ev.Kv.Key), st.ends) {

@@ -8,6 +8,7 @@
 //	shares/<repository>@<recipient>            the share, JSON
 //	shares/~ends/<subject>@<id>                a token end, JSON (a logout on a lease)
 //	shares/~fences/<random>                    a fence of a change attempt (see change.go)
+//	shares/~dir/<kind>/<name>                  a directory record (see records.go)
 //	history/<repository>@<recipient>/<id>      one event of its history, JSON
 //
 // where '%' and '@' (and '/' in the recipient) are %-escaped. A change
@@ -48,6 +49,7 @@ type Store struct {
 	shares  string // key prefix of the shares (and the token ends)
 	ends    string // key prefix of the token ends, below shares
 	fences  string // key prefix of the fences of changes (see change.go), below shares
+	dir     string // key prefix of the directory records, below shares
 	history string // key prefix of the history events
 
 	ctx       context.Context // ends with Close; bounds the feed
@@ -106,6 +108,7 @@ func Open(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Store, erro
 		shares:   cfg.Prefix + "shares/",
 		ends:     cfg.Prefix + "shares/~ends/",
 		fences:   cfg.Prefix + "shares/~fences/",
+		dir:      cfg.Prefix + "shares/~dir/",
 		history:  cfg.Prefix + "history/",
 		done:     make(chan struct{}),
 		advanced: make(chan struct{}),
@@ -233,6 +236,7 @@ func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
 type content struct {
 	shares []grants.Share
 	ends   []grants.TokenEnd
+	recs   []grants.Record
 	rev    int64
 }
 
@@ -266,6 +270,14 @@ func (st *Store) load(ctx context.Context, strict bool) (content, error) {
 		}
 		for _, kv := range resp.Kvs {
 			if strings.HasPrefix(string(kv.Key), st.fences) {
+				continue
+			}
+			if strings.HasPrefix(string(kv.Key), st.dir) {
+				if r, err := st.parseRecordKey(kv.Key); err == nil {
+					out.recs = append(out.recs, grants.Record{Kind: r.Kind, Name: r.Name, Value: kv.Value, Rev: kv.ModRevision})
+				} else {
+					st.log.Error("skipping an unexpected directory key", "err", err)
+				}
 				continue
 			}
 			if strings.HasPrefix(string(kv.Key), st.ends) {
