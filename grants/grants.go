@@ -113,7 +113,9 @@ func (s sink) Records(load bool, recs ...Record) error {
 			dirChanged = true
 			continue
 		}
-		if v, err := decodeRecord(r); err == nil && r.Value != nil {
+		if r.Value == nil {
+			delete(uses, robotPrefix+r.Name)
+		} else if v, err := decodeRecord(r); err == nil {
 			uses[robotPrefix+r.Name] = *v.(*RobotUse)
 		}
 	}

@@ -792,22 +792,30 @@ func TestNewLoadsStore(t *testing.T) {
 
 func TestSetDirectory(t *testing.T) {
 	g := authorizeFixture(t)
-	greg := lookup(t, g, "greg")
+	greg, gwen := lookup(t, g, "greg"), lookup(t, g, "gwen")
 	req := []grants.Access{{Type: "repository", Name: "acme/web", Actions: []string{"*"}}}
-	// globex takes over the acme namespace: greg now owns it as a reader.
+	// globex takes over the acme namespace, and gwen becomes a reader.
 	cfg := testDirectoryConfig()
 	acme, globex := cfg.Domains["acme"], cfg.Domains["globex"]
 	acme.Namespaces, globex.Namespaces = []string{"acme-labs"}, []string{"globex", "acme"}
+	u := globex.Users["gwen"]
+	u.Role = grants.RoleRead
+	globex.Users["gwen"] = u
 	cfg.Domains["acme"], cfg.Domains["globex"] = acme, globex
 	g.SetDirectory(newDirectory(t, cfg))
 	if d := g.Authorize(lookup(t, g, "greg"), req, now)[0]; !sameActions(d.Actions, []string{"pull"}) || !d.Deadline.IsZero() {
 		t.Errorf("after the reload: %+v", d)
 	}
-	// greg as authenticated before the reload: that snapshot is gone.
-	if d := g.Authorize(greg, req, now)[0]; len(d.Actions) != 0 {
-		t.Errorf("a principal of the replaced directory is granted %q", d.Actions)
+	// greg as authenticated before the reload: his record is the same, so
+	// he is decided by the new namespaces.
+	if d := g.Authorize(greg, req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
+		t.Errorf("a principal whose record the reload left alone is granted %q", d.Actions)
 	}
-	if d := g.Authorize(lookup(t, g, "gwen"), req, now)[0]; !sameActions(d.Actions, []string{"pull", "push"}) {
+	// gwen as authenticated before: her record changed, nothing is granted.
+	if d := g.Authorize(gwen, req, now)[0]; len(d.Actions) != 0 {
+		t.Errorf("a principal of a changed record is granted %q", d.Actions)
+	}
+	if d := g.Authorize(lookup(t, g, "gwen"), req, now)[0]; !sameActions(d.Actions, []string{"pull"}) {
 		t.Errorf("after the reload: %+v", d)
 	}
 	if d := g.Authorize(lookup(t, g, "alice"), req, now)[0]; len(d.Actions) != 0 {

@@ -59,7 +59,9 @@ type RecordWrite struct {
 // RecordChange is one atomic change of the directory: its writes, the
 // shares revoked with them (a domain deleted with force), and the event
 // its history records (under the first write's record, and under each
-// revoked share's as a revocation).
+// revoked share's as a revocation). A change without an event (no Action:
+// robot uses) leaves no history, and its lost answer is not resolved: it
+// is for bookkeeping that a later write repeats.
 type RecordChange struct {
 	Writes []RecordWrite
 	Revoke []Key

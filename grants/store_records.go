@@ -42,8 +42,9 @@ func (m *MemoryStore) ChangeRecords(ctx context.Context, c RecordChange) error {
 		}
 		changed = append(changed, r)
 	}
-	first := c.Writes[0].Ref
-	m.recs.history[first] = append(m.recs.history[first], c.Event)
+	if first := c.Writes[0].Ref; c.Event.Action != "" {
+		m.recs.history[first] = append(m.recs.history[first], c.Event)
+	}
 	for _, k := range c.Revoke {
 		old, ok := m.shares[k]
 		if !ok {

@@ -84,7 +84,11 @@ func (c *Credentials) Authenticate(r *http.Request, cred Credential) (grants.Pri
 	case NoCredential:
 		return grants.Principal{}, ErrNoCredentials
 	case Password:
-		p, err = c.authn.AuthenticateRequest(r, cred.Name, cred.Secret)
+		if grants.IsRobotLogin(cred.Name) {
+			p, err = c.authn.AuthenticateRobot(r, cred.Name, cred.Secret)
+		} else {
+			p, err = c.authn.AuthenticateRequest(r, cred.Name, cred.Secret)
+		}
 	case APIToken, RefreshToken:
 		if c.tokens == nil {
 			err = ErrUnauthorized

@@ -288,7 +288,9 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, p grants.Principa
 		return
 	}
 	refresh := req.refresh
-	if req.offline && !p.IsZero() {
+	// A robot's secret is checked as fast as a token, and a token bound to
+	// it would outlive a rotation's grace: docker keeps the secret instead.
+	if req.offline && !p.IsZero() && !p.IsRobot() {
 		if refresh, err = s.bound.refreshToken(p.User, now); err != nil {
 			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -306,6 +308,10 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, p grants.Principa
 func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, p grants.Principal) {
 	if p.IsZero() {
 		s.fail(w, r, "", errUnauthorized)
+		return
+	}
+	if p.IsRobot() {
+		s.fail(w, r, p.Name, &requestError{http.StatusForbidden, "unauthorized_client", "a robot account cannot use regshare's API", 0})
 		return
 	}
 	now := s.now()

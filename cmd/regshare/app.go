@@ -73,6 +73,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 			a.endOrphans(ctx)
 		}
 	}()
+	go a.flushRobotUse(ctx)
 	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	a.handler = withRequestID(mux)
 	return a, nil
@@ -92,9 +93,36 @@ func (a *app) endOrphans(ctx context.Context) {
 	}
 }
 
+// robotUseEvery is how often robot logins are written to the store.
+const robotUseEvery = time.Minute
+
+// flushRobotUse writes the robots' last logins every robotUseEvery until
+// ctx ends (Close writes the last ones).
+func (a *app) flushRobotUse(ctx context.Context) {
+	t := time.NewTicker(robotUseEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		if err := a.grants.FlushRobotUse(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("cannot record the robots' last logins; retrying at the next flush", "err", err)
+		}
+	}
+}
+
 // Close closes what newApp opened, also when it failed half-way.
 func (a *app) Close() error {
 	var err error
+	if a.grants != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if ferr := a.grants.FlushRobotUse(ctx); ferr != nil {
+			a.log.Warn("cannot record the robots' last logins", "err", ferr)
+		}
+		cancel()
+	}
 	if a.store != nil {
 		err = a.store.Close()
 	}
@@ -162,6 +190,7 @@ func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now
 	if err != nil {
 		return nil, nil, err
 	}
+	g.SetLogger(log)
 	if err := g.RegisterMetrics(reg, now); err != nil {
 		return nil, nil, err
 	}

@@ -83,8 +83,10 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 			}
 			changed = append(changed, grants.Record{Kind: w.Kind, Name: w.Name, Value: w.Value, Rev: int64(rev)})
 		}
-		if err := appendRecordEvent(tx, c.Writes[0].Ref, c.Event); err != nil {
-			return err
+		if c.Event.Action != "" {
+			if err := appendRecordEvent(tx, c.Writes[0].Ref, c.Event); err != nil {
+				return err
+			}
 		}
 		revoked, err = revoke(tx, c)
 		return err

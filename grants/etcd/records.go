@@ -73,14 +73,19 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 	if err != nil {
 		return err
 	}
-	conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0), clientv3.Compare(clientv3.CreateRevision(a.fk), "=", 0))
-	ops = append(ops, clientv3.OpPut(a.hk, string(ev)))
+	bookkeeping := c.Event.Action == ""
+	if !bookkeeping {
+		conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0), clientv3.Compare(clientv3.CreateRevision(a.fk), "=", 0))
+		ops = append(ops, clientv3.OpPut(a.hk, string(ev)))
+	}
 	var resp *clientv3.TxnResponse
 	err = st.do(ctx, a.op, func(ctx context.Context) (err error) {
 		resp, err = st.cli.Txn(ctx).If(conds...).Then(ops...).Commit()
 		return err
 	})
 	switch {
+	case err != nil && bookkeeping:
+		return err
 	case err != nil:
 		return a.resolveRecords(ctx, err)
 	case !resp.Succeeded:

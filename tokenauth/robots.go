@@ -1,0 +1,61 @@
+package tokenauth
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/regshare/regshare/grants"
+)
+
+// RobotUses notes robot logins, to be written in batches (grants.Grants).
+type RobotUses interface {
+	RobotUsed(p grants.Principal, client string, now time.Time)
+}
+
+// AuthenticateRobot checks a robot's login name and secret. The secret is
+// high-entropy, so it is checked by its SHA-256 digest: no bcrypt and no
+// cache. The failed-login limits bound it as they bound passwords: past
+// them it is refused unchecked, and a wrong secret counts as a failure.
+func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string) (grants.Principal, error) {
+	now := a.now()
+	client := ClientAddr(r, a.trusted)
+	var at attempt
+	if a.guard != nil {
+		ks, pair, seen := a.guard.keys(login, client, now)
+		at = attempt{guard: a.guard, keys: ks, pair: pair, seen: seen, now: now}
+		if err := a.guard.check(ks[:], now); err != nil {
+			// As for a cached password: a client without failures of its
+			// own is let in with the right secret past the robot's limit,
+			// so that strangers cannot lock a CI runner out; it pays a
+			// failure for trying, so it gets one such try.
+			if a.guard.clean(ks[1], now) {
+				if p, ok := a.dirs.Directory().RobotPrincipal(login, secret, now); ok {
+					return a.robotIn(p, at, client, now), nil
+				}
+			}
+			a.guard.charge(ks[1], now)
+			return grants.Principal{}, err
+		}
+	}
+	release, err := at.reserve()
+	if err != nil {
+		return grants.Principal{}, err
+	}
+	p, ok := a.dirs.Directory().RobotPrincipal(login, secret, now)
+	if !ok {
+		return grants.Principal{}, ErrUnauthorized
+	}
+	if release != nil {
+		release()
+	}
+	return a.robotIn(p, at, client, now), nil
+}
+
+// robotIn records a robot's successful login.
+func (a *Authenticator) robotIn(p grants.Principal, at attempt, client string, now time.Time) grants.Principal {
+	at.succeeded()
+	if u, ok := a.dirs.(RobotUses); ok {
+		u.RobotUsed(p, client, now)
+	}
+	return p
+}
