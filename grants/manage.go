@@ -33,6 +33,12 @@ var (
 	ErrNotManager = fmt.Errorf("%w: only a manage user of the domain may do this", ErrForbidden)
 	// ErrNamespaceTaken: a namespace belongs to another domain.
 	ErrNamespaceTaken = errors.New("namespace already owned")
+	// ErrTooManyAccounts: a domain has as many users or robots as it may.
+	ErrTooManyAccounts = fmt.Errorf("%w: too many accounts", ErrInvalid)
+	// ErrRobotPermission: a robot would get more than its domain has.
+	ErrRobotPermission = fmt.Errorf("%w: a robot's permission", ErrForbidden)
+	// ErrSelf: a manager cannot disable, demote or delete themselves.
+	ErrSelf = fmt.Errorf("%w: you cannot disable, demote or delete yourself", ErrForbidden)
 	// ErrWrongPassword: a password change gave the wrong old password.
 	ErrWrongPassword = fmt.Errorf("%w: the current password is wrong", ErrForbidden)
 )

@@ -58,13 +58,13 @@ func (g *Grants) checkPermissions(dir *Directory, domain string, perms []Permiss
 		switch {
 		case owned && owner == domain:
 		case p.Prefix():
-			return nil, fmt.Errorf("%w: %s is not below a namespace of domain %s; a shared repository is named whole", ErrForbidden, p.Repository, domain)
+			return nil, fmt.Errorf("%w: %s is not below a namespace of domain %s; a shared repository is named whole", ErrRobotPermission, p.Repository, domain)
 		case !slices.Equal(actions, []string{ActionPull}):
-			return nil, fmt.Errorf("%w: %s is not domain %s's; a shared repository can only be pulled", ErrForbidden, p.Repository, domain)
+			return nil, fmt.Errorf("%w: %s is not domain %s's; a shared repository can only be pulled", ErrRobotPermission, p.Repository, domain)
 		default:
 			s, ok := g.index.Get(Key{name, domain})
 			if !ok || !owned || !effectiveUnder(s, owner, now) {
-				return nil, fmt.Errorf("%w: %s is not shared with domain %s", ErrForbidden, p.Repository, domain)
+				return nil, fmt.Errorf("%w: %s is not shared with domain %s", ErrRobotPermission, p.Repository, domain)
 			}
 		}
 		out = append(out, Permission{Repository: p.Repository, Actions: actions})
@@ -115,7 +115,7 @@ func (g *Grants) CreateRobot(ctx context.Context, p Principal, s RobotSpec, now 
 			return RecordChange{}, fmt.Errorf("%w: robot %s", ErrAccountExists, RobotLogin(s.Domain, s.Name))
 		}
 		if n := countRobots(dir, s.Domain); n >= MaxRobotsPerDomain {
-			return RecordChange{}, fmt.Errorf("%w: domain %s has %d robots, the most a domain may have", ErrTooMany, s.Domain, n)
+			return RecordChange{}, fmt.Errorf("%w: domain %s has %d robots, the most a domain may have", ErrTooManyAccounts, s.Domain, n)
 		}
 		perms, err := g.checkPermissions(dir, s.Domain, s.Permissions, now)
 		if err != nil {

@@ -85,7 +85,7 @@ func (g *Grants) CreateUser(ctx context.Context, p Principal, s UserSpec, now ti
 			return RecordChange{}, fmt.Errorf("%w: user %s", ErrAccountExists, s.Name)
 		}
 		if n := countUsers(dir, s.Domain); n >= MaxUsersPerDomain {
-			return RecordChange{}, fmt.Errorf("%w: domain %s has %d users, the most a domain may have", ErrTooMany, s.Domain, n)
+			return RecordChange{}, fmt.Errorf("%w: domain %s has %d users, the most a domain may have", ErrTooManyAccounts, s.Domain, n)
 		}
 		rec := UserRecord{Name: s.Name, Domain: s.Domain, Role: s.Role, PasswordHash: hash, Created: now.UTC(), Updated: now.UTC(), UpdatedBy: p.Name}
 		return RecordChange{Writes: []RecordWrite{put(dir, ref, rec)},
@@ -122,7 +122,7 @@ func (g *Grants) UpdateUser(ctx context.Context, p Principal, domain, name strin
 		return User{}, fmt.Errorf("%w: role %q must be one of manage, write, read", ErrInvalid, *up.Role)
 	}
 	if name == p.Name && (up.Disabled != nil && *up.Disabled || up.Role != nil && *up.Role != p.Role) {
-		return User{}, fmt.Errorf("%w: you cannot disable or demote yourself", ErrForbidden)
+		return User{}, ErrSelf
 	}
 	return g.changeUser(ctx, p, domain, name, EventUpdateUser, now, up, func(u *User) error {
 		if up.Role != nil {
@@ -212,7 +212,7 @@ func (g *Grants) DeleteUser(ctx context.Context, p Principal, domain, name strin
 		return err
 	}
 	if name == p.Name {
-		return fmt.Errorf("%w: you cannot delete yourself", ErrForbidden)
+		return ErrSelf
 	}
 	ref := Ref{KindUser, name}
 	_, err := g.changeRecords(ctx, func(dir *Directory) (RecordChange, error) {

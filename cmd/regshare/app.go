@@ -118,7 +118,7 @@ func (a *app) Close() error {
 	var err error
 	if a.grants != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if ferr := a.grants.FlushRobotUse(ctx); ferr != nil {
+		if ferr := a.grants.FlushRobotUse(ctx); ferr != nil && a.log != nil {
 			a.log.Warn("cannot record the robots' last logins", "err", ferr)
 		}
 		cancel()
