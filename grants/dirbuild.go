@@ -84,7 +84,7 @@ func merge(static *Directory, rs records) *Directory {
 				d.domains[*v] = append(d.domains[*v], ref.Name)
 			}
 		case *UserRecord:
-			if _, taken := d.users[ref.Name]; !taken && d.storeDomain(v.Domain) {
+			if _, taken := d.users[ref.Name]; !taken && d.HasDomain(v.Domain) {
 				d.users[ref.Name] = User{Name: v.Name, Domain: v.Domain, Role: v.Role, PasswordHash: []byte(v.PasswordHash),
 					Disabled: v.Disabled, Created: v.Created, Updated: v.Updated, UpdatedBy: v.UpdatedBy, ver: uint64(r.rev)}
 			}
