@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // DomainInfo is what the directory knows of a domain besides its
@@ -66,7 +68,6 @@ func merge(static *Directory, rs records) *Directory {
 		info:       maps.Clone(static.info),
 		revs:       make(map[Ref]int64, len(rs)),
 		uses:       map[string]RobotUse{},
-		cost:       static.cost,
 	}
 	for ref, r := range rs {
 		d.revs[ref] = r.rev
@@ -103,7 +104,19 @@ func merge(static *Directory, rs records) *Directory {
 			slices.Sort(nss)
 		}
 	}
+	d.cost = typicalCost(d.hashCosts())
 	return d
+}
+
+// hashCosts counts the users' bcrypt costs.
+func (d *Directory) hashCosts() map[int]int {
+	costs := map[int]int{}
+	for _, u := range d.users {
+		if c, err := bcrypt.Cost(u.PasswordHash); err == nil {
+			costs[c]++
+		}
+	}
+	return costs
 }
 
 // storeDomain reports whether a domain exists and is the store's.
