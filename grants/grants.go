@@ -82,10 +82,14 @@ func New(ctx context.Context, dir *Directory, store Store) (*Grants, error) {
 	return g, nil
 }
 
-// SetLogger sets where problems with directory records are logged.
+// SetLogger sets where problems with directory records are logged. The
+// store's feed may already be running: the sink reads the logger under
+// dirMu.
 func (g *Grants) SetLogger(log *slog.Logger) {
 	if log != nil {
+		g.dirMu.Lock()
 		g.log = log
+		g.dirMu.Unlock()
 	}
 }
 

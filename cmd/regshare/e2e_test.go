@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -147,7 +148,16 @@ auth:
 		t.Fatal(err)
 	}
 	reg := handlers.NewApp(context.Background(), regCfg)
-	rs := httptest.NewServer(reg)
+	rs := httptest.NewUnstartedServer(reg)
+	if addr := cfg.Registry.Host; addr != "" { // an option chose the registry's address
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Listener.Close()
+		rs.Listener = l
+	}
+	rs.Start()
 	t.Cleanup(func() { rs.Close(); reg.Shutdown() })
 	e.registry = strings.TrimPrefix(rs.URL, "http://")
 	cfg.Registry = RegistryConfig{URL: rs.URL, Host: e.registry}
