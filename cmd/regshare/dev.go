@@ -116,8 +116,8 @@ func devServeUntilDone(ctx context.Context, o devOptions, lns *devListeners, reg
 	}
 	info := devInfo{Registry: lns.registryHost(), TokenURL: lns.api() + "/token", API: lns.api(), Users: users}
 	var robotc <-chan devRobot // the robot, once made; nil: none to wait for
-	if seed := newDevRobotSeed(a.grants, o.data, users); seed != nil {
-		rb, ok, err := seed.ensure(ctx, time.Now())
+	if seed := newDevRobotSeed(a.grants, a.now, o.data, users); seed != nil {
+		rb, ok, err := seed.ensure(ctx, a.now())
 		switch {
 		case err != nil:
 			return err

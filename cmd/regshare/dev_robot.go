@@ -39,6 +39,7 @@ type devRobot struct {
 // devRobotSeed makes and keeps the robot.
 type devRobotSeed struct {
 	g       *grants.Grants
+	now     func() time.Time
 	path    string // robot.json
 	manager string // the manage user of domain, who makes the robot
 	domain  string
@@ -47,14 +48,22 @@ type devRobotSeed struct {
 
 // newDevRobotSeed is the robot of the walkthrough's reader's domain on its
 // repository; nil when that domain has no manage user to make it.
-func newDevRobotSeed(g *grants.Grants, data string, users []devUser) *devRobotSeed {
+func newDevRobotSeed(g *grants.Grants, now func() time.Time, data string, users []devUser) *devRobotSeed {
 	owner, reader := walkthroughPair(users)
-	for _, u := range users {
-		if u.Domain == reader.Domain && u.Role == grants.RoleManage {
-			return &devRobotSeed{g: g, path: devRobotPath(data), manager: u.Name, domain: reader.Domain, repo: walkthroughRepo(owner)}
-		}
+	if m, ok := domainManager(users, reader.Domain); ok {
+		return &devRobotSeed{g: g, now: now, path: devRobotPath(data), manager: m.Name, domain: reader.Domain, repo: walkthroughRepo(owner)}
 	}
 	return nil
+}
+
+// domainManager is the first manage user of domain.
+func domainManager(users []devUser, domain string) (devUser, bool) {
+	for _, u := range users {
+		if u.Domain == domain && u.Role == grants.RoleManage {
+			return u, true
+		}
+	}
+	return devUser{}, false
 }
 
 func devRobotPath(data string) string { return filepath.Join(data, devRobotFile) }
@@ -133,7 +142,7 @@ func (s *devRobotSeed) await(ctx context.Context, log *slog.Logger) <-chan devRo
 				continue
 			}
 			last = gen
-			rb, ok, err := s.ensure(ctx, time.Now())
+			rb, ok, err := s.ensure(ctx, s.now())
 			if err != nil {
 				log.Warn("making the dev robot", "robot", s.login(), "err", err)
 				continue

@@ -332,7 +332,7 @@ func TestDevRobotRenew(t *testing.T) {
 		users[i] = u.devUser
 	}
 	data := t.TempDir()
-	seed := newDevRobotSeed(g, data, users)
+	seed := newDevRobotSeed(g, time.Now, data, users)
 	if seed == nil || seed.repo != "acme/hello" || seed.domain != "globex" || seed.manager != "gus" {
 		t.Fatalf("seed %+v", seed)
 	}

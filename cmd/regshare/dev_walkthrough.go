@@ -90,7 +90,7 @@ func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
 		fmt.Sprintf("   Pushing to %s as %s is refused, and so is pulling any other %s repository.", repo, reader.Name, owner.Domain),
 		"",
 		fmt.Sprintf("4. CI: a robot of %s pulls %s, with a secret rather than a password:", reader.Domain, repo),
-		robotLines(info, data, repo, reader.Domain),
+		robotLines(info, data, repo, reader.Domain, info.Users),
 		"",
 		fmt.Sprintf("5. Revoke the share; the next pull is refused (as %s and as the robot):", reader.Name),
 		fmt.Sprintf("   curl -u %s:%s -X DELETE %s/%s", owner.Name, owner.Password, shares, reader.Domain),
@@ -101,8 +101,11 @@ func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
 
 // robotLines is the walkthrough's CI step: the robot's docker login and
 // pull, or, before it is made, when it will be.
-func robotLines(info devInfo, data, repo, domain string) string {
+func robotLines(info devInfo, data, repo, domain string, users []devUser) string {
 	rb := info.Robot
+	if _, ok := domainManager(users, domain); rb == nil && !ok {
+		return fmt.Sprintf("   (%s has no manage user of %s to make the robot.)", filepath.Join(data, devUsersFile), domain)
+	}
 	if rb == nil {
 		return fmt.Sprintf("   Once %s is shared with %s (step 2), regshare dev makes %s and prints its docker login here.",
 			repo, domain, grants.RobotLogin(domain, devRobotName))
@@ -119,5 +122,5 @@ func robotLines(info devInfo, data, repo, domain string) string {
 func printRobotMade(w io.Writer, info devInfo, data string) {
 	domain, _, _ := grants.ParseRobotLogin(info.Robot.Login)
 	fmt.Fprintf(w, "\n4. CI: %s is shared with %s now, and its robot is made:\n%s\n",
-		info.Robot.Repository, domain, robotLines(info, data, info.Robot.Repository, domain))
+		info.Robot.Repository, domain, robotLines(info, data, info.Robot.Repository, domain, info.Users))
 }
