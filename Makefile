@@ -41,7 +41,8 @@ smoke:
 	GO="$(GO)" bash scripts/smoke.sh
 
 # Go benchmarks and wrk load runs (wrk is installed when missing), printed
-# as one table of figures and targets; about 6 minutes.
+# as one table of figures and targets; about 7 minutes. BENCH_ONLY=S0,S5
+# runs only those load rows (S0, the ceiling, always runs).
 bench:
 	GO="$(GO)" bash scripts/bench.sh
 

@@ -16,6 +16,13 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# BENCH_ONLY=S0,S5 runs those load rows alone, without the Go benchmarks.
+if [ -n "${BENCH_ONLY:-}" ]; then
+	"$GO" build -o "$out/regshare-bench" ./cmd/regshare-bench
+	"$out/regshare-bench" -only "$BENCH_ONLY"
+	exit
+fi
+
 gobench() { "$GO" test -run '^$' -benchmem "$@" | tee -a "$out/gobench.txt"; }
 # Five runs of each size; the table takes medians.
 gobench -bench '^BenchmarkAuthorize$' -benchtime 1s -count 5 ./grants/

@@ -117,3 +117,38 @@ BenchmarkTokenHandler/refresh-2 	  150000	      8000 ns/op	   11240 B/op	      6
 		}
 	}
 }
+
+// TestRobotRow: S5 is judged against S0 of the same run.
+func TestRobotRow(t *testing.T) {
+	for _, c := range []struct {
+		s5   float64
+		want string
+	}{{3100, "ok"}, {2900, "MISS"}} {
+		scs := []*scenario{
+			{id: "S0", results: []wrkResult{{rps: 10000, p50: time.Millisecond, p99: 2 * time.Millisecond}}},
+			{id: "S5", results: []wrkResult{{rps: c.s5, p50: time.Millisecond, p99: 2 * time.Millisecond}}},
+		}
+		r := rows(goBench{}, scs)[1]
+		if r.result != c.want || !strings.Contains(r.measured, "× S0)") {
+			t.Errorf("S5 at %v req/s: %+v, want %s", c.s5, r, c.want)
+		}
+	}
+}
+
+func TestSelected(t *testing.T) {
+	want, err := selected("s5, S1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, in := range map[string]bool{"S0": true, "S1": true, "S5": true, "S2": false, "S4": false} {
+		if want(id) != in {
+			t.Errorf("-only s5,S1: %s selected %v", id, !in)
+		}
+	}
+	if _, err := selected("S9"); err == nil {
+		t.Error("-only S9: no error")
+	}
+	if all, _ := selected(""); !all("S3") {
+		t.Error("no -only: S3 not selected")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
@@ -58,8 +59,9 @@ func shares(n int, now time.Time) []grants.Share {
 }
 
 // tokenHandler wires grants and tokenauth as regshare serve does, over a
-// memory store holding n shares, with logs discarded and metrics on.
-func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
+// memory store holding n shares and the robots of robotsFile (empty: none),
+// with logs discarded and metrics on.
+func tokenHandler(keysDir string, n int, cache bool, robotsFile string) (http.Handler, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return nil, err
@@ -71,11 +73,27 @@ func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
 	for i := range tenants {
 		cfg.Domains[tenant(i)] = grants.DomainConfig{Namespaces: []string{tenant(i)}}
 	}
+	now := time.Now()
+	seed := &seedStore{shares: shares(n, now)}
+	if robotsFile != "" {
+		creds, err := readRobotCreds(robotsFile)
+		if err != nil {
+			return nil, err
+		}
+		if seed.records, err = robotRecords(creds, now); err != nil {
+			return nil, err
+		}
+		for d := range robotDomains(len(creds)) {
+			name := robotDomain(d * robotsPerDomain)
+			cfg.Domains[name] = grants.DomainConfig{Namespaces: []string{name}}
+		}
+		seed.shares = append(seed.shares, robotShares(robotDomains(len(creds)), now)...)
+	}
 	dir, err := grants.NewDirectory(cfg)
 	if err != nil {
 		return nil, err
 	}
-	g, err := grants.New(context.Background(), dir, &seedStore{shares: shares(n, time.Now())})
+	g, err := grants.New(context.Background(), dir, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -99,21 +117,29 @@ func tokenHandler(keysDir string, n int, cache bool) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	tokens.Register(mux)
+	// The parent reads the token reuse counter: S5 checks that its logins
+	// were answered with newly signed tokens.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux, nil
 }
 
-// seedStore hands its shares to the index once and keeps none, as regshare's
-// durable stores keep none in memory: the server's heap is its index, as
-// in production. The token path never writes, so the other methods are
-// never called.
+// seedStore hands its directory records and shares to the index once and
+// keeps none, as regshare's durable stores keep none in memory: the
+// server's heap is its index, as in production. The token path never
+// writes (robot uses are noted in memory, and nothing here flushes them),
+// so the other methods are never called.
 type seedStore struct {
 	grants.Store
-	shares []grants.Share
+	records []grants.Record
+	shares  []grants.Share
 }
 
 func (s *seedStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, error) {
-	out := s.shares
-	s.shares = nil
+	recs, out := s.records, s.shares
+	s.records, s.shares = nil, nil
+	if err := sink.Records(true, recs...); err != nil {
+		return nil, err
+	}
 	return grants.InSync, sink.Load(out)
 }
 

@@ -95,8 +95,9 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 }
 
 // devServeUntilDone serves until ctx ends or a server fails. Once the pair
-// answers, it writes dev.json (removed again at the end) and prints the
-// walkthrough.
+// answers, it reuses or makes the walkthrough's robot (or waits for its
+// share to make it), writes dev.json (removed again at the end) and prints
+// the walkthrough.
 func devServeUntilDone(ctx context.Context, o devOptions, lns *devListeners, reg http.Handler, a *app, users []devUser, stdout io.Writer, log *slog.Logger) (err error) {
 	errc := make(chan error, 3)
 	servers := devServe(lns, reg, a, log, errc)
@@ -114,6 +115,25 @@ func devServeUntilDone(ctx context.Context, o devOptions, lns *devListeners, reg
 		return nil
 	}
 	info := devInfo{Registry: lns.registryHost(), TokenURL: lns.api() + "/token", API: lns.api(), Users: users}
+	var robotc <-chan devRobot // the robot, once made; nil: none to wait for
+	if seed := newDevRobotSeed(a.grants, a.now, o.data, users); seed != nil {
+		rb, ok, err := seed.ensure(ctx, a.now())
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			info.Robot = &rb
+		default:
+			wctx, cancel := context.WithCancel(ctx)
+			made := seed.await(wctx, log)
+			robotc = made
+			defer func() {
+				cancel()
+				for range made { // wait for its end: it writes robot.json
+				}
+			}()
+		}
+	}
 	infoPath := filepath.Join(o.data, devInfoFile)
 	if err := writeJSONFile(infoPath, info); err != nil {
 		return err
@@ -121,12 +141,24 @@ func devServeUntilDone(ctx context.Context, o devOptions, lns *devListeners, reg
 	defer os.Remove(infoPath)
 	printWalkthrough(stdout, info, o.data, lns.metricsURL())
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-		return nil
-	case err := <-errc:
-		return err
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			return nil
+		case err := <-errc:
+			return err
+		case rb, ok := <-robotc:
+			if !ok {
+				robotc = nil
+				continue
+			}
+			info.Robot = &rb
+			if err := writeJSONFile(infoPath, info); err != nil {
+				return err
+			}
+			printRobotMade(stdout, info, o.data)
+		}
 	}
 }
 

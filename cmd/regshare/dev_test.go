@@ -8,14 +8,20 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/internal/testlog"
+	"github.com/regshare/regshare/tokenauth"
 )
 
 // devRun is one `regshare dev` started by a test.
@@ -108,10 +114,14 @@ func TestDev(t *testing.T) {
 	gina := d.user(t, "globex", grants.RoleRead)
 	d.user(t, "acme", grants.RoleRead)
 	d.user(t, "globex", grants.RoleManage)
-	for _, want := range []string{d.info.Registry, d.info.API, alice.Password, "docker login", "crane", "skopeo copy", "share create"} {
+	for _, want := range []string{d.info.Registry, d.info.API, alice.Password, "docker login", "crane", "skopeo copy", "share create",
+		"Once acme/hello is shared with globex (step 2), regshare dev makes robot$globex+ci"} {
 		if !strings.Contains(d.stdout.String(), want) {
 			t.Errorf("walkthrough lacks %q:\n%s", want, d.stdout)
 		}
+	}
+	if d.info.Robot != nil {
+		t.Fatalf("a robot before acme/hello is shared: %+v", d.info.Robot)
 	}
 
 	digest, err := pushAs(t, d.info.Registry, "acme/web:1", alice.Name, alice.Password)
@@ -123,6 +133,34 @@ func TestDev(t *testing.T) {
 	shareVia(t, d.info.API, "acme/web", "globex", alice.Name, alice.Password)
 	if got, err := pullAs(t, d.info.Registry, "acme/web:1", gina.Name, gina.Password); err != nil || got != digest {
 		t.Fatalf("pull as %s after the share: %v %v, want %v", gina.Name, got, err, digest)
+	}
+	// The walkthrough's CI step: once acme/hello is shared with globex, dev
+	// makes globex's robot with pull on it alone, and prints its login.
+	hello, err := pushAs(t, d.info.Registry, "acme/hello:1", alice.Name, alice.Password)
+	if err != nil {
+		t.Fatalf("push acme/hello as %s: %v", alice.Name, err)
+	}
+	shareVia(t, d.info.API, "acme/hello", "globex", alice.Name, alice.Password)
+	rb := d.waitRobot(t, data)
+	if rb.Login != "robot$globex+ci" || !strings.HasPrefix(rb.Secret, "rsr_") || rb.Repository != "acme/hello" {
+		t.Fatalf("robot %+v", rb)
+	}
+	if left := time.Until(rb.Expires); left < grants.DefaultRobotMaxLifetime-time.Hour || left > grants.DefaultRobotMaxLifetime {
+		t.Errorf("robot expires in %s, want the domain's longest lifetime, %s", left, grants.DefaultRobotMaxLifetime)
+	}
+	for _, want := range []string{"echo " + rb.Secret + " | docker login -u 'robot$globex+ci' --password-stdin " + d.info.Registry,
+		"docker pull " + d.info.Registry + "/acme/hello:1"} {
+		if !strings.Contains(d.stdout.String(), want) {
+			t.Errorf("robot lines lack %q:\n%s", want, d.stdout)
+		}
+	}
+	wantRobotGrants(t, d.info.TokenURL, rb)
+	if got, err := pullAs(t, d.info.Registry, "acme/hello:1", rb.Login, rb.Secret); err != nil || got != hello {
+		t.Fatalf("pull as %s: %v %v, want %v", rb.Login, got, err, hello)
+	}
+	robotFile, err := os.ReadFile(filepath.Join(data, devRobotFile))
+	if err != nil {
+		t.Fatal(err)
 	}
 	users, err := os.ReadFile(filepath.Join(data, devUsersFile))
 	if err != nil {
@@ -155,7 +193,91 @@ func TestDev(t *testing.T) {
 	if got, err := pullAs(t, d.info.Registry, "acme/web:1", gina.Name, gina.Password); err != nil || got != digest {
 		t.Fatalf("pull as %s after a restart: %v %v, want %v", gina.Name, got, err, digest)
 	}
+	// The robot too: the same secret, printed at once, still granted.
+	if again, err := os.ReadFile(filepath.Join(data, devRobotFile)); err != nil || !bytes.Equal(again, robotFile) {
+		t.Fatalf("robot.json changed across a restart: %v", err)
+	}
+	if d.info.Robot == nil || *d.info.Robot != rb {
+		t.Fatalf("robot after a restart %+v, before %+v", d.info.Robot, rb)
+	}
+	if !strings.Contains(d.stdout.String(), "echo "+rb.Secret+" | docker login -u 'robot$globex+ci'") {
+		t.Errorf("walkthrough after a restart lacks the robot's login:\n%s", d.stdout)
+	}
+	wantRobotGrants(t, d.info.TokenURL, rb)
 	d.stop(t)
+}
+
+// waitRobot waits for dev.json to name the robot, and wants robot.json to
+// hold the same, for the user alone.
+func (d *devRun) waitRobot(t *testing.T, data string) devRobot {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var info devInfo
+		if b, err := os.ReadFile(filepath.Join(data, devInfoFile)); err == nil && json.Unmarshal(b, &info) == nil && info.Robot != nil {
+			d.info = info
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no robot in dev.json 10 s after the share\n%s", d.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	path := filepath.Join(data, devRobotFile)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v, want mode 0600", devRobotFile, err)
+	}
+	if stored, err := readDevRobot(path); err != nil || stored != *d.info.Robot {
+		t.Fatalf("robot.json %+v (%v), dev.json %+v", stored, err, d.info.Robot)
+	}
+	return *d.info.Robot
+}
+
+// wantRobotGrants asks the token endpoint, as the robot, for push and pull
+// of its repository (pull alone granted), and for a pull of acme/web
+// (shared with globex, but not the robot's) and of globex/app (globex's
+// own, not the robot's): nothing.
+func wantRobotGrants(t *testing.T, tokenURL string, rb devRobot) {
+	t.Helper()
+	for _, c := range []struct {
+		scope, repo string
+		want        []string
+	}{
+		{"repository:" + rb.Repository + ":pull,push", rb.Repository, []string{"pull"}},
+		{"repository:acme/web:pull", "acme/web", nil},
+		{"repository:globex/app:pull", "globex/app", nil},
+	} {
+		req, err := http.NewRequest(http.MethodGet, tokenURL+"?"+url.Values{"service": {devService}, "scope": {c.scope}}.Encode(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(rb.Login, rb.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Token string `json:"token"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s as %s: %d %v", c.scope, rb.Login, resp.StatusCode, err)
+		}
+		var claims tokenauth.Claims
+		if _, _, err := jwt.NewParser().ParseUnverified(body.Token, &claims); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range claims.Access {
+			if a.Type == "repository" && a.Name == c.repo {
+				got = a.Actions
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s as %s: granted %v, want %v", c.scope, rb.Login, got, c.want)
+		}
+	}
 }
 
 func TestDevPortInUse(t *testing.T) {
@@ -177,5 +299,71 @@ func TestDevPortInUse(t *testing.T) {
 				t.Errorf("error %q is not one line", err)
 			}
 		})
+	}
+}
+
+// TestDevRobotRenew: the robot is made once its repository is shared, kept
+// while its secret logs in, and replaced once expired or deleted.
+func TestDevRobotRenew(t *testing.T) {
+	ctx := context.Background()
+	var stored []devStoredUser
+	for _, u := range devDirectory {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.Name+"-pw"), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Password = u.Name + "-pw"
+		stored = append(stored, devStoredUser{devUser: u, PasswordHash: string(h)})
+	}
+	cfg, err := devDirectoryConfig(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := grants.NewDirectory(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grants.New(ctx, dir, grants.NewMemoryStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := make([]devUser, len(stored))
+	for i, u := range stored {
+		users[i] = u.devUser
+	}
+	data := t.TempDir()
+	seed := newDevRobotSeed(g, time.Now, data, users)
+	if seed == nil || seed.repo != "acme/hello" || seed.domain != "globex" || seed.manager != "gus" {
+		t.Fatalf("seed %+v", seed)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if rb, ok, err := seed.ensure(ctx, now); ok || err != nil {
+		t.Fatalf("before the share: %+v %v %v", rb, ok, err)
+	}
+	alice, _ := g.Directory().Principal("alice")
+	if _, err := g.Create(ctx, alice, grants.Share{Repository: "acme/hello", Recipient: "globex", Permit: grants.PermitRead}, now); err != nil {
+		t.Fatal(err)
+	}
+	first, ok, err := seed.ensure(ctx, now)
+	if !ok || err != nil || !first.Expires.Equal(now.Add(grants.DefaultRobotMaxLifetime)) {
+		t.Fatalf("after the share: %+v %v %v", first, ok, err)
+	}
+	if again, ok, err := seed.ensure(ctx, now.Add(24*time.Hour)); !ok || err != nil || again != first {
+		t.Fatalf("a day later: %+v %v %v, want %+v", again, ok, err, first)
+	}
+	later := first.Expires.Add(time.Second)
+	renewed, ok, err := seed.ensure(ctx, later)
+	if !ok || err != nil || renewed.Secret == first.Secret || !renewed.Expires.Equal(later.Add(grants.DefaultRobotMaxLifetime)) {
+		t.Fatalf("once expired: %+v %v %v", renewed, ok, err)
+	}
+	if stored, err := readDevRobot(filepath.Join(data, devRobotFile)); err != nil || stored != renewed {
+		t.Fatalf("robot.json %+v %v, want %+v", stored, err, renewed)
+	}
+	gus, _ := g.Directory().Principal("gus")
+	if err := g.DeleteRobot(ctx, gus, "globex", devRobotName, later); err != nil {
+		t.Fatal(err)
+	}
+	if remade, ok, err := seed.ensure(ctx, later); !ok || err != nil || remade.Secret == renewed.Secret {
+		t.Fatalf("once deleted: %+v %v %v", remade, ok, err)
 	}
 }

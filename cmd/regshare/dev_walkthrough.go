@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -17,26 +18,22 @@ type devInfo struct {
 	TokenURL string    `json:"token_url"`
 	API      string    `json:"api"`
 	Users    []devUser `json:"users"`
+	// Robot is the reader's domain's CI robot, once made (dev_robot.go).
+	Robot *devRobot `json:"robot,omitempty"`
 }
 
-// printWalkthrough prints the users and the commands to try sharing with
-// docker, crane and skopeo.
-func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
-	self := "regshare"
-	if filepath.Base(os.Args[0]) == "regshare" {
-		self = os.Args[0]
-	}
-	// The owner is a manage user; the reader, preferably a read user of
-	// another domain.
-	owner := devUser{Name: "USER", Password: "PASSWORD", Domain: "acme", Role: grants.RoleManage}
-	for _, u := range info.Users {
+// walkthroughPair picks the walkthrough's owner, a manage user, and its
+// reader, preferably a read user of another domain; placeholders when
+// users.json lacks them.
+func walkthroughPair(users []devUser) (owner, reader devUser) {
+	owner = devUser{Name: "USER", Password: "PASSWORD", Domain: "acme", Role: grants.RoleManage}
+	for _, u := range users {
 		if u.Role == grants.RoleManage {
 			owner = u
 			break
 		}
 	}
-	var reader devUser
-	for _, u := range info.Users {
+	for _, u := range users {
 		if u.Domain != owner.Domain && (reader.Name == "" || reader.Role != grants.RoleRead) {
 			reader = u
 		}
@@ -44,7 +41,21 @@ func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
 	if reader.Name == "" {
 		reader = devUser{Name: "USER", Password: "PASSWORD", Domain: "globex", Role: grants.RoleRead}
 	}
-	repo := owner.Domain + "/hello"
+	return owner, reader
+}
+
+// walkthroughRepo is the repository the walkthrough pushes and shares.
+func walkthroughRepo(owner devUser) string { return owner.Domain + "/hello" }
+
+// printWalkthrough prints the users and the commands to try sharing with
+// docker, crane and skopeo, and CI pulls as a robot.
+func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
+	self := "regshare"
+	if filepath.Base(os.Args[0]) == "regshare" {
+		self = os.Args[0]
+	}
+	owner, reader := walkthroughPair(info.Users)
+	repo := walkthroughRepo(owner)
 	image := info.Registry + "/" + repo + ":1"
 	shares := info.API + "/v2/manage/namespaces/" + owner.Domain + "/repositories/hello/access-domains"
 
@@ -78,9 +89,38 @@ func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
 		fmt.Sprintf("   skopeo copy --src-tls-verify=false --src-creds %s:%s docker://%s dir:hello", reader.Name, reader.Password, image),
 		fmt.Sprintf("   Pushing to %s as %s is refused, and so is pulling any other %s repository.", repo, reader.Name, owner.Domain),
 		"",
-		"4. Revoke the share; the next pull is refused:",
+		fmt.Sprintf("4. CI: a robot of %s pulls %s, with a secret rather than a password:", reader.Domain, repo),
+		robotLines(info, data, repo, reader.Domain, info.Users),
+		"",
+		fmt.Sprintf("5. Revoke the share; the next pull is refused (as %s and as the robot):", reader.Name),
 		fmt.Sprintf("   curl -u %s:%s -X DELETE %s/%s", owner.Name, owner.Password, shares, reader.Domain),
 		"",
 	}
 	fmt.Fprint(w, strings.Join(lines, "\n"))
+}
+
+// robotLines is the walkthrough's CI step: the robot's docker login and
+// pull, or, before it is made, when it will be.
+func robotLines(info devInfo, data, repo, domain string, users []devUser) string {
+	rb := info.Robot
+	if _, ok := domainManager(users, domain); rb == nil && !ok {
+		return fmt.Sprintf("   (%s has no manage user of %s to make the robot.)", filepath.Join(data, devUsersFile), domain)
+	}
+	if rb == nil {
+		return fmt.Sprintf("   Once %s is shared with %s (step 2), regshare dev makes %s and prints its docker login here.",
+			repo, domain, grants.RobotLogin(domain, devRobotName))
+	}
+	image := info.Registry + "/" + rb.Repository + ":1"
+	return strings.Join([]string{
+		fmt.Sprintf("   %s may pull %s only, until %s (kept in %s):", rb.Login, rb.Repository, rb.Expires.Format(time.DateOnly), filepath.Join(data, devRobotFile)),
+		fmt.Sprintf("   echo %s | docker login -u '%s' --password-stdin %s && docker pull %s", rb.Secret, rb.Login, info.Registry, image),
+		fmt.Sprintf("   crane auth login %s -u '%s' -p %s && crane pull %s hello.tar", info.Registry, rb.Login, rb.Secret, image),
+	}, "\n")
+}
+
+// printRobotMade tells of the robot made while dev runs.
+func printRobotMade(w io.Writer, info devInfo, data string) {
+	domain, _, _ := grants.ParseRobotLogin(info.Robot.Login)
+	fmt.Fprintf(w, "\n4. CI: %s is shared with %s now, and its robot is made:\n%s\n",
+		info.Robot.Repository, domain, robotLines(info, data, info.Robot.Repository, domain, info.Users))
 }
