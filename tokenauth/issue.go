@@ -2,6 +2,7 @@ package tokenauth
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -58,11 +59,11 @@ func (s *Server) decideAndSign(p grants.Principal, scopes []string, now time.Tim
 		ExpiresIn: max(int(exp.Sub(iat)/time.Second), int(minTTL/time.Second)),
 		IssuedAt:  iat.UTC().Format(time.RFC3339),
 	}
-	if it.getBody, err = encode(resp); err != nil {
+	if it.getBody, err = resp.encode(); err != nil {
 		return issuedToken{}, err
 	}
 	resp.Scope = it.scope
-	if it.postBody, err = encode(resp); err != nil {
+	if it.postBody, err = resp.encode(); err != nil {
 		return issuedToken{}, err
 	}
 	it.getLength, it.postLength = []string{strconv.Itoa(len(it.getBody))}, []string{strconv.Itoa(len(it.postBody))}
@@ -128,4 +129,30 @@ func (s *Server) CatalogToken() (string, error) {
 		Type: grants.TypeRegistry, Name: grants.NameCatalog, Actions: []string{grants.ActionAll},
 	}}, s.now())
 	return token, err
+}
+
+// encode is the answer's JSON, as json.Marshal writes it. The token, twice
+// in it, is compact JWS, which JSON needs no escaping for: written as it
+// is rather than run through the encoder, a tenth of a cold login's CPU.
+func (r tokenResponse) encode() ([]byte, error) {
+	if !isCompactJWS(r.Token) || r.AccessToken != r.Token || r.RefreshToken != "" {
+		return encode(r)
+	}
+	b := make([]byte, 0, 2*len(r.Token)+len(r.Scope)+128)
+	b = append(append(append(b, `{"token":"`...), r.Token...), `","access_token":"`...)
+	b = append(append(b, r.Token...), `","expires_in":`...)
+	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
+	iat, err := json.Marshal(r.IssuedAt)
+	if err != nil {
+		return nil, err
+	}
+	b = append(append(b, `,"issued_at":`...), iat...)
+	if r.Scope != "" {
+		scope, err := json.Marshal(r.Scope)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"scope":`...), scope...)
+	}
+	return append(b, "}\n"...), nil
 }

@@ -37,16 +37,16 @@ func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string)
 			return grants.Principal{}, err
 		}
 	}
-	release, err := at.reserve()
-	if err != nil {
-		return grants.Principal{}, err
-	}
+	// No reservation before the check, as bcrypt needs: a digest is
+	// checked in a microsecond, so a failure is charged after it, and a
+	// success creates no bucket.
 	p, ok := a.dirs.Directory().RobotPrincipal(login, secret, now)
 	if !ok {
+		if at.guard != nil {
+			at.guard.charge(at.keys[0], now)
+			at.guard.charge(at.keys[1], now)
+		}
 		return grants.Principal{}, ErrUnauthorized
-	}
-	if release != nil {
-		release()
 	}
 	return a.robotIn(p, at, client, now), nil
 }
