@@ -34,6 +34,14 @@ Usage:
   regshare shared-with-me          what other domains shared with yours
   regshare shared-by-me            what your domain shared, and with whom
   regshare sign-out-everywhere     end every API token and docker login identity token of yours
+  regshare domain list|show|create|update|delete|history ...
+                                   manage domains and their namespaces (administrators)
+  regshare user list|create|update|reset-password|delete DOMAIN ...
+                                   manage a domain's users
+  regshare user passwd             change your own password
+  regshare robot list|show|create|rotate|disable|enable|delete DOMAIN ...
+                                   manage a domain's robot accounts, the logins of CI
+regshare share|domain|user|robot --help shows the usage of each.
 `
 
 func main() {
@@ -67,6 +75,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return listCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
 	case "sign-out-everywhere":
 		return signOutCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "domain":
+		return domainCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "user":
+		return userCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "robot":
+		return robotCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

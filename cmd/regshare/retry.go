@@ -15,6 +15,8 @@ type answerError struct {
 	status int
 	code   string // REGSHARE.…, when the body had one
 	msg    string
+	// retryAfter is the answer's Retry-After header, if any.
+	retryAfter string
 }
 
 func (e *answerError) Error() string { return e.msg }

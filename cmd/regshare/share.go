@@ -50,6 +50,27 @@ func cmpEnv(key, def string) string {
 // newClient checks the flags and finds the password: REGSHARE_PASSWORD, or
 // a prompt without echo when stdin is a terminal.
 func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, error) {
+	c, err := f.dial(stderr)
+	if err != nil {
+		return nil, err
+	}
+	password, ok := os.LookupEnv("REGSHARE_PASSWORD")
+	if !ok {
+		file, ok := terminal(stdin)
+		if !ok {
+			return nil, errors.New("no password: set REGSHARE_PASSWORD or run from a terminal to be asked")
+		}
+		if password, err = askPassword(file, "Password for "+*f.user+": ", stderr); err != nil {
+			return nil, err
+		}
+	}
+	c.password = password
+	return c, nil
+}
+
+// dial checks the flags and makes a client without its password, for a
+// command that finds the password itself (user passwd).
+func (f clientFlags) dial(stderr io.Writer) (*client, error) {
 	if *f.output != "table" && *f.output != "json" {
 		return nil, fmt.Errorf("-o %q: want table or json", *f.output)
 	}
@@ -63,17 +84,6 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 	if u.Scheme == "http" && !isLoopback(u.Host) && !isLoopback(u.Host+":80") {
 		fmt.Fprintf(stderr, "warning: %s is plain HTTP: your password crosses the network in clear; use https\n", *f.server)
 	}
-	password, ok := os.LookupEnv("REGSHARE_PASSWORD")
-	if !ok {
-		file, ok := terminal(stdin)
-		if !ok {
-			return nil, errors.New("no password: set REGSHARE_PASSWORD or run from a terminal to be asked")
-		}
-		var err error
-		if password, err = askPassword(file, "Password for "+*f.user+": ", stderr); err != nil {
-			return nil, err
-		}
-	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if *f.caFile != "" {
 		pem, err := os.ReadFile(*f.caFile)
@@ -86,7 +96,7 @@ func (f clientFlags) newClient(stdin io.Reader, stderr io.Writer) (*client, erro
 		}
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	}
-	return &client{server: strings.TrimSuffix(*f.server, "/"), user: *f.user, password: password, http: hc}, nil
+	return &client{server: strings.TrimSuffix(*f.server, "/"), user: *f.user, http: hc}, nil
 }
 
 // do sends a JSON request and returns the raw JSON answer; an error answer
@@ -129,10 +139,10 @@ func (c *client) send(ctx context.Context, method, path string, body any, extra 
 		var e []shareapi.Error
 		if json.Unmarshal(data, &e) == nil && len(e) > 0 {
 			// Printed on the user's terminal, like a table cell.
-			return nil, nil, &answerError{status: resp.StatusCode, code: e[0].ErrorCode,
+			return nil, nil, &answerError{status: resp.StatusCode, code: e[0].ErrorCode, retryAfter: resp.Header.Get("Retry-After"),
 				msg: fmt.Sprintf("%s (%s)", terminalSafe(e[0].ErrorMessage), terminalSafe(e[0].ErrorCode))}
 		}
-		return nil, nil, &answerError{status: resp.StatusCode, msg: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		return nil, nil, &answerError{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), msg: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}
 	return data, resp.Header, nil
 }
@@ -187,6 +197,11 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if len(args) == 0 {
 		fmt.Fprint(stderr, shareUsage)
 		return errors.New("share: no subcommand")
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, shareUsage)
+		return err
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("regshare share "+sub, flag.ContinueOnError)
