@@ -26,7 +26,7 @@ type Keys struct {
 	// most of a token, and encoding it for each token cost a tenth of a
 	// cold login.
 	head string
-	jwk    jose.JSONWebKey
+	jwk  jose.JSONWebKey
 	// NotAfter is when the signing certificate expires; the registry refuses
 	// tokens whose x5c chain has expired.
 	NotAfter time.Time
