@@ -13,6 +13,10 @@ func TestMemoryStore(t *testing.T) {
 	grantstest.RunTests(t, newMemoryStore)
 }
 
+func TestMemoryStoreRecords(t *testing.T) {
+	grantstest.RunRecordTests(t, newMemoryStore)
+}
+
 func TestMemoryStoreConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newMemoryStore)
 	grantstest.RunRetryTests(t, newMemoryStore)

@@ -35,6 +35,10 @@ func TestConformance(t *testing.T) {
 	grantstest.RunTests(t, newStore)
 }
 
+func TestRecords(t *testing.T) {
+	grantstest.RunRecordTests(t, newStore)
+}
+
 func TestConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newStore)
 	grantstest.RunRetryTests(t, newStore)

@@ -229,10 +229,7 @@ func TestConflictReadsItsOwnAnswer(t *testing.T) {
 	cfg := config(srv.Endpoint(), "/conflict/")
 	st := open(t, cfg, nil)
 	defer st.Close()
-	ix, err := grants.NewIndex(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := grantstest.NewRecordSink(t)
 	feed, err := st.Follow(t.Context(), slowSink{ix, 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

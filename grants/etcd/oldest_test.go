@@ -21,6 +21,7 @@ func TestOldestConformance(t *testing.T) {
 	grantstest.RunTests(t, newStores(srv))
 	grantstest.RunConcurrencyTests(t, newStores(srv))
 	grantstest.RunRetryTests(t, newStores(srv))
+	grantstest.RunRecordTests(t, newStores(srv))
 }
 
 func TestOldestFollow(t *testing.T) { follow(t, etcdtest.StartExternal(t)) }

@@ -50,6 +50,13 @@ func (st *Store) parseRecordKey(key []byte) (grants.Ref, error) {
 // record at its expected revision, and each revoked share at the revision
 // read, and the change's fence to be absent. A lost answer is resolved as a
 // share change's is.
+//
+// A change whose writes may all be deletions of records that are not there
+// would write no key the watch sees, only its history event: the index
+// would never reach the change's revision, so Sync would time out and, on
+// an etcd whose progress notifications are not trusted, the feed would go
+// stale (proofRead finds the event's revision). Such a change also writes
+// its fence, which the watch delivers at that revision.
 func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -57,7 +64,7 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if n := len(c.Writes) + 1 + 2*len(c.Revoke); n > maxTxnOps {
+	if n := len(c.Writes) + 2 + 2*len(c.Revoke); n > maxTxnOps { // + its history event and perhaps its fence
 		return fmt.Errorf("%w: the change writes %d records at once, at most %d fit one etcd transaction; revoke some shares first", grants.ErrInvalid, n, maxTxnOps)
 	}
 	ctx, cancel := st.changeContext(ctx)
@@ -65,9 +72,19 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 	first := c.Writes[0].Ref
 	a := attempt{st: st, op: "records", id: c.Event.ID, sk: st.recordKey(first),
 		hk: st.recordHistoryPrefix(first) + randomHex(), fk: st.fences + randomHex()}
-	conds, ops, err := st.recordOps(ctx, c)
+	conds, ops, seen, err := st.recordOps(ctx, c)
 	if err != nil {
 		return err
+	}
+	if !seen {
+		var put clientv3.Op
+		if err := st.do(ctx, "lease", func(ctx context.Context) (err error) {
+			put, err = st.putFence(ctx, a.fk)
+			return err
+		}); err != nil {
+			return err
+		}
+		ops = append(ops, put)
 	}
 	ev, err := grants.EncodeAccountEvent(c.Event)
 	if err != nil {
@@ -96,12 +113,11 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 }
 
 // recordOps are the conditions and writes of c, its revoked shares read
-// for their history events.
-func (st *Store) recordOps(ctx context.Context, c grants.RecordChange) ([]clientv3.Cmp, []clientv3.Op, error) {
-	var (
-		conds []clientv3.Cmp
-		ops   []clientv3.Op
-	)
+// for their history events (each once, however often c names it). seen
+// tells whether the writes, once made, surely change a key the watch
+// delivers: a record put, a record deleted at the revision it has, or a
+// share revoked.
+func (st *Store) recordOps(ctx context.Context, c grants.RecordChange) (conds []clientv3.Cmp, ops []clientv3.Op, seen bool, err error) {
 	for _, w := range c.Writes {
 		k := st.recordKey(w.Ref)
 		if w.Expect != grants.Any {
@@ -112,28 +128,35 @@ func (st *Store) recordOps(ctx context.Context, c grants.RecordChange) ([]client
 		} else {
 			ops = append(ops, clientv3.OpPut(k, string(w.Value)))
 		}
+		seen = seen || w.Value != nil || w.Expect > 0
 	}
 	ch := grants.Change{Actor: c.Event.Actor, Time: c.Event.Time, ID: c.Event.ID}
+	revoked := map[grants.Key]bool{}
 	for _, k := range c.Revoke {
+		if revoked[k] {
+			continue
+		}
+		revoked[k] = true
 		sk := st.shareKey(k)
 		var resp *clientv3.GetResponse
 		if err := st.do(ctx, "get", func(ctx context.Context) (err error) {
 			resp, err = st.cli.Get(ctx, sk)
 			return err
 		}); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if len(resp.Kvs) == 0 {
 			continue
 		}
 		ev, err := json.Marshal(grants.RevokeRecord(resp.Kvs[0].Value, ch))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		conds = append(conds, clientv3.Compare(clientv3.ModRevision(sk), "=", resp.Kvs[0].ModRevision))
 		ops = append(ops, clientv3.OpDelete(sk), clientv3.OpPut(st.historyKey(k, ""), string(ev)))
+		seen = true
 	}
-	return conds, ops, nil
+	return conds, ops, seen, nil
 }
 
 // resolveRecords learns whether a record change whose answer was lost

@@ -58,6 +58,10 @@ func TestConformance(t *testing.T) {
 	grantstest.RunTests(t, newStores(etcdtest.Start(t)))
 }
 
+func TestRecords(t *testing.T) {
+	grantstest.RunRecordTests(t, newStores(etcdtest.Start(t)))
+}
+
 func TestConcurrency(t *testing.T) {
 	grantstest.RunConcurrencyTests(t, newStores(etcdtest.Start(t)))
 	grantstest.RunRetryTests(t, newStores(etcdtest.Start(t)))

@@ -93,10 +93,12 @@ func RunConcurrencyTests(t *testing.T, newStore func(t *testing.T) grants.Store)
 	})
 }
 
-// RunReopenTests checks that a durable store keeps its shares across a
-// Close and a new open of the same directory. open must open (creating when
-// needed) the store kept in dir.
+// RunReopenTests checks that a durable store keeps its shares, and its
+// directory records (ReopenRecords), across a Close and a new open of the
+// same directory. open must open (creating when needed) the store kept in
+// dir.
 func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Store) {
+	t.Run("ReopenRecords", func(t *testing.T) { testRecordReopen(t, open) })
 	t.Run("Reopen", func(t *testing.T) {
 		dir := t.TempDir()
 		st := open(t, dir)

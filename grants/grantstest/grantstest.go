@@ -5,6 +5,7 @@
 //
 //	grantstest.RunTests(t, newStore)
 //	grantstest.RunConcurrencyTests(t, newStore)
+//	grantstest.RunRecordTests(t, newStore)
 //
 // and a durable backend also calls RunReopenTests. The suite closes every
 // store it is given, so constructors need not.
