@@ -26,6 +26,7 @@ FUZZ := \
 	./admin:FuzzParseDeadline \
 	./admin:FuzzShareBody \
 	./admin:FuzzRepositoryPath \
+	./admin:FuzzParseDuration \
 	./grants:FuzzValidateRepository \
 	./grants:FuzzDecodeShare
 

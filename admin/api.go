@@ -1,6 +1,7 @@
 // Package admin is the share management API: the paths and fields of
-// Huawei Cloud SWR's v2 API for sharing private images, and the listings
-// "shared by me" and "shared with me".
+// Huawei Cloud SWR's v2 API for sharing private images, the listings
+// "shared by me" and "shared with me", and the account routes (domains,
+// users, robot accounts).
 package admin
 
 import (
@@ -42,8 +43,8 @@ type Config struct {
 	CheckRepository bool
 	// Metrics, when set, receives the API's metrics.
 	Metrics prometheus.Registerer
-	// Audit receives every share change, done or refused (failed logins
-	// are the credentials function's); nil: discarded.
+	// Audit receives every share and account change, done or refused
+	// (failed logins are the credentials function's); nil: discarded.
 	Audit *slog.Logger
 }
 
@@ -56,7 +57,9 @@ type API struct {
 	now    func() time.Time
 	log    *slog.Logger
 	ops    *prometheus.CounterVec // nil: not counted
-	audit  *slog.Logger
+	// accountOps counts account changes; nil: not counted.
+	accountOps *prometheus.CounterVec
+	audit      *slog.Logger
 }
 
 // New returns the API. registry may be nil when no registry address is
@@ -80,6 +83,9 @@ func New(cfg Config, g *grants.Grants, creds Credentials, registry Registry, now
 				a.ops.WithLabelValues(op, result) // at zero from the start
 			}
 		}
+		if err := a.registerAccountMetrics(cfg.Metrics); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -99,6 +105,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
 	mux.Handle("POST /v2/manage/logout", a.authed(a.logout))
 	mux.Handle("POST /v2/manage/user/sign-out-everywhere", a.authed(a.signOutEverywhere))
+	a.registerAccounts(mux)
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, u grants.Principal) error
@@ -127,7 +134,8 @@ func (a *API) authenticate(r *http.Request) (grants.Principal, error) {
 }
 
 // authed authenticates the caller and turns the handler's error into an
-// SWR error body.
+// SWR error body. A robot account is refused every route: robots pull and
+// push, they do not manage.
 func (a *API) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := crossOrigin.Check(r); err != nil {
@@ -139,7 +147,11 @@ func (a *API) authed(h handler) http.Handler {
 			a.writeError(w, toAPIError(err))
 			return
 		}
-		err = h(w, r, u)
+		if u.IsRobot() {
+			err = errRobotAPI
+		} else {
+			err = h(w, r, u)
+		}
 		if err != nil {
 			ae := toAPIError(err)
 			if ae.status >= 500 {

@@ -16,14 +16,38 @@ import (
 // case-insensitively and let the last duplicate win).
 // It returns the body read.
 func readBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
+	data, err := readAll(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return data, decode(data, v)
+}
+
+// readOptionalBody is readBody for a change whose body may be left out:
+// an empty body leaves v as it is.
+func readOptionalBody(w http.ResponseWriter, r *http.Request, v any) error {
+	data, err := readAll(w, r)
+	if err != nil || len(data) == 0 {
+		return err
+	}
+	return decode(data, v)
+}
+
+// decode decodes a body strictly (see readBody).
+func decode(data []byte, v any) error {
+	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return errBadBody(err)
+	}
+	return nil
+}
+
+// readAll reads a body of at most 64 KiB.
+func readAll(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, errBadBody(errors.New("larger than 64 KiB"))
 		}
-		return nil, errBadBody(err)
-	}
-	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, errBadBody(err)
 	}
 	return data, nil

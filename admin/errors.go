@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/regshare/regshare/grants"
@@ -49,33 +50,59 @@ var (
 	errBadIdempotencyKey = newError(400, 11, "Idempotency-Key: one header of 1 to 255 visible ASCII characters")
 	errNoRepository      = newError(404, 2, "the repository does not exist in the registry")
 	errRegistryDown      = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
+	errRobotAPI          = newError(403, 9, "a robot account cannot use the management API: log in as a user of the domain")
 )
 
-// ruleErrors maps each rule of the grants package to its code.
+// ruleErrors maps each rule of the grants package to its code. The first
+// row err matches (errors.Is, or as) wins, and many rules wrap another:
+// every share rule and ErrTooManyAccounts wrap ErrInvalid, and the account
+// refusals of 403 wrap ErrForbidden. So a rule comes before the rule it
+// wraps, and the generic ErrInvalid (an account's field) comes last, after
+// every share rule. Rows marked account write the message without the
+// sentinels' share wording ("invalid share: ", "forbidden: ").
 var ruleErrors = []struct {
-	err    error
-	status int
-	n      int
+	err     error
+	as      func(error) bool // for an error type, instead of err
+	status  int
+	n       int
+	account bool
 }{
-	{grants.ErrIDReused, 422, 1},
-	{grants.ErrUnknownDomain, 400, 2},
-	{grants.ErrOwnDomain, 400, 3},
-	{grants.ErrBadPermit, 400, 4},
-	{grants.ErrDeadlinePassed, 400, 5},
-	{grants.ErrDescriptionLong, 400, 6},
-	{grants.ErrBadRepository, 400, 7},
-	{grants.ErrTooMany, 400, 8},
-	{grants.ErrDeadlineRange, 400, 5},
-	{grants.ErrNotOwner, 403, 1},
-	{grants.ErrRole, 403, 2},
-	{grants.ErrPreviousOwner, 403, 4},
-	{grants.ErrForbidden, 403, 2},
-	{grants.ErrNotFound, 404, 1},
-	{grants.ErrExists, 409, 1},
-	{grants.ErrStale, 503, 2},
-	{grants.ErrLoading, 503, 3},
-	{grants.ErrOutcomeUnknown, 503, 4},
-	{grants.ErrUnavailable, 503, 1},
+	{err: grants.ErrIDReused, status: 422, n: 1},
+	{err: grants.ErrUnknownDomain, status: 400, n: 2},
+	{err: grants.ErrOwnDomain, status: 400, n: 3},
+	{err: grants.ErrBadPermit, status: 400, n: 4},
+	{err: grants.ErrDeadlinePassed, status: 400, n: 5},
+	{err: grants.ErrDescriptionLong, status: 400, n: 6},
+	{err: grants.ErrBadRepository, status: 400, n: 7},
+	{err: grants.ErrTooMany, status: 400, n: 8},
+	{err: grants.ErrDeadlineRange, status: 400, n: 5},
+	{err: grants.ErrTooManyAccounts, status: 400, n: 13, account: true},
+	{err: grants.ErrNotOwner, status: 403, n: 1},
+	{err: grants.ErrRole, status: 403, n: 2},
+	{err: grants.ErrPreviousOwner, status: 403, n: 4},
+	{err: grants.ErrNotAdmin, status: 403, n: 5, account: true},
+	{err: grants.ErrNotManager, status: 403, n: 6, account: true},
+	{err: grants.ErrStatic, status: 403, n: 7, account: true},
+	{err: grants.ErrRobotPermission, status: 403, n: 8, account: true},
+	{err: grants.ErrSelf, status: 403, n: 10, account: true},
+	{err: grants.ErrWrongPassword, status: 403, n: 11, account: true},
+	{err: grants.ErrForbidden, status: 403, n: 2},
+	{err: grants.ErrNotFound, status: 404, n: 1},
+	{err: grants.ErrNoAccount, status: 404, n: 3, account: true},
+	{err: grants.ErrExists, status: 409, n: 1},
+	{err: grants.ErrAccountExists, status: 409, n: 2, account: true},
+	{err: grants.ErrNamespaceTaken, status: 409, n: 3, account: true},
+	{as: isInUse, status: 409, n: 4, account: true},
+	{err: grants.ErrStale, status: 503, n: 2},
+	{err: grants.ErrLoading, status: 503, n: 3},
+	{err: grants.ErrOutcomeUnknown, status: 503, n: 4},
+	{err: grants.ErrUnavailable, status: 503, n: 1},
+	{err: grants.ErrInvalid, status: 400, n: 12, account: true},
+}
+
+func isInUse(err error) bool {
+	_, ok := errors.AsType[*grants.InUseError](err)
+	return ok
 }
 
 // toAPIError gives err its status and code.
@@ -85,11 +112,25 @@ func toAPIError(err error) *apiError {
 		return ae
 	}
 	for _, r := range ruleErrors {
-		if errors.Is(err, r.err) {
-			return newError(r.status, r.n, "%s", err.Error())
+		if r.err != nil && errors.Is(err, r.err) || r.as != nil && r.as(err) {
+			msg := err.Error()
+			if r.account {
+				msg = accountMessage(msg)
+			}
+			return newError(r.status, r.n, "%s", msg)
 		}
 	}
 	return newError(500, 1, "internal error")
+}
+
+// accountMessage drops the share wording of the sentinels an account
+// refusal wraps: "invalid share: a password has 8 to 72 bytes" reads "a
+// password has 8 to 72 bytes".
+func accountMessage(msg string) string {
+	for _, s := range []error{grants.ErrInvalid, grants.ErrForbidden} {
+		msg = strings.Replace(msg, s.Error()+": ", "", 1)
+	}
+	return msg
 }
 
 // writeError answers with e; a 401 challenges for Basic in the realm of
