@@ -277,10 +277,13 @@ func (a *acct) robotRotate(args []string) error {
 	}
 	body := map[string]string{} // {} without --grace: the route reads a JSON body
 	if *grace != "" {
-		if _, err := parseDuration(*grace); err != nil {
+		d, err := parseDuration(*grace)
+		if err != nil {
 			return fmt.Errorf("--grace %w", err)
 		}
-		body["grace"] = *grace
+		if d > 0 { // no grace: the previous secret stops at once
+			body["grace"] = *grace
+		}
 	}
 	if err := a.connect(); err != nil {
 		return err
