@@ -60,10 +60,11 @@ type asset struct {
 }
 
 // RegisterConsole adds the web console at / and the listings it reads
-// besides the share API: the caller (GET /v2/manage/user), the caller's
-// repositories from the registry's catalog (GET /v2/manage/repos) and a
-// repository's tags with their digests (GET .../{repository}/tags), from
-// the API's registry. apiService names the API in token requests: the
+// besides the share API: the caller (GET /v2/manage/user: who they are,
+// and whether they administer the directory), the caller's repositories
+// from the registry's catalog (GET /v2/manage/repos) and a repository's
+// tags with their digests (GET .../{repository}/tags), from the API's
+// registry. apiService names the API in token requests: the
 // console logs in with GET /token?service=<apiService>.
 func (a *API) RegisterConsole(mux *http.ServeMux, apiService string) {
 	c := &console{API: a, assets: map[string]asset{}}
@@ -140,7 +141,7 @@ func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.Principa
 		ns = []string{}
 	}
 	writeJSON(w, http.StatusOK, shareapi.User{Name: u.Name, Domain: u.Domain, Role: string(u.Role), CanShare: u.Role.CanShare(), Namespaces: ns,
-		Registry: c.cfg.RegistryHost})
+		Registry: c.cfg.RegistryHost, Superuser: u.Superuser, Static: u.Static})
 	return nil
 }
 

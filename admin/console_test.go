@@ -108,8 +108,8 @@ func TestConsoleUser(t *testing.T) {
 	for _, c := range []struct {
 		user, want string
 	}{
-		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000"}`},
-		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000"}`},
+		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true}`},
+		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true}`},
 	} {
 		r := e.do(c.user, "GET", "/v2/manage/user", "")
 		if r.status != 200 || strings.TrimSpace(string(r.body)) != c.want {

@@ -92,6 +92,11 @@ type User struct {
 	Namespaces []string `json:"namespaces"`
 	// Registry is how users name the registry in docker pull.
 	Registry string `json:"registry"`
+	// Superuser: an administrator, who manages every domain.
+	Superuser bool `json:"superuser"`
+	// Static: declared in the configuration file, so the user cannot
+	// change their own password at run time.
+	Static bool `json:"static"`
 }
 
 // Repository is one row of GET /v2/manage/repos: a repository of the

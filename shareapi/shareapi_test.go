@@ -29,7 +29,7 @@ func TestFieldNamesAreStable(t *testing.T) {
 			shareapi.SharedRepository{AccessDomains: []shareapi.Recipient{{}}, Deadline: s, PullCommand: s},
 			"created_at domain_name name namespace path status tags updated_at", "access_domains deadline pull_command"},
 		{"Recipient", shareapi.Recipient{}, nil, "access_domain deadline description permit status", ""},
-		{"User", shareapi.User{}, nil, "can_share domain name namespaces registry role", ""},
+		{"User", shareapi.User{}, nil, "can_share domain name namespaces registry role static superuser", ""},
 		{"Repository", shareapi.Repository{}, nil, "domain_name name namespace num_images path shares updated", ""},
 		{"Tag", shareapi.Tag{}, nil, "Tag created digest path pull_command size", ""},
 		{"Error", shareapi.Error{}, nil, "detail errorCode errorMessage", ""},

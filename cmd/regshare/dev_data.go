@@ -18,12 +18,14 @@ import (
 )
 
 // devDirectory is the demo directory written to users.json on first start:
-// each domain owns the namespace of its own name.
+// each domain owns the namespace of its own name; root administers them
+// all (the console's Domains page).
 var devDirectory = []devUser{
 	{Name: "alice", Domain: "acme", Role: grants.RoleManage},
 	{Name: "rita", Domain: "acme", Role: grants.RoleRead},
 	{Name: "gus", Domain: "globex", Role: grants.RoleManage},
 	{Name: "gina", Domain: "globex", Role: grants.RoleRead},
+	{Name: "root", Domain: "ops", Role: grants.RoleManage, Superuser: true},
 }
 
 // devUser is one demo user as users.json and dev.json hold it.
@@ -32,6 +34,8 @@ type devUser struct {
 	Password string      `json:"password"`
 	Domain   string      `json:"domain"`
 	Role     grants.Role `json:"role"`
+	// Superuser: an administrator of the directory.
+	Superuser bool `json:"superuser,omitempty"`
 }
 
 // devPrepareData makes the data directory, for the user alone, and
@@ -159,6 +163,9 @@ func devDirectoryConfig(users []devStoredUser) (grants.DirectoryConfig, error) {
 			dir.Domains[u.Domain] = d
 		}
 		d.Users[u.Name] = grants.UserConfig{PasswordHash: u.PasswordHash, Role: u.Role}
+		if u.Superuser {
+			dir.Superusers = append(dir.Superusers, u.Name)
+		}
 	}
 	if _, err := grants.NewDirectory(dir); err != nil {
 		return grants.DirectoryConfig{}, fmt.Errorf("%s: %w", devUsersFile, err)

@@ -66,7 +66,11 @@ func printWalkthrough(w io.Writer, info devInfo, data, metricsURL string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  USER\tDOMAIN\tROLE\tPASSWORD")
 	for _, u := range info.Users {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Name, u.Domain, u.Role, u.Password)
+		role := string(u.Role)
+		if u.Superuser {
+			role += " (administrator)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Name, u.Domain, role, u.Password)
 	}
 	tw.Flush()
 
