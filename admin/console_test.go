@@ -69,17 +69,19 @@ func TestConsoleAssets(t *testing.T) {
 		t.Errorf("GET /: the API service is not in the page, escaped: %s", body[:min(len(body), 600)])
 	}
 	// Nothing inline: every script is a file, no element has a style.
-	if n := strings.Count(body, "<script"); n != 1 || !strings.Contains(body, `<script src="/console/app.js" defer></script>`) {
-		t.Errorf("GET /: %d script elements, want one, /console/app.js", n)
+	// app.js is a module and imports accounts.js.
+	if n := strings.Count(body, "<script"); n != 1 || !strings.Contains(body, `<script type="module" src="/console/app.js"></script>`) {
+		t.Errorf("GET /: %d script elements, want one, the module /console/app.js", n)
 	}
 	if regexp.MustCompile(`\sstyle=|\son[a-z]+=`).MatchString(body) {
 		t.Error("GET /: inline style or event handler attributes, which the CSP refuses")
 	}
 
 	for path, ctype := range map[string]string{
-		"/console/app.js":   "text/javascript; charset=utf-8",
-		"/console/app.css":  "text/css; charset=utf-8",
-		"/console/icon.svg": "image/svg+xml",
+		"/console/app.js":      "text/javascript; charset=utf-8",
+		"/console/accounts.js": "text/javascript; charset=utf-8",
+		"/console/app.css":     "text/css; charset=utf-8",
+		"/console/icon.svg":    "image/svg+xml",
 	} {
 		r := e.do("", "GET", path, "")
 		if r.status != 200 || r.header.Get("Content-Type") != ctype || r.header.Get("Content-Security-Policy") == "" {

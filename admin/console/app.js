@@ -1,7 +1,8 @@
 // regshare console: calls the share API with a token regshare issues for
 // it. The password is sent once, to GET /token, and never stored; the token
 // lives in this tab's sessionStorage until it expires or the user logs out.
-'use strict';
+// The account pages (users, robots, domains) are in accounts.js.
+import { accountPages } from './accounts.js';
 
 (() => {
   const API_SERVICE = document.querySelector('meta[name="regshare-api-service"]').content || 'regshare-api';
@@ -119,10 +120,11 @@
   }
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, detail) {
       super(message);
       this.status = status;
       this.code = code;
+      this.detail = detail;
     }
   }
 
@@ -141,8 +143,10 @@
 
   // api calls the share API. credentials: 'omit' keeps the browser from
   // sending, or prompting for, Basic credentials it may remember. A change
-  // (not GET) carries an Idempotency-Key and is retried under it.
-  async function api(method, path, body) {
+  // (not GET) carries an Idempotency-Key and is retried under it, unless
+  // opts.retry is false: the account API does not promise to answer a
+  // retried create with the first one's secret.
+  async function api(method, path, body, opts) {
     if (!session) throw new ApiError(401, 'REGSHARE.4010001', 'Not logged in.');
     const headers = { Authorization: `Bearer ${session.token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -158,7 +162,7 @@
       } catch (e) {
         resp = null;
       }
-      const retry = change && attempt < changeRetries.length && (resp === null || resp.status === 503);
+      const retry = change && (!opts || opts.retry !== false) && attempt < changeRetries.length && (resp === null || resp.status === 503);
       if (!retry) break;
       announce('regshare could not confirm the change yet; trying again…');
       await new Promise((r) => setTimeout(r, changeRetries[attempt]));
@@ -173,7 +177,7 @@
     }
     if (!resp.ok) {
       const first = (Array.isArray(data) && data[0]) || {};
-      const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || `${resp.status} ${resp.statusText}`);
+      const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || `${resp.status} ${resp.statusText}`, first.detail);
       if (resp.status === 401) expire();
       throw err;
     }
@@ -198,7 +202,9 @@
     toastTimer = setTimeout(() => { s.textContent = ''; }, 5000);
   }
 
-  async function copyText(text, button) {
+  // copyText copies text and announces it, or only what it is (a secret
+  // is never put in the status line).
+  async function copyText(text, button, what) {
     let ok = false;
     try {
       await navigator.clipboard.writeText(text);
@@ -212,7 +218,7 @@
       ta.remove();
       button.focus();
     }
-    announce(ok ? `Copied: ${text}` : 'Could not copy; select the command and copy it.');
+    announce(ok ? (what ? `Copied ${what}.` : `Copied: ${text}`) : 'Could not copy; select the text and copy it.');
     if (ok) {
       button.textContent = 'Copied';
       setTimeout(() => { button.textContent = 'Copy'; }, 1500);
@@ -246,9 +252,11 @@
 
   // ---- login ----------------------------------------------------------
 
+  // openLogin asks for the password; expired is true or the reason to show.
   function openLogin(user, expired) {
     const d = $('login-dialog');
     $('login-expired').hidden = !expired;
+    $('login-expired').textContent = typeof expired === 'string' ? expired : 'Your session has expired. Log in again to continue where you were.';
     $('login-error').textContent = '';
     $('login-user').value = user || '';
     $('login-password').value = '';
@@ -310,6 +318,7 @@
       showUser();
       if (previous !== me.name) {
         for (const id of ['share-dialog', 'revoke-dialog']) if ($(id).open) $(id).close();
+        accounts.reset();
         if (!location.hash || location.hash === '#') location.hash = '#/images';
         route(true);
       }
@@ -347,8 +356,8 @@
     me = null;
     for (const id of ['share-dialog', 'revoke-dialog']) if ($(id).open) $(id).close();
     for (const id of ['private-body', 'shared-body', 'tags-body', 'sharing-body']) $(id).replaceChildren();
-    $('view-images').hidden = true;
-    $('view-image').hidden = true;
+    accounts.reset();
+    for (const v of VIEWS) $(`view-${v}`).hidden = true;
     showUser();
     openLogin('', false);
   }
@@ -357,11 +366,13 @@
     const on = Boolean(me);
     $('who').hidden = !on;
     $('main-nav').hidden = !on;
-    $('who-text').textContent = on ? `${me.name} · ${me.domain} (${me.role})` : '';
+    $('who-text').textContent = on ? `${me.name} · ${me.domain} (${me.role}${me.superuser ? ', administrator' : ''})` : '';
+    accounts.nav();
   }
 
   // ---- routing --------------------------------------------------------
-  // #/images, #/shared, #/image/<repository>[?tab=sharing]
+  // #/images, #/shared, #/image/<repository>[?tab=sharing], and the account
+  // pages' (accounts.parse)
 
   let routeGen = 0;
   let privateOffset = 0;
@@ -372,6 +383,8 @@
     h = h || '/images';
     const [p, qs] = h.split('?');
     const params = new URLSearchParams(qs || '');
+    const account = accounts.parse(p);
+    if (account) return account;
     if (p === '/shared') return { view: 'images', tab: 'shared' };
     if (p.startsWith('/image/') && p.length > 7) {
       return { view: 'image', repo: p.slice(7), tab: params.get('tab') === 'sharing' ? 'sharing' : 'tags' };
@@ -390,11 +403,13 @@
     if (!session || !me) return;
     const gen = ++routeGen;
     const r = parseHash();
-    $('view-images').hidden = r.view !== 'images';
-    $('view-image').hidden = r.view !== 'image';
-    setCurrent([$('nav-images')], r.view === 'images' || (r.view === 'image' && owns(r.repo)) ? $('nav-images') : null);
+    for (const v of VIEWS) $(`view-${v}`).hidden = r.view !== v;
+    const nav = r.view === 'image' ? (owns(r.repo) ? 'images' : '') : r.view;
+    setCurrent($('main-nav').querySelectorAll('a'), nav ? $(`nav-${nav}`) : null);
     let heading;
-    if (r.view === 'images') {
+    if (accounts.views.includes(r.view)) {
+      heading = accounts.show(r, gen);
+    } else if (r.view === 'images') {
       setCurrent([$('tab-private'), $('tab-shared')], r.tab === 'shared' ? $('tab-shared') : $('tab-private'));
       $('panel-private').hidden = r.tab !== 'private';
       $('panel-shared').hidden = r.tab !== 'shared';
@@ -721,6 +736,22 @@
     }
   }
 
+  // ---- account pages --------------------------------------------------
+
+  const accounts = accountPages({
+    $, el, cell, api, announce, copyText, fill, loading, timeEl, utcTime, runeCount, formatCount,
+    me: () => me,
+    gen: () => routeGen,
+    // endSession forgets the token (a new password ends it) and asks for
+    // the password again, over the page.
+    endSession: (why) => {
+      const user = session && session.user;
+      setSession(null);
+      openLogin(user, why);
+    },
+  });
+  const VIEWS = ['images', 'image', ...accounts.views];
+
   // ---- wiring ---------------------------------------------------------
 
   function init() {
@@ -753,6 +784,7 @@
     $('revoke-form').addEventListener('submit', submitRevoke);
     $('revoke-cancel').addEventListener('click', () => { revoking = null; $('revoke-dialog').close(); });
 
+    accounts.init();
     window.addEventListener('hashchange', () => route(true));
 
     const s = loadSession();
