@@ -226,11 +226,10 @@ export function accountPages(h) {
 
   function userRow(u) {
     const self = u.name === h.me().name;
-    const note = `user-note-${u.name}`;
-    let why = '';
-    if (u.static) why = 'Read-only: declared in the configuration file.';
-    else if (self) why = 'You cannot change your own role, disable or delete yourself; change your password from the top bar.';
-    const locked = Boolean(why);
+    // The page's note says why a config-file user is read-only.
+    const note = u.static ? 'users-static-note' : `user-note-${u.name}`;
+    const why = !u.static && self ? 'You cannot change your own role, disable or delete yourself.' : '';
+    const locked = u.static || self;
     return el('tr', { 'data-user': u.name },
       cell('Name', el('strong', {}, u.name), self ? [' ', badge('You', 'neutral')] : null,
         u.superuser ? [' ', badge('Administrator', 'info')] : null),
@@ -733,7 +732,7 @@ export function accountPages(h) {
   }
 
   function domainRow(d) {
-    const note = `domain-note-${d.name}`;
+    const note = 'domains-static-note';
     const ns = d.namespaces || [];
     return el('tr', { 'data-domain': d.name },
       cell('Name', el('strong', {}, d.name)),
@@ -744,8 +743,7 @@ export function accountPages(h) {
       cell('Managed in', sourceEl(d, 'domain')),
       cell('Actions', el('div', { class: 'row-actions wrap' },
         actionButton('Edit', `Edit ${d.name}`, 'edit', () => openDomain(d), { disabled: d.static, note }),
-        actionButton('Delete', `Delete ${d.name}`, 'delete', () => confirmDeleteDomain(d), { danger: true, disabled: d.static, note })),
-      d.static ? el('p', { class: 'sub', id: note }, 'Read-only: declared in the configuration file.') : null));
+        actionButton('Delete', `Delete ${d.name}`, 'delete', () => confirmDeleteDomain(d), { danger: true, disabled: d.static, note }))));
   }
 
   let editingDomain = null; // the domain edited, null when creating

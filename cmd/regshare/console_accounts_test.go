@@ -114,8 +114,9 @@ func (p *page) fitsWide(t *testing.T, where string) {
 
 // TestConsoleAccounts drives the account pages in headless Chromium
 // against `regshare dev`: a manager's robot account (its secret, shown
-// once, logs in at the token endpoint) and users, a read user's
-// navigation, and an administrator's domains.
+// once, logs in at the token endpoint; rotation, disabling, deletion) and
+// users (creation, login, own password, role, reset, deletion), a read
+// user's navigation, and an administrator's domains.
 func TestConsoleAccounts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -224,7 +225,41 @@ func TestConsoleAccounts(t *testing.T) {
 		}
 	})
 
-	step("2 deleting the robot account ends its secret", []*page{gus}, func(t *testing.T) {
+	step("2 rotating keeps the old secret for its grace; disabling ends both", []*page{gus}, func(t *testing.T) {
+		gus.do(t, "rotate",
+			chromedp.Click(chromedp.CSS(`#robots-body tr[data-robot="ci"] button[data-action="rotate"]`)),
+			chromedp.WaitVisible(chromedp.ID("rotate-grace")))
+		gus.checkLabels(t, "Rotate dialog")
+		gus.do(t, "give an hour of grace", chromedp.SendKeys(chromedp.ID("rotate-grace"), "1"+kb.Enter))
+		gus.waitFor(t, "the new secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		fresh := gus.text(t, "#secret-value")
+		if fresh == secret || !strings.Contains(gus.text(t, "#secret-login"), login) {
+			t.Errorf("rotation showed secret %q with %q, want a new one and the docker login", fresh, gus.text(t, "#secret-login"))
+		}
+		gus.do(t, "close the secret", chromedp.Click(chromedp.ID("secret-done")))
+		gus.waitFor(t, "the grace in the row", `(document.querySelector('#robots-body tr[data-robot="ci"] td[data-label="Status"]') || {textContent: ''}).textContent.includes('Old secret valid until')`)
+		if got := eval[string](t, gus, `document.activeElement.getAttribute('data-action')`); got != "rotate" {
+			t.Errorf("focus after the secret closed: %q, want the row's Rotate secret", got)
+		}
+		for _, s := range []string{secret, fresh} {
+			if status, _ := d.registryToken(t, login, s, "repository:acme/web:pull"); status != 200 {
+				t.Errorf("token with a secret in the grace: %d, want 200", status)
+			}
+		}
+		gus.do(t, "disable", chromedp.Click(chromedp.CSS(`#robots-body tr[data-robot="ci"] button[data-action="toggle"]`)))
+		gus.waitFor(t, "Disabled", `(document.querySelector('#robots-body tr[data-robot="ci"] td[data-label="Status"]') || {textContent: ''}).textContent.startsWith('Disabled')`)
+		if status, _ := d.registryToken(t, login, fresh, "repository:acme/web:pull"); status != 401 {
+			t.Errorf("token for the disabled robot: %d, want 401", status)
+		}
+		gus.do(t, "enable", chromedp.Click(chromedp.CSS(`#robots-body tr[data-robot="ci"] button[data-action="toggle"]`)))
+		gus.waitFor(t, "Enabled", `(document.querySelector('#robots-body tr[data-robot="ci"] td[data-label="Status"]') || {textContent: ''}).textContent.startsWith('Enabled')`)
+		if status, _ := d.registryToken(t, login, fresh, "repository:acme/web:pull"); status != 200 {
+			t.Errorf("token for the enabled robot: %d, want 200", status)
+		}
+		secret = fresh
+	})
+
+	step("3 deleting the robot account ends its secret", []*page{gus}, func(t *testing.T) {
 		gus.do(t, "delete",
 			chromedp.Click(chromedp.CSS(`#robots-body tr[data-robot="ci"] button[data-action="delete"]`)),
 			chromedp.WaitVisible(chromedp.ID("confirm-submit")))
@@ -239,7 +274,7 @@ func TestConsoleAccounts(t *testing.T) {
 	})
 
 	gwen := b.tab(t, "gwen")
-	step("3 a manager creates a user, who logs in and changes their password", []*page{gus, gwen}, func(t *testing.T) {
+	step("4 a manager creates a user, who logs in and changes their password", []*page{gus, gwen}, func(t *testing.T) {
 		gus.do(t, "open Users", chromedp.Click(chromedp.ID("nav-users")))
 		gus.waitFor(t, "the users", `document.querySelector('#users-body tr[data-user="gina"]')`)
 		gina := gus.rowCells(t, `#users-body tr[data-user="gina"]`)
@@ -292,6 +327,27 @@ func TestConsoleAccounts(t *testing.T) {
 			t.Errorf("gwen's old password at the token endpoint: %d, want 401", status)
 		}
 
+		gus.do(t, "make gwen a read user",
+			chromedp.Click(chromedp.CSS(`#users-body tr[data-user="gwen"] button[data-action="role"]`)),
+			chromedp.WaitVisible(chromedp.ID("role-select")),
+			chromedp.SetValue(chromedp.ID("role-select"), "read"),
+			chromedp.Click(chromedp.ID("role-submit")))
+		gus.waitFor(t, "gwen's new role", `(document.querySelector('#users-body tr[data-user="gwen"] td[data-label="Role"]') || {}).textContent === 'read'`)
+		gus.do(t, "reset gwen's password",
+			chromedp.Click(chromedp.CSS(`#users-body tr[data-user="gwen"] button[data-action="reset"]`)),
+			chromedp.WaitVisible(chromedp.ID("confirm-submit")),
+			chromedp.Click(chromedp.ID("confirm-submit")))
+		gus.waitFor(t, "the new password", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		reset := gus.text(t, "#secret-value")
+		gus.do(t, "close the password", chromedp.Click(chromedp.ID("secret-done")))
+		if status, _ := d.registryToken(t, "gwen", next, "repository:globex/app:pull"); status != 401 {
+			t.Errorf("gwen's password before the reset: %d, want 401", status)
+		}
+		if status, _ := d.registryToken(t, "gwen", reset, "repository:globex/app:pull"); status != 200 {
+			t.Errorf("gwen's reset password: %d, want 200", status)
+		}
+		next = reset
+
 		gus.do(t, "delete gwen",
 			chromedp.Click(chromedp.CSS(`#users-body tr[data-user="gwen"] button[data-action="delete"]`)),
 			chromedp.WaitVisible(chromedp.ID("confirm-submit")),
@@ -303,7 +359,7 @@ func TestConsoleAccounts(t *testing.T) {
 	})
 
 	gina := b.tab(t, "gina")
-	step("4 a read user sees neither Users nor Robot accounts", []*page{gina}, func(t *testing.T) {
+	step("5 a read user sees neither Users nor Robot accounts", []*page{gina}, func(t *testing.T) {
 		gina.login(t, "gina", d.users["gina"].Password)
 		if got := gina.visible(t, "nav-users", "nav-robots", "nav-domains"); got["nav-users"] || got["nav-robots"] || got["nav-domains"] {
 			t.Errorf("a read user's navigation: %v, want none of the account pages", got)
@@ -316,7 +372,7 @@ func TestConsoleAccounts(t *testing.T) {
 	})
 
 	root := b.tab(t, "root")
-	step("5 an administrator creates, edits and deletes a domain", []*page{root}, func(t *testing.T) {
+	step("6 an administrator creates, edits and deletes a domain", []*page{root}, func(t *testing.T) {
 		root.login(t, "root", d.users["root"].Password)
 		if got := root.visible(t, "nav-users", "nav-robots", "nav-domains"); !got["nav-domains"] {
 			t.Errorf("an administrator's navigation: %v, want Domains", got)
@@ -346,7 +402,7 @@ func TestConsoleAccounts(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("domain-namespaces")),
 			chromedp.SetValue(chromedp.ID("domain-namespaces"), "initech"),
 			chromedp.Click(chromedp.ID("domain-submit")))
-		root.waitFor(t, "one namespace", `!document.getElementById('domain-dialog').open && document.querySelector('#domains-body tr[data-domain="initech"] td[data-label="Namespaces"]').textContent === 'initech'`)
+		root.waitFor(t, "one namespace", `!document.getElementById('domain-dialog').open && (document.querySelector('#domains-body tr[data-domain="initech"] td[data-label="Namespaces"]') || {}).textContent === 'initech'`)
 
 		// A domain that receives a share is deleted only with it.
 		d.share(t, "alice", "acme", "web", "initech")
