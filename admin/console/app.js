@@ -744,11 +744,7 @@ import { accountPages } from './accounts.js';
     gen: () => routeGen,
     // endSession forgets the token (a new password ends it) and asks for
     // the password again, over the page.
-    endSession: (why) => {
-      const user = session && session.user;
-      setSession(null);
-      openLogin(user, why);
-    },
+    endSession: (why) => { const user = session && session.user; setSession(null); openLogin(user, why); },
   });
   const VIEWS = ['images', 'image', ...accounts.views];
 
