@@ -91,9 +91,14 @@ func (a *acct) parse(args []string, want ...string) ([]string, error) {
 
 func (a *acct) jsonOut() bool { return *a.cf.output == "json" }
 
-// connect makes the client, finding the password.
+// connect makes the client, finding the password. The requests connect
+// on first use, after the arguments are checked; a command that reads
+// more from stdin connects first, so that the login's password comes
+// before it.
 func (a *acct) connect() (err error) {
-	a.c, err = a.cf.newClient(a.stdin, a.stderr)
+	if a.c == nil {
+		a.c, err = a.cf.newClient(a.stdin, a.stderr)
+	}
 	return err
 }
 
@@ -108,6 +113,9 @@ var readWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 
 // get reads path, retrying as readWaits says.
 func (a *acct) get(path string) ([]byte, error) {
+	if err := a.connect(); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		data, _, err := a.c.do(a.ctx, http.MethodGet, path, nil)
 		if err == nil || !unsure(err) || attempt == len(readWaits) {
@@ -131,6 +139,9 @@ func (a *acct) get(path string) ([]byte, error) {
 // change sends an account change once. When its outcome is unknown, the
 // error says so, and check how to find out.
 func (a *acct) change(method, path string, body any, check string) ([]byte, error) {
+	if err := a.connect(); err != nil {
+		return nil, err
+	}
 	data, _, err := a.c.do(a.ctx, method, path, body)
 	if err != nil && outcomeUnknown(err) {
 		return nil, fmt.Errorf("%w\nthe change may or may not have been made: %s", err, check)
@@ -155,47 +166,69 @@ func outcomeUnknown(err error) bool {
 	return false
 }
 
-// print prints an answer: as it came with -o json, else as table makes
-// it. An empty answer (204) prints done: as JSON, or its "message".
-func (a *acct) print(data []byte, table func([]byte) error, done map[string]any) error {
-	if len(bytes.TrimSpace(data)) == 0 && done != nil {
-		if a.jsonOut() {
-			obj := map[string]any{}
-			for k, v := range done {
-				if k != "message" {
-					obj[k] = v
-				}
-			}
-			return json.NewEncoder(a.stdout).Encode(obj)
+// reader is a read subcommand: it takes the arguments want, GETs the
+// path they name and prints the answer as printAnswer does.
+func reader[T any](want []string, path func(pos []string) (string, error), rows func(T) [][]string) func(*acct, []string) error {
+	return func(a *acct, args []string) error {
+		pos, err := a.parse(args, want...)
+		if err != nil {
+			return err
 		}
-		_, err := fmt.Fprintln(a.stdout, terminalSafe(fmt.Sprint(done["message"])))
+		p, err := path(pos)
+		if err != nil {
+			return err
+		}
+		data, err := a.get(p)
+		if err != nil {
+			return err
+		}
+		return printAnswer(a, data, rows, nil)
+	}
+}
+
+// changed sends a change once and prints its answer as printAnswer does.
+func changed[T any](a *acct, method, path string, body any, check string, rows func(T) [][]string) error {
+	data, err := a.change(method, path, body, check)
+	if err != nil {
+		return err
+	}
+	return printAnswer(a, data, rows, nil)
+}
+
+// changedNoAnswer sends a change the server answers without a body (204),
+// once, and prints obj with -o json, else message.
+func (a *acct) changedNoAnswer(method, path string, body any, check, message string, obj map[string]any) error {
+	if _, err := a.change(method, path, body, check); err != nil {
 		return err
 	}
 	if a.jsonOut() {
-		return a.raw(data)
+		return json.NewEncoder(a.stdout).Encode(obj)
 	}
-	if err := table(data); err != nil {
-		return fmt.Errorf("unexpected answer: %w", err)
-	}
-	return nil
-}
-
-// raw writes an answer as it came, ending it with a newline.
-func (a *acct) raw(data []byte) error {
-	data = bytes.TrimRight(data, "\n")
-	_, err := fmt.Fprintf(a.stdout, "%s\n", data)
+	_, err := fmt.Fprintln(a.stdout, terminalSafe(message))
 	return err
 }
 
-// secretAnswer decodes an answer that carries a secret (a robot's, a
-// drawn password) into v. The secret exists only in this answer, so one
+// printAnswer prints an answer: as it came with -o json, else as the
+// rows of it decoded as T (writeTable). secret, when not nil, says
+// whether the decoded answer has the secret (a robot's, a drawn
+// password) it should: the secret exists only in this answer, so one
 // that cannot be read is printed as it came, not dropped.
-func (a *acct) secretAnswer(data []byte, v any, ok func() bool) error {
-	if err := json.Unmarshal(data, v); err == nil && ok() {
-		return nil
+func printAnswer[T any](a *acct, data []byte, rows func(T) [][]string, secret func(T) bool) error {
+	var v T
+	err := json.Unmarshal(data, &v)
+	if secret != nil && (err != nil || !secret(v)) {
+		fmt.Fprintln(a.stdout, terminalSafe(string(bytes.TrimSpace(data))))
+		return errors.New("unexpected answer, printed above as it came: it may hold a secret shown only this once")
 	}
-	fmt.Fprintln(a.stdout, terminalSafe(string(bytes.TrimSpace(data))))
-	return errors.New("unexpected answer, printed above as it came: it may hold a secret shown only this once")
+	if a.jsonOut() {
+		data = bytes.TrimRight(data, "\n")
+		_, err := fmt.Fprintf(a.stdout, "%s\n", data)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("unexpected answer: %w", err)
+	}
+	return writeTable(a.stdout, rows(v))
 }
 
 // managePath is the API path /v2/manage/SEGMENTS, each segment escaped.
@@ -208,13 +241,31 @@ func managePath(segments ...string) string {
 	return b.String()
 }
 
-// writeDetails prints one record as "Key:  value" lines.
-func writeDetails(w io.Writer, pairs [][2]string) error {
+// details is one record as rows of "Key:  value".
+func details(pairs [][2]string) [][]string {
 	rows := make([][]string, 0, len(pairs))
 	for _, p := range pairs {
 		rows = append(rows, []string{p[0] + ":", p[1]})
 	}
-	return writeTable(w, rows)
+	return rows
+}
+
+// lines are rows of one cell each: writeTable prints such a row as it
+// is, outside the columns of the rows around it.
+func lines(s ...string) [][]string {
+	rows := make([][]string, len(s))
+	for i, l := range s {
+		rows[i] = []string{l}
+	}
+	return rows
+}
+
+// orBlank is *s, or "" when s is nil (a time not known).
+func orBlank(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // orNever is *s, or "never" when s is nil or empty.
@@ -231,6 +282,14 @@ func byWhom(when, who string) string {
 		return when
 	}
 	return when + " by " + who
+}
+
+// source is where a domain or user was declared.
+func source(static bool) string {
+	if static {
+		return "config file"
+	}
+	return "run time"
 }
 
 func yes(b bool) string {

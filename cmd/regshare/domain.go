@@ -10,7 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 const domainUsage = `Usage:
@@ -32,12 +33,17 @@ DURATION is a whole number of hours or days: 720h, 30d.
 ` + accountsHelp
 
 var domainSubcommands = map[string]func(*acct, []string) error{
-	"list":    (*acct).domainList,
-	"show":    (*acct).domainShow,
-	"create":  (*acct).domainCreate,
-	"update":  (*acct).domainUpdate,
-	"delete":  (*acct).domainDelete,
-	"history": (*acct).domainHistory,
+	"list": reader(nil, func([]string) (string, error) { return managePath("domains"), nil }, domainRows),
+	"show": reader([]string{"NAME"}, func(pos []string) (string, error) {
+		return managePath("domains", pos[0]), nil
+	}, domainDetails),
+	"create": (*acct).domainCreate,
+	"update": (*acct).domainUpdate,
+	"delete": (*acct).domainDelete,
+	// The domain record's changes, oldest first.
+	"history": reader([]string{"NAME"}, func(pos []string) (string, error) {
+		return managePath("domains", pos[0], "history"), nil
+	}, historyRows),
 }
 
 // domainCommand runs `regshare domain SUBCOMMAND`.
@@ -45,114 +51,34 @@ func domainCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	return accountCommand(ctx, "domain", domainUsage, domainSubcommands, args, stdin, stdout, stderr)
 }
 
-// domainInfo is a domain as the API writes it. Users and robots are
-// counts or lists of them, the lifetime "90d" or nanoseconds: the CLI
-// shows either.
-type domainInfo struct {
-	Name              string          `json:"name"`
-	Namespaces        []string        `json:"namespaces"`
-	Static            bool            `json:"static"`
-	RobotMaxLifetime  json.RawMessage `json:"robot_max_lifetime"`
-	RobotNeverExpires bool            `json:"robot_never_expires"`
-	Users             json.RawMessage `json:"users"`
-	Robots            json.RawMessage `json:"robots"`
-	Created           string          `json:"created"`
-	Updated           string          `json:"updated"`
-	UpdatedBy         string          `json:"updated_by"`
-}
-
-// count shows a count or the length of a list.
-func count(raw json.RawMessage) string {
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) == nil && list != nil {
-		return strconv.Itoa(len(list))
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String()
-	}
-	return ""
-}
-
-func (d domainInfo) lifetime() string {
-	var s string
-	if json.Unmarshal(d.RobotMaxLifetime, &s) == nil {
-		return s
-	}
-	var ns int64
-	if json.Unmarshal(d.RobotMaxLifetime, &ns) == nil && ns > 0 {
-		if t := time.Duration(ns); t%(24*time.Hour) == 0 {
-			return fmt.Sprintf("%dd", t/(24*time.Hour))
+func domainRows(list shareapi.Domains) [][]string {
+	rows := [][]string{{"NAME", "NAMESPACES", "USERS", "ROBOTS", "ROBOT MAX LIFETIME", "SOURCE", "UPDATED"}}
+	for _, d := range list.Domains {
+		lifetime := d.RobotMaxLifetime
+		if d.RobotNeverExpires {
+			lifetime += " (or never)"
 		}
-		return time.Duration(ns).String()
+		rows = append(rows, []string{d.Name, strings.Join(d.Namespaces, ","), strconv.Itoa(d.Users), strconv.Itoa(d.Robots),
+			lifetime, source(d.Static), orBlank(d.Updated)})
 	}
-	return "default"
+	return rows
 }
 
-func (d domainInfo) source() string {
-	if d.Static {
-		return "config file"
-	}
-	return "run time"
+func domainDetails(d shareapi.Domain) [][]string {
+	return details([][2]string{
+		{"Name", d.Name}, {"Namespaces", strings.Join(d.Namespaces, ", ")},
+		{"Users", strconv.Itoa(d.Users)}, {"Robots", strconv.Itoa(d.Robots)},
+		{"Robot max lifetime", d.RobotMaxLifetime}, {"Robots may never expire", yes(d.RobotNeverExpires)},
+		{"Source", source(d.Static)}, {"Created", orBlank(d.Created)}, {"Updated", byWhom(orBlank(d.Updated), d.UpdatedBy)},
+	})
 }
 
-func (a *acct) domainList(args []string) error {
-	if _, err := a.parse(args); err != nil {
-		return err
+func historyRows(h shareapi.AccountHistory) [][]string {
+	rows := [][]string{{"TIME", "ACTOR", "ACTION", "RECORD", "SHARES REVOKED"}}
+	for _, e := range h.Events {
+		rows = append(rows, []string{e.Time, e.Actor, e.Action, strings.TrimPrefix(e.Kind+" "+e.Name, " "), strconv.Itoa(len(e.Revoked))})
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(managePath("domains"))
-	if err != nil {
-		return err
-	}
-	return a.print(data, func(data []byte) error {
-		var list struct{ Domains []domainInfo }
-		if err := json.Unmarshal(data, &list); err != nil {
-			return err
-		}
-		rows := [][]string{{"NAME", "NAMESPACES", "USERS", "ROBOTS", "ROBOT MAX LIFETIME", "SOURCE", "UPDATED"}}
-		for _, d := range list.Domains {
-			lifetime := d.lifetime()
-			if d.RobotNeverExpires {
-				lifetime += " (or never)"
-			}
-			rows = append(rows, []string{d.Name, strings.Join(d.Namespaces, ","), count(d.Users), count(d.Robots), lifetime, d.source(), d.Updated})
-		}
-		return writeTable(a.stdout, rows)
-	}, nil)
-}
-
-// printDomain prints one domain's answer.
-func (a *acct) printDomain(data []byte) error {
-	return a.print(data, func(data []byte) error {
-		var d domainInfo
-		if err := json.Unmarshal(data, &d); err != nil {
-			return err
-		}
-		return writeDetails(a.stdout, [][2]string{
-			{"Name", d.Name}, {"Namespaces", strings.Join(d.Namespaces, ", ")},
-			{"Users", count(d.Users)}, {"Robots", count(d.Robots)},
-			{"Robot max lifetime", d.lifetime()}, {"Robots may never expire", yes(d.RobotNeverExpires)},
-			{"Source", d.source()}, {"Created", d.Created}, {"Updated", byWhom(d.Updated, d.UpdatedBy)},
-		})
-	}, nil)
-}
-
-func (a *acct) domainShow(args []string) error {
-	pos, err := a.parse(args, "NAME")
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(managePath("domains", pos[0]))
-	if err != nil {
-		return err
-	}
-	return a.printDomain(data)
+	return rows
 }
 
 // repeated is a flag that may be given several times.
@@ -175,20 +101,8 @@ func (a *acct) domainCreate(args []string) error {
 			return err
 		}
 	}
-	body := struct {
-		Name              string   `json:"name"`
-		Namespaces        []string `json:"namespaces"`
-		RobotMaxLifetime  string   `json:"robot_max_lifetime,omitempty"`
-		RobotNeverExpires bool     `json:"robot_never_expires"`
-	}{pos[0], append([]string{}, namespaces...), *lifetime, *never}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodPost, managePath("domains"), body, fmt.Sprintf("see `regshare domain show %s`", pos[0]))
-	if err != nil {
-		return err
-	}
-	return a.printDomain(data)
+	body := shareapi.CreateDomain{Name: pos[0], Namespaces: append([]string{}, namespaces...), RobotMaxLifetime: *lifetime, RobotNeverExpires: *never}
+	return changed(a, http.MethodPost, managePath("domains"), body, fmt.Sprintf("see `regshare domain show %s`", pos[0]), domainDetails)
 }
 
 func (a *acct) domainUpdate(args []string) error {
@@ -206,11 +120,7 @@ func (a *acct) domainUpdate(args []string) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Namespaces        *[]string `json:"namespaces,omitempty"`
-		RobotMaxLifetime  *string   `json:"robot_max_lifetime,omitempty"`
-		RobotNeverExpires *bool     `json:"robot_never_expires,omitempty"`
-	}
+	var body shareapi.UpdateDomain
 	if *lifetime != "" {
 		if err := positiveDuration("robot-max-lifetime", *lifetime); err != nil {
 			return err
@@ -226,16 +136,13 @@ func (a *acct) domainUpdate(args []string) error {
 	if len(add) == 0 && len(remove) == 0 && body.RobotMaxLifetime == nil && never == nil {
 		return errors.New("domain update: nothing to change; give --add-namespace, --remove-namespace, --robot-max-lifetime or --robot-never-expires")
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
 	path := managePath("domains", pos[0])
 	if len(add) > 0 || len(remove) > 0 {
 		data, err := a.get(path)
 		if err != nil {
 			return err
 		}
-		var d domainInfo
+		var d shareapi.Domain
 		if err := json.Unmarshal(data, &d); err != nil {
 			return fmt.Errorf("unexpected answer: %w", err)
 		}
@@ -255,20 +162,13 @@ func (a *acct) domainUpdate(args []string) error {
 		}
 		body.Namespaces = &namespaces
 	}
-	data, err := a.change(http.MethodPatch, path, body, fmt.Sprintf("see `regshare domain show %s`", pos[0]))
-	if err != nil {
-		return err
-	}
-	return a.printDomain(data)
+	return changed(a, http.MethodPatch, path, body, fmt.Sprintf("see `regshare domain show %s`", pos[0]), domainDetails)
 }
 
 func (a *acct) domainDelete(args []string) error {
 	force := a.fs.Bool("force", false, "revoke the domain's shares, then delete it")
 	pos, err := a.parse(args, "NAME")
 	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
 		return err
 	}
 	path := managePath("domains", pos[0])
@@ -282,64 +182,14 @@ func (a *acct) domainDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.print(data, func(data []byte) error {
-		var answer struct {
-			Revoked []struct {
-				Repository   string `json:"repository"`
-				AccessDomain string `json:"access_domain"`
-			} `json:"revoked"`
+	return printAnswer(a, data, func(d shareapi.DomainDeleted) [][]string {
+		rows := lines(fmt.Sprintf("deleted domain %s; shares revoked: %d", pos[0], len(d.Revoked)))
+		if len(d.Revoked) > 0 {
+			rows = append(rows, []string{"REPOSITORY", "SHARED WITH"})
 		}
-		if err := json.Unmarshal(data, &answer); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "deleted domain %s; shares revoked: %d\n", terminalSafe(pos[0]), len(answer.Revoked))
-		if len(answer.Revoked) == 0 {
-			return nil
-		}
-		rows := [][]string{{"REPOSITORY", "SHARED WITH"}}
-		for _, r := range answer.Revoked {
+		for _, r := range d.Revoked {
 			rows = append(rows, []string{r.Repository, r.AccessDomain})
 		}
-		return writeTable(a.stdout, rows)
-	}, map[string]any{"domain": pos[0], "deleted": true, "revoked": []any{}, "message": "deleted domain " + pos[0]})
-}
-
-// domainHistory prints GET /v2/manage/domains/{domain}/history: the
-// domain record's changes, oldest first, as a list (like a share's
-// history) or as {"events":[...]}.
-func (a *acct) domainHistory(args []string) error {
-	pos, err := a.parse(args, "NAME")
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(managePath("domains", pos[0], "history"))
-	if err != nil {
-		return err
-	}
-	return a.print(data, func(data []byte) error {
-		type event struct {
-			Time    string            `json:"time"`
-			Actor   string            `json:"actor"`
-			Action  string            `json:"action"`
-			Kind    string            `json:"kind"`
-			Name    string            `json:"name"`
-			Revoked []json.RawMessage `json:"revoked"`
-		}
-		var events []event
-		if err := json.Unmarshal(data, &events); err != nil {
-			var obj struct{ Events []event }
-			if json.Unmarshal(data, &obj) != nil {
-				return err
-			}
-			events = obj.Events
-		}
-		rows := [][]string{{"TIME", "ACTOR", "ACTION", "RECORD", "SHARES REVOKED"}}
-		for _, e := range events {
-			rows = append(rows, []string{e.Time, e.Actor, e.Action, strings.TrimPrefix(e.Kind+" "+e.Name, " "), strconv.Itoa(len(e.Revoked))})
-		}
-		return writeTable(a.stdout, rows)
+		return rows
 	}, nil)
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 const robotUsage = `Usage:
@@ -37,8 +39,13 @@ Only manage users of DOMAIN and administrators manage its robots.
 ` + accountsHelp
 
 var robotSubcommands = map[string]func(*acct, []string) error{
-	"list":    (*acct).robotList,
-	"show":    (*acct).robotShow,
+	"list": reader([]string{"DOMAIN"}, func(pos []string) (string, error) {
+		return managePath("domains", pos[0], "robots"), nil
+	}, robotRows),
+	"show": reader([]string{"DOMAIN", "NAME"}, func(pos []string) (string, error) {
+		path, _, err := robotPath(pos[0], pos[1])
+		return path, err
+	}, robotDetails),
 	"create":  (*acct).robotCreate,
 	"rotate":  (*acct).robotRotate,
 	"disable": func(a *acct, args []string) error { return a.robotSetDisabled(args, true) },
@@ -51,39 +58,7 @@ func robotCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	return accountCommand(ctx, "robot", robotUsage, robotSubcommands, args, stdin, stdout, stderr)
 }
 
-// robotInfo is a robot as the API writes it.
-type robotInfo struct {
-	Name               string       `json:"name"` // the login name
-	Robot              string       `json:"robot"`
-	Domain             string       `json:"domain"`
-	Description        string       `json:"description"`
-	Permissions        []permission `json:"permissions"`
-	ExpiresAt          *string      `json:"expires_at"`
-	Expired            bool         `json:"expired"`
-	Disabled           bool         `json:"disabled"`
-	RotationGraceUntil *string      `json:"rotation_grace_until"`
-	Created            string       `json:"created"`
-	Updated            string       `json:"updated"`
-	UpdatedBy          string       `json:"updated_by"`
-	LastUsed           *struct {
-		Time   string `json:"time"`
-		Client string `json:"client"`
-	} `json:"last_used"`
-}
-
-// robotSecret is the answer of a create or a rotation.
-type robotSecret struct {
-	robotInfo
-	Secret      string          `json:"secret"`
-	DockerLogin json.RawMessage `json:"docker_login"`
-}
-
-type permission struct {
-	Repository string   `json:"repository"`
-	Actions    []string `json:"actions"`
-}
-
-func (r robotInfo) status() string {
+func robotStatus(r shareapi.Robot) string {
 	switch {
 	case r.Disabled:
 		return "Disabled"
@@ -95,30 +70,38 @@ func (r robotInfo) status() string {
 	return "Active"
 }
 
-func (r robotInfo) permissions() string {
+func permissionsText(perms []shareapi.Permission) string {
 	var s []string
-	for _, p := range r.Permissions {
+	for _, p := range perms {
 		s = append(s, p.Repository+":"+strings.Join(p.Actions, ","))
 	}
 	return strings.Join(s, " ")
 }
 
-func (r robotInfo) lastUsed() string {
-	if r.LastUsed == nil || r.LastUsed.Time == "" {
+func lastUsed(u *shareapi.RobotUse) string {
+	if u == nil || u.Time == "" {
 		return "never"
 	}
-	if r.LastUsed.Client != "" {
-		return r.LastUsed.Time + " from " + r.LastUsed.Client
+	if u.Client != "" {
+		return u.Time + " from " + u.Client
 	}
-	return r.LastUsed.Time
+	return u.Time
 }
 
-func (r robotInfo) details() [][2]string {
-	return [][2]string{
-		{"Login", r.Name}, {"Domain", r.Domain}, {"Description", r.Description},
-		{"Permissions", r.permissions()}, {"Expires", orNever(r.ExpiresAt)}, {"Status", r.status()},
-		{"Last used", r.lastUsed()}, {"Created", r.Created}, {"Updated", byWhom(r.Updated, r.UpdatedBy)},
+func robotRows(list shareapi.Robots) [][]string {
+	rows := [][]string{{"NAME", "PERMISSIONS", "EXPIRES", "STATUS", "LAST USED", "DESCRIPTION"}}
+	for _, r := range list.Robots {
+		rows = append(rows, []string{r.Name, permissionsText(r.Permissions), orNever(r.ExpiresAt), robotStatus(r), lastUsed(r.LastUsed), ellipsis(r.Description, 40)})
 	}
+	return rows
+}
+
+func robotDetails(r shareapi.Robot) [][]string {
+	return details([][2]string{
+		{"Login", r.Name}, {"Domain", r.Domain}, {"Description", r.Description},
+		{"Permissions", permissionsText(r.Permissions)}, {"Expires", orNever(r.ExpiresAt)}, {"Status", robotStatus(r)},
+		{"Last used", lastUsed(r.LastUsed)}, {"Created", orBlank(r.Created)}, {"Updated", byWhom(orBlank(r.Updated), r.UpdatedBy)},
+	})
 }
 
 // robotName is the short name of a robot given as NAME or as its login
@@ -135,73 +118,30 @@ func robotName(domain, name string) (string, error) {
 	return n, nil
 }
 
-// robotArgs parses DOMAIN NAME, and returns them and the robot's path.
+// robotPath is the path of the robot NAME of DOMAIN, NAME given either
+// way; it returns NAME short.
+func robotPath(domain, name string) (path, short string, err error) {
+	if short, err = robotName(domain, name); err != nil {
+		return "", "", err
+	}
+	return managePath("domains", domain, "robots", short), short, nil
+}
+
+// robotArgs parses DOMAIN NAME, and returns them (NAME short) and the
+// robot's path.
 func (a *acct) robotArgs(args []string) (domain, name, path string, err error) {
 	pos, err := a.parse(args, "DOMAIN", "NAME")
 	if err != nil {
 		return "", "", "", err
 	}
-	if name, err = robotName(pos[0], pos[1]); err != nil {
-		return "", "", "", err
-	}
-	return pos[0], name, managePath("domains", pos[0], "robots", name), nil
-}
-
-func (a *acct) robotList(args []string) error {
-	pos, err := a.parse(args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(managePath("domains", pos[0], "robots"))
-	if err != nil {
-		return err
-	}
-	return a.print(data, func(data []byte) error {
-		var list struct{ Robots []robotInfo }
-		if err := json.Unmarshal(data, &list); err != nil {
-			return err
-		}
-		rows := [][]string{{"NAME", "PERMISSIONS", "EXPIRES", "STATUS", "LAST USED", "DESCRIPTION"}}
-		for _, r := range list.Robots {
-			rows = append(rows, []string{r.Name, r.permissions(), orNever(r.ExpiresAt), r.status(), r.lastUsed(), ellipsis(r.Description, 40)})
-		}
-		return writeTable(a.stdout, rows)
-	}, nil)
-}
-
-// printRobot prints one robot's answer.
-func (a *acct) printRobot(data []byte, done map[string]any) error {
-	return a.print(data, func(data []byte) error {
-		var r robotInfo
-		if err := json.Unmarshal(data, &r); err != nil {
-			return err
-		}
-		return writeDetails(a.stdout, r.details())
-	}, done)
-}
-
-func (a *acct) robotShow(args []string) error {
-	_, _, path, err := a.robotArgs(args)
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(path)
-	if err != nil {
-		return err
-	}
-	return a.printRobot(data, nil)
+	path, name, err = robotPath(pos[0], pos[1])
+	return pos[0], name, path, err
 }
 
 // permFlags collects --pull, --push and --delete: one permission per
 // repository, in the order first named, with the actions of every flag
 // that named it.
-type permFlags []permission
+type permFlags []shareapi.Permission
 
 var actionOrder = []string{"pull", "push", "delete"}
 
@@ -222,7 +162,7 @@ func (p *permFlags) add(actions ...string) func(string) error {
 				return nil
 			}
 		}
-		*p = append(*p, permission{Repository: repo, Actions: slices.Clone(actions)})
+		*p = append(*p, shareapi.Permission{Repository: repo, Actions: slices.Clone(actions)})
 		return nil
 	}
 }
@@ -239,13 +179,7 @@ func (a *acct) robotCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	body := struct {
-		Name         string       `json:"name"`
-		Description  string       `json:"description"`
-		Permissions  []permission `json:"permissions"`
-		ExpiresIn    string       `json:"expires_in,omitempty"`
-		NeverExpires bool         `json:"never_expires,omitempty"`
-	}{Name: name, Description: *description, Permissions: perms, ExpiresIn: *expires, NeverExpires: *never}
+	body := shareapi.CreateRobot{Name: name, Description: *description, Permissions: perms, ExpiresIn: *expires, NeverExpires: *never}
 	switch {
 	case len(perms) == 0:
 		return errors.New("robot create: give at least one --pull, --push or --delete REPO")
@@ -258,15 +192,8 @@ func (a *acct) robotCreate(args []string) error {
 			return err
 		}
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodPost, managePath("domains", domain, "robots"), body,
+	return changedSecret(a, managePath("domains", domain, "robots"), body, "created",
 		fmt.Sprintf("see `regshare robot show %s %s`; if it exists, its secret was never shown: `regshare robot rotate %[1]s %[2]s` draws one", domain, name))
-	if err != nil {
-		return err
-	}
-	return a.printSecret(data, "created")
 }
 
 func (a *acct) robotRotate(args []string) error {
@@ -275,58 +202,41 @@ func (a *acct) robotRotate(args []string) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]string{} // {} without --grace: the route reads a JSON body
+	var body shareapi.RotateRobot // {} without --grace: the route reads a JSON body
 	if *grace != "" {
 		d, err := parseDuration(*grace)
 		if err != nil {
 			return fmt.Errorf("--grace %w", err)
 		}
 		if d > 0 { // no grace: the previous secret stops at once
-			body["grace"] = *grace
+			body.Grace = *grace
 		}
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodPost, path+"/rotate", body,
+	return changedSecret(a, path+"/rotate", body, "rotated",
 		fmt.Sprintf("the secret you have may be replaced; run `regshare robot rotate %s %s` again to get one", domain, name))
+}
+
+// changedSecret sends a create or a rotation, and prints its answer: the
+// login, the secret once, and how to log in.
+func changedSecret(a *acct, path string, body any, what, check string) error {
+	data, err := a.change(http.MethodPost, path, body, check)
 	if err != nil {
 		return err
 	}
-	return a.printSecret(data, "rotated")
-}
-
-// printSecret prints the answer of a create or a rotation: the login, the
-// secret once, and how to log in.
-func (a *acct) printSecret(data []byte, what string) error {
-	var r robotSecret
-	if err := a.secretAnswer(data, &r, func() bool { return r.Name != "" && r.Secret != "" }); err != nil {
-		return err
-	}
-	if a.jsonOut() {
-		return a.raw(data)
-	}
-	login := fmt.Sprintf("docker login REGISTRY -u '%s' --password-stdin   (REGISTRY: your registry's host; the secret on stdin)", r.Name)
-	var s string
-	if json.Unmarshal(r.DockerLogin, &s) == nil && s != "" {
-		login = s
-	}
-	lines := []string{
-		fmt.Sprintf("Robot %s %s, expires %s.", r.Name, what, orNever(r.ExpiresAt)),
-		"Login:  " + r.Name,
-		"Secret: " + r.Secret,
-		"The secret is shown this once: regshare keeps only its digest. Store it now, e.g. in your CI's secret store.",
-	}
-	if r.RotationGraceUntil != nil && *r.RotationGraceUntil != "" {
-		lines = append(lines, "The previous secret works until "+*r.RotationGraceUntil+".")
-	}
-	lines = append(lines, "Log in with:", "  "+login)
-	for _, l := range lines {
-		if _, err := fmt.Fprintln(a.stdout, terminalSafe(l)); err != nil {
-			return err
+	return printAnswer(a, data, func(r shareapi.RobotSecret) [][]string {
+		login := cmp.Or(r.DockerLogin,
+			fmt.Sprintf("docker login REGISTRY -u '%s' --password-stdin   (REGISTRY: your registry's host; the secret on stdin)", r.Name))
+		out := []string{
+			fmt.Sprintf("Robot %s %s, expires %s.", r.Name, what, orNever(r.ExpiresAt)),
+			"Login:  " + r.Name,
+			"Secret: " + r.Secret,
+			"The secret is shown this once: regshare keeps only its digest. Store it now, e.g. in your CI's secret store.",
 		}
-	}
-	return nil
+		if r.RotationGraceUntil != nil && *r.RotationGraceUntil != "" {
+			out = append(out, "The previous secret works until "+*r.RotationGraceUntil+".")
+		}
+		return lines(append(out, "Log in with:", "  "+login)...)
+	}, func(r shareapi.RobotSecret) bool { return r.Name != "" && r.Secret != "" })
 }
 
 func (a *acct) robotSetDisabled(args []string, disabled bool) error {
@@ -334,17 +244,8 @@ func (a *acct) robotSetDisabled(args []string, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodPatch, path, map[string]bool{"disabled": disabled},
-		fmt.Sprintf("see `regshare robot show %s %s`", domain, name))
-	if err != nil {
-		return err
-	}
-	word := map[bool]string{true: "disabled", false: "enabled"}[disabled]
-	return a.printRobot(data, map[string]any{"domain": domain, "robot": name, word: true,
-		"message": fmt.Sprintf("%s robot$%s+%s", word, domain, name)})
+	return changed(a, http.MethodPatch, path, shareapi.UpdateRobot{Disabled: &disabled},
+		fmt.Sprintf("see `regshare robot show %s %s`", domain, name), robotDetails)
 }
 
 func (a *acct) robotDelete(args []string) error {
@@ -352,13 +253,7 @@ func (a *acct) robotDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare robot list %s`", domain))
-	if err != nil {
-		return err
-	}
-	return a.printRobot(data, map[string]any{"domain": domain, "robot": name, "deleted": true,
-		"message": fmt.Sprintf("deleted robot$%s+%s: its secret no longer logs in", domain, name)})
+	return a.changedNoAnswer(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare robot list %s`", domain),
+		fmt.Sprintf("deleted robot$%s+%s: its secret no longer logs in", domain, name),
+		map[string]any{"domain": domain, "robot": name, "deleted": true})
 }

@@ -3,11 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/regshare/regshare/shareapi"
 )
 
 const userUsage = `Usage:
@@ -32,7 +33,15 @@ current password and then the new one:
 ` + accountsHelp
 
 var userSubcommands = map[string]func(*acct, []string) error{
-	"list":           (*acct).userList,
+	"list": reader([]string{"DOMAIN"}, func(pos []string) (string, error) {
+		return managePath("domains", pos[0], "users"), nil
+	}, func(list shareapi.Accounts) [][]string {
+		rows := [][]string{userHeader}
+		for _, u := range list.Users {
+			rows = append(rows, userRow(u))
+		}
+		return rows
+	}),
 	"create":         (*acct).userCreate,
 	"update":         (*acct).userUpdate,
 	"reset-password": (*acct).userResetPassword,
@@ -45,33 +54,18 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	return accountCommand(ctx, "user", userUsage, userSubcommands, args, stdin, stdout, stderr)
 }
 
-// userInfo is a user as the API writes it; Password only in the answer
-// of a create that drew it.
-type userInfo struct {
-	Name      string `json:"name"`
-	Domain    string `json:"domain"`
-	Role      string `json:"role"`
-	Disabled  bool   `json:"disabled"`
-	Static    bool   `json:"static"`
-	Superuser bool   `json:"superuser"`
-	Created   string `json:"created"`
-	Updated   string `json:"updated"`
-	UpdatedBy string `json:"updated_by"`
-	Password  string `json:"password"`
-}
+var userHeader = []string{"NAME", "ROLE", "ADMINISTRATOR", "STATUS", "SOURCE", "UPDATED", "UPDATED BY"}
 
-func (u userInfo) row() []string {
-	status, source := "Active", "run time"
+func userRow(u shareapi.Account) []string {
+	status := "Active"
 	if u.Disabled {
 		status = "Disabled"
 	}
-	if u.Static {
-		source = "config file"
-	}
-	return []string{u.Name, u.Role, yes(u.Superuser), status, source, u.Updated, u.UpdatedBy}
+	return []string{u.Name, u.Role, yes(u.Superuser), status, source(u.Static), orBlank(u.Updated), u.UpdatedBy}
 }
 
-var userHeader = []string{"NAME", "ROLE", "ADMINISTRATOR", "STATUS", "SOURCE", "UPDATED", "UPDATED BY"}
+// userRows is one user as a table.
+func userRows(u shareapi.Account) [][]string { return [][]string{userHeader, userRow(u)} }
 
 func validRole(role string) error {
 	switch role {
@@ -88,42 +82,6 @@ func (a *acct) userArgs(args []string) (domain, name, path string, err error) {
 		return "", "", "", err
 	}
 	return pos[0], pos[1], managePath("domains", pos[0], "users", pos[1]), nil
-}
-
-func (a *acct) userList(args []string) error {
-	pos, err := a.parse(args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.get(managePath("domains", pos[0], "users"))
-	if err != nil {
-		return err
-	}
-	return a.print(data, func(data []byte) error {
-		var list struct{ Users []userInfo }
-		if err := json.Unmarshal(data, &list); err != nil {
-			return err
-		}
-		rows := [][]string{userHeader}
-		for _, u := range list.Users {
-			rows = append(rows, u.row())
-		}
-		return writeTable(a.stdout, rows)
-	}, nil)
-}
-
-// printUser prints one user's answer as a table row.
-func (a *acct) printUser(data []byte, done map[string]any) error {
-	return a.print(data, func(data []byte) error {
-		var u userInfo
-		if err := json.Unmarshal(data, &u); err != nil {
-			return err
-		}
-		return writeTable(a.stdout, [][]string{userHeader, u.row()})
-	}, done)
 }
 
 // newPassword reads a password to set: asked twice at a terminal with
@@ -160,12 +118,8 @@ func (a *acct) userCreate(args []string) error {
 	if err := validRole(*role); err != nil {
 		return err
 	}
-	body := struct {
-		Name     string `json:"name"`
-		Role     string `json:"role"`
-		Password string `json:"password,omitempty"`
-	}{Name: name, Role: *role}
-	if err := a.connect(); err != nil {
+	body := shareapi.CreateAccount{Name: name, Role: *role}
+	if err := a.connect(); err != nil { // before stdin: the login's password may be asked first
 		return err
 	}
 	if *fromStdin {
@@ -178,29 +132,24 @@ func (a *acct) userCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	var u userInfo
-	if err := a.secretAnswer(data, &u, func() bool { return u.Name != "" }); err != nil {
-		return err
-	}
-	if err := a.printUser(data, nil); err != nil || a.jsonOut() || u.Password == "" {
-		return err
-	}
-	_, err = fmt.Fprintf(a.stdout, "Password: %s\nThe password is shown this once; give it to %s over a safe channel.\n", terminalSafe(u.Password), terminalSafe(name))
-	return err
+	return printAnswer(a, data, func(u shareapi.CreatedAccount) [][]string {
+		rows := userRows(u.Account)
+		if u.Password == "" {
+			return rows // not drawn: given on stdin
+		}
+		return append(rows, lines("Password: "+u.Password, "The password is shown this once; give it to "+name+" over a safe channel.")...)
+	}, func(u shareapi.CreatedAccount) bool { return u.Name != "" })
 }
 
 func (a *acct) userUpdate(args []string) error {
 	role := a.fs.String("role", "", "the new role: manage, write or read")
 	disable := a.fs.Bool("disable", false, "refuse the user's logins")
 	enable := a.fs.Bool("enable", false, "accept the user's logins again")
-	domain, name, path, err := a.userArgs(args)
+	domain, _, path, err := a.userArgs(args)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Role     *string `json:"role,omitempty"`
-		Disabled *bool   `json:"disabled,omitempty"`
-	}
+	var body shareapi.UpdateAccount
 	switch {
 	case *disable && *enable:
 		return errors.New("--disable and --enable exclude each other")
@@ -216,22 +165,12 @@ func (a *acct) userUpdate(args []string) error {
 	if body.Role == nil && body.Disabled == nil {
 		return errors.New("user update: nothing to change; give --role, --disable or --enable")
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodPatch, path, body, fmt.Sprintf("see `regshare user list %s`", domain))
-	if err != nil {
-		return err
-	}
-	return a.printUser(data, map[string]any{"domain": domain, "user": name, "updated": true, "message": "updated user " + name})
+	return changed(a, http.MethodPatch, path, body, fmt.Sprintf("see `regshare user list %s`", domain), userRows)
 }
 
 func (a *acct) userResetPassword(args []string) error {
 	domain, name, path, err := a.userArgs(args)
 	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
 		return err
 	}
 	// {}: the route reads a JSON body.
@@ -240,16 +179,9 @@ func (a *acct) userResetPassword(args []string) error {
 	if err != nil {
 		return err
 	}
-	var answer struct{ Name, Password string }
-	if err := a.secretAnswer(data, &answer, func() bool { return answer.Password != "" }); err != nil {
-		return err
-	}
-	if a.jsonOut() {
-		return a.raw(data)
-	}
-	_, err = fmt.Fprintf(a.stdout, "New password for %s: %s\nThe password is shown this once; give it to %[1]s over a safe channel.\n",
-		terminalSafe(answer.Name), terminalSafe(answer.Password))
-	return err
+	return printAnswer(a, data, func(p shareapi.NewPassword) [][]string {
+		return lines("New password for "+p.Name+": "+p.Password, "The password is shown this once; give it to "+p.Name+" over a safe channel.")
+	}, func(p shareapi.NewPassword) bool { return p.Password != "" })
 }
 
 func (a *acct) userDelete(args []string) error {
@@ -257,14 +189,8 @@ func (a *acct) userDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	data, err := a.change(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare user list %s`", domain))
-	if err != nil {
-		return err
-	}
-	return a.printUser(data, map[string]any{"domain": domain, "user": name, "deleted": true, "message": "deleted user " + name})
+	return a.changedNoAnswer(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare user list %s`", domain),
+		"deleted user "+name, map[string]any{"domain": domain, "user": name, "deleted": true})
 }
 
 // userPasswd changes the caller's own password, logging in with the
@@ -292,15 +218,8 @@ func (a *acct) userPasswd(args []string) error {
 		return err
 	}
 	c.password, a.c = current, c
-	body := map[string]string{"current_password": current, "new_password": next}
-	data, err := a.change(http.MethodPost, managePath("user", "password"), body,
-		"try logging in with the new password")
-	if err != nil {
-		return err
-	}
-	return a.print(data, func([]byte) error {
-		_, err := fmt.Fprintf(a.stdout, "changed the password of %s\n", terminalSafe(c.user))
-		return err
-	}, map[string]any{"user": c.user, "password_changed": true,
-		"message": "changed the password of " + c.user + "; docker login again with the new one where it is stored"})
+	return a.changedNoAnswer(http.MethodPost, managePath("user", "password"),
+		shareapi.ChangePassword{CurrentPassword: current, NewPassword: next}, "try logging in with the new password",
+		"changed the password of "+c.user+"; docker login again with the new one where it is stored",
+		map[string]any{"user": c.user, "password_changed": true})
 }
