@@ -69,7 +69,7 @@ func TestConsoleAssets(t *testing.T) {
 		t.Errorf("GET /: the API service is not in the page, escaped: %s", body[:min(len(body), 600)])
 	}
 	// Nothing inline: every script is a file, no element has a style.
-	// app.js is a module and imports accounts.js.
+	// app.js is a module and imports the others (see below).
 	if n := strings.Count(body, "<script"); n != 1 || !strings.Contains(body, `<script type="module" src="/console/app.js"></script>`) {
 		t.Errorf("GET /: %d script elements, want one, the module /console/app.js", n)
 	}
@@ -78,10 +78,14 @@ func TestConsoleAssets(t *testing.T) {
 	}
 
 	for path, ctype := range map[string]string{
-		"/console/app.js":      "text/javascript; charset=utf-8",
-		"/console/accounts.js": "text/javascript; charset=utf-8",
-		"/console/app.css":     "text/css; charset=utf-8",
-		"/console/icon.svg":    "image/svg+xml",
+		"/console/app.js":             "text/javascript; charset=utf-8",
+		"/console/accounts.js":        "text/javascript; charset=utf-8",
+		"/console/accounts-common.js": "text/javascript; charset=utf-8",
+		"/console/users.js":           "text/javascript; charset=utf-8",
+		"/console/robots.js":          "text/javascript; charset=utf-8",
+		"/console/domains.js":         "text/javascript; charset=utf-8",
+		"/console/app.css":            "text/css; charset=utf-8",
+		"/console/icon.svg":           "image/svg+xml",
 	} {
 		r := e.do("", "GET", path, "")
 		if r.status != 200 || r.header.Get("Content-Type") != ctype || r.header.Get("Content-Security-Policy") == "" {
@@ -94,6 +98,29 @@ func TestConsoleAssets(t *testing.T) {
 			t.Errorf("GET %s with its ETag: %d, want 304", path, r.status)
 		}
 	}
+	// The modules app.js imports, and those they import, are all served:
+	// one the browser cannot load stops the whole console.
+	from := regexp.MustCompile(`\bfrom '\./([a-z0-9-]+\.js)'`)
+	var modules []string
+	for todo := []string{"app.js"}; len(todo) > 0; todo = todo[1:] {
+		if slices.Contains(modules, todo[0]) {
+			continue
+		}
+		modules = append(modules, todo[0])
+		r := e.do("", "GET", "/console/"+todo[0], "")
+		if r.status != 200 || r.header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("GET /console/%s, imported: %d %q, want 200 JavaScript", todo[0], r.status, r.header.Get("Content-Type"))
+			continue
+		}
+		for _, m := range from.FindAllStringSubmatch(string(r.body), -1) {
+			todo = append(todo, m[1])
+		}
+	}
+	slices.Sort(modules)
+	if want := []string{"accounts-common.js", "accounts.js", "app.js", "domains.js", "robots.js", "users.js"}; !slices.Equal(modules, want) {
+		t.Errorf("the modules app.js loads: %v, want %v", modules, want)
+	}
+
 	for _, path := range []string{"/console/", "/console/index.html", "/index.html", "/nothing", "/console/../go.mod"} {
 		if r := e.do("", "GET", path, ""); r.status != 404 {
 			t.Errorf("GET %s: %d, want 404", path, r.status)

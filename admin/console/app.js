@@ -1,7 +1,8 @@
 // regshare console: calls the share API with a token regshare issues for
 // it. The password is sent once, to GET /token, and never stored; the token
 // lives in this tab's sessionStorage until it expires or the user logs out.
-// The account pages (users, robots, domains) are in accounts.js.
+// The account pages (users, robots, domains) are in accounts.js and the
+// modules it imports.
 import { accountPages } from './accounts.js';
 
 (() => {
@@ -250,6 +251,13 @@ import { accountPages } from './accounts.js';
     emptyEl.textContent = 'Loading…';
   }
 
+  // listFailed empties a list whose read failed, and says why in errorEl.
+  function listFailed(tbody, emptyEl, errorEl, e) {
+    fill(tbody, [], emptyEl);
+    emptyEl.hidden = true;
+    errorEl.textContent = e.message;
+  }
+
   // ---- login ----------------------------------------------------------
 
   // openLogin asks for the password; expired is true or the reason to show.
@@ -440,10 +448,7 @@ import { accountPages } from './accounts.js';
     try {
       res = await api('GET', `/v2/manage/repos?${q}`);
     } catch (e) {
-      if (gen !== routeGen) return;
-      fill(body, [], empty, '');
-      empty.hidden = true;
-      $('private-error').textContent = e.message;
+      if (gen === routeGen) listFailed(body, empty, $('private-error'), e);
       return;
     }
     if (gen !== routeGen) return;
@@ -481,10 +486,7 @@ import { accountPages } from './accounts.js';
     try {
       res = await api('GET', '/v2/manage/shared-repositories?center=thirdparty&limit=1000&order_column=name&order_type=asc');
     } catch (e) {
-      if (gen !== routeGen) return;
-      fill(body, [], empty);
-      empty.hidden = true;
-      $('shared-error').textContent = e.message;
+      if (gen === routeGen) listFailed(body, empty, $('shared-error'), e);
       return;
     }
     if (gen !== routeGen) return;
@@ -533,10 +535,7 @@ import { accountPages } from './accounts.js';
     try {
       res = await api('GET', `${repoPath(repo)}/tags?limit=1000`);
     } catch (e) {
-      if (gen !== routeGen) return;
-      fill(body, [], empty);
-      empty.hidden = true;
-      $('tags-error').textContent = e.message;
+      if (gen === routeGen) listFailed(body, empty, $('tags-error'), e);
       return;
     }
     if (gen !== routeGen) return;
@@ -562,10 +561,7 @@ import { accountPages } from './accounts.js';
     try {
       res = await api('GET', sharesPath(repo));
     } catch (e) {
-      if (gen !== routeGen) return;
-      fill(body, [], empty);
-      empty.hidden = true;
-      $('sharing-error').textContent = e.message;
+      if (gen === routeGen) listFailed(body, empty, $('sharing-error'), e);
       return;
     }
     if (gen !== routeGen) return;
@@ -739,7 +735,7 @@ import { accountPages } from './accounts.js';
   // ---- account pages --------------------------------------------------
 
   const accounts = accountPages({
-    $, el, cell, api, announce, copyText, fill, loading, timeEl, utcTime, runeCount, formatCount,
+    $, el, cell, api, announce, copyText, fill, loading, listFailed, timeEl, utcTime, runeCount, formatCount,
     me: () => me,
     gen: () => routeGen,
     // endSession forgets the token (a new password ends it) and asks for

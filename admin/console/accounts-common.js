@@ -1,0 +1,218 @@
+// regshare console: what the account pages (users.js, robots.js,
+// domains.js) share: account changes, who manages a domain, row pieces,
+// field errors, and the confirm and secret dialogs. accounts.js builds it
+// with the helpers app.js hands in (accountCommon(h)). As in app.js, what
+// the API returns is always set as text, never parsed as HTML.
+
+const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const MAX_NAME = 64;
+const DEFAULT_LIFETIME_DAYS = 90;
+
+export function accountCommon(h) {
+  const { $, el, api } = h;
+  // A cell's content is one box: narrow windows lay a cell out as its
+  // label and one value.
+  const cell = (label, ...children) => h.cell(label, el('div', { class: 'cell' }, ...children));
+
+  // Account changes are not retried: a retried create would not get the
+  // first one's password or secret back.
+  const change = (method, path, body) => api(method, path, body, { retry: false });
+
+  const domainPath = (d) => `/v2/manage/domains/${encodeURIComponent(d)}`;
+  const admin = () => Boolean(h.me() && h.me().superuser);
+  const manages = (domain) => admin() || (h.me().role === 'manage' && h.me().domain === domain);
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many || `${one}s`}`;
+  const validName = (s) => s.length <= MAX_NAME && NAME.test(s);
+  const nameRule = `1 to ${MAX_NAME} lower-case letters and digits, joined by single '.', '_' or '-'.`;
+
+  // ---- shared pieces -------------------------------------------------
+
+  function badge(text, kind, title) {
+    return el('span', { class: `badge ${kind}`, title }, text);
+  }
+
+  // A time the API left unset (or the zero time of a record from the
+  // configuration file) shows as a dash.
+  function whenEl(iso) {
+    if (!iso || iso.startsWith('0001-')) return '—';
+    return h.timeEl(iso, h.utcTime(new Date(iso)));
+  }
+
+  function updatedEl(o) {
+    const t = whenEl(o.updated);
+    if (t === '—' || !o.updated_by) return t;
+    return [t, el('span', { class: 'sub' }, `by ${o.updated_by}`)];
+  }
+
+  function sourceEl(o, what) {
+    return o.static
+      ? badge('Config file', 'static', `Declared in regshare's configuration file: this ${what} is read-only here`)
+      : 'Console and API';
+  }
+
+  // actionButton is a row's button; label names it with its row for
+  // screen readers, note (an element id) says why it is disabled.
+  function actionButton(text, label, action, onclick, { danger, disabled, note } = {}) {
+    return el('button', {
+      type: 'button', class: danger ? 'link danger' : 'link', 'aria-label': label, 'data-action': action,
+      disabled: Boolean(disabled), 'aria-describedby': disabled ? note : undefined, onclick,
+    }, text);
+  }
+
+  // refocus puts the focus back on a row's button after the list is drawn
+  // again, or on the page's heading when the row is gone.
+  function refocus(body, attr, key, action, heading) {
+    const row = [...$(body).children].find((tr) => tr.getAttribute(attr) === key);
+    const b = row && row.querySelector(`button[data-action="${action}"]`);
+    if (b && !b.disabled) b.focus(); else $(heading).focus();
+  }
+
+  // listFailed is app.js's, with the elements' ids.
+  const listFailed = (body, empty, error, e) => h.listFailed($(body), $(empty), $(error), e);
+
+  function crumbs(kind, domain) {
+    $(`${kind}-crumbs`).hidden = !admin() || domain === h.me().domain;
+    $(`${kind}-crumb`).textContent = domain;
+  }
+
+  // Field errors: <id>-error next to the field <id>.
+  function clearErrors(form) {
+    for (const e of $(form).querySelectorAll('.error')) e.textContent = '';
+    for (const e of $(form).querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+  }
+
+  function fieldError(id, msg) {
+    $(`${id}-error`).textContent = msg;
+    $(id).setAttribute('aria-invalid', 'true');
+  }
+
+  function focusInvalid(form, fallback) {
+    const f = $(form).querySelector('[aria-invalid="true"]:not([disabled])');
+    (f || $(fallback)).focus();
+  }
+
+  // createFailed says why a create dialog's change (<kind>-form) failed:
+  // a conflict is its name's (<kind>-name) error, any other its own. On a
+  // 401 the login dialog is open, over what was typed, which stays.
+  function createFailed(kind, e) {
+    if (e.status === 401) return;
+    if (e.status === 409) fieldError(`${kind}-name`, e.message);
+    else $(`${kind}-error`).textContent = e.message;
+    focusInvalid(`${kind}-form`, `${kind}-name`);
+  }
+
+  // Lifetimes are written "90d" or "36h"; the console edits whole days.
+  function lifetimeDays(s) {
+    const m = /^(\d+)([dh])$/.exec(s || '');
+    if (!m) return DEFAULT_LIFETIME_DAYS;
+    return m[2] === 'd' ? Number(m[1]) : Math.max(1, Math.floor(Number(m[1]) / 24));
+  }
+
+  function wholeNumber(s) {
+    return /^\d+$/.test(s) ? Number(s) : NaN;
+  }
+
+  // ---- the secret dialog: a password or secret, shown once ----------
+
+  let secretAfter = null;
+
+  function showSecret({ title, lead, what, secret, login, after }) {
+    $('secret-title').textContent = title;
+    $('secret-lead').textContent = lead;
+    $('secret-label').textContent = `${what[0].toUpperCase()}${what.slice(1)}:`;
+    $('secret-value').textContent = secret;
+    $('secret-copy').setAttribute('aria-label', `Copy the ${what}`);
+    $('secret-copy').dataset.what = `the ${what}`;
+    $('secret-login-block').hidden = !login;
+    $('secret-login').textContent = login || '';
+    secretAfter = after;
+    $('secret-dialog').showModal();
+    $('secret-copy').focus();
+  }
+
+  // Closing forgets the secret: it is in no element once the dialog is gone.
+  function secretClosed() {
+    if ($('secret-dialog').open) return;
+    $('secret-value').textContent = '';
+    $('secret-login').textContent = '';
+    const after = secretAfter;
+    secretAfter = null;
+    if (after) after();
+  }
+
+  // ---- the confirm dialog --------------------------------------------
+
+  let confirming = null; // {run, conflict} while open
+
+  function confirmAction({ title, text, action, run, conflict }) {
+    confirming = { run, conflict };
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    $('confirm-error').textContent = '';
+    $('confirm-list').replaceChildren();
+    $('confirm-list').hidden = true;
+    $('confirm-submit').textContent = action;
+    $('confirm-dialog').showModal();
+    $('confirm-cancel').focus();
+  }
+
+  async function submitConfirm(ev) {
+    ev.preventDefault();
+    const c = confirming;
+    if (!c) return;
+    const submit = $('confirm-submit');
+    submit.disabled = true;
+    $('confirm-error').textContent = '';
+    try {
+      const then = await c.run();
+      if (confirming === c) {
+        confirming = null;
+        $('confirm-dialog').close();
+      }
+      if (then) then();
+    } catch (e) {
+      if (e.status === 401) return;
+      if (e.status === 409 && c.conflict) {
+        c.conflict(e, c);
+        $('confirm-cancel').focus();
+      } else {
+        $('confirm-error').textContent = e.message;
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  // closeDialogs closes those of the dialogs (by id) that are open.
+  function closeDialogs(...ids) {
+    for (const id of ids) if ($(id).open) $(id).close();
+  }
+
+  // reset forgets the confirm and secret dialogs and what they hold.
+  function reset() {
+    secretAfter = null;
+    closeDialogs('confirm-dialog', 'secret-dialog');
+    confirming = null;
+    $('secret-value').textContent = '';
+    $('secret-login').textContent = '';
+  }
+
+  function init() {
+    $('confirm-form').addEventListener('submit', submitConfirm);
+    $('confirm-cancel').addEventListener('click', () => { confirming = null; $('confirm-dialog').close(); });
+    // Escape closes a dialog too; the close event comes a task later.
+    $('confirm-dialog').addEventListener('close', () => { if (!$('confirm-dialog').open) confirming = null; });
+
+    $('secret-form').addEventListener('submit', (ev) => { ev.preventDefault(); $('secret-dialog').close(); });
+    $('secret-dialog').addEventListener('close', secretClosed);
+    $('secret-copy').addEventListener('click', (ev) => h.copyText($('secret-value').textContent, ev.currentTarget, ev.currentTarget.dataset.what));
+    $('secret-login-copy').addEventListener('click', (ev) => h.copyText($('secret-login').textContent, ev.currentTarget));
+  }
+
+  return {
+    cell, change, domainPath, admin, manages, plural, validName, nameRule,
+    badge, whenEl, updatedEl, sourceEl, actionButton, refocus, listFailed, crumbs,
+    clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays, wholeNumber,
+    showSecret, confirmAction, closeDialogs, reset, init,
+  };
+}
