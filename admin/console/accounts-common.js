@@ -203,7 +203,9 @@ export function accountCommon(h) {
     // Escape closes a dialog too; the close event comes a task later.
     $('confirm-dialog').addEventListener('close', () => { if (!$('confirm-dialog').open) confirming = null; });
 
-    $('secret-form').addEventListener('submit', (ev) => { ev.preventDefault(); $('secret-dialog').close(); });
+    // Done forgets the secret and restores the focus at once; the close
+    // event, which the browser queues, does so for Escape.
+    $('secret-form').addEventListener('submit', (ev) => { ev.preventDefault(); $('secret-dialog').close(); secretClosed(); });
     $('secret-dialog').addEventListener('close', secretClosed);
     $('secret-copy').addEventListener('click', (ev) => h.copyText($('secret-value').textContent, ev.currentTarget, ev.currentTarget.dataset.what));
     $('secret-login-copy').addEventListener('click', (ev) => h.copyText($('secret-login').textContent, ev.currentTarget));
