@@ -93,6 +93,7 @@ var ruleErrors = []struct {
 	{err: grants.ErrAccountExists, status: 409, n: 2, account: true},
 	{err: grants.ErrNamespaceTaken, status: 409, n: 3, account: true},
 	{as: isInUse, status: 409, n: 4, account: true},
+	{err: grants.ErrConflict, status: 409, n: 5, account: true},
 	{err: grants.ErrStale, status: 503, n: 2},
 	{err: grants.ErrLoading, status: 503, n: 3},
 	{err: grants.ErrOutcomeUnknown, status: 503, n: 4},

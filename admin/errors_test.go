@@ -48,6 +48,7 @@ func TestRuleErrorCodes(t *testing.T) {
 		{fmt.Errorf("%w: namespace x belongs to domain acme", grants.ErrNamespaceTaken), "REGSHARE.4090003", ""},
 		{inUse, "REGSHARE.4090004", "hooli/app with acme"},
 		{fmt.Errorf("delete: %w", inUse), "REGSHARE.4090004", "hooli/app with acme"},
+		{fmt.Errorf("%w, 6 times in a row; nothing was written", grants.ErrConflict), "REGSHARE.4090005", "nothing was written"},
 		{grants.ErrNotAdmin, "REGSHARE.4030005", "only an administrator"},
 		{grants.ErrNotManager, "REGSHARE.4030006", ""},
 		{fmt.Errorf("user walt: %w", grants.ErrStatic), "REGSHARE.4030007", "user walt: declared in the configuration file"},

@@ -102,8 +102,10 @@ func (g *Grants) changeRecords(ctx context.Context, build func(dir *Directory) (
 		case err == nil:
 			g.settle(ctx)
 			return c, nil
-		case !errors.Is(err, ErrConflict) || i == maxConflictRetries:
+		case !errors.Is(err, ErrConflict):
 			return RecordChange{}, err
+		case i == maxConflictRetries:
+			return RecordChange{}, fmt.Errorf("%w, %d times in a row; nothing was written", err, i+1)
 		}
 	}
 }

@@ -57,15 +57,16 @@ func SecretDigest(secret string) string {
 // time; a robot that does not exist costs the same hash.
 func (d *Directory) RobotPrincipal(login, secret string, now time.Time) (Principal, bool) {
 	sum := sha256.Sum256([]byte(secret))
-	given := hex.EncodeToString(sum[:])
+	var given [2 * sha256.Size]byte
+	hex.Encode(given[:], sum[:])
 	u, ok := d.robots[login]
 	if !ok {
 		return Principal{}, false
 	}
 	b := u.Robot
-	match := subtle.ConstantTimeCompare([]byte(given), []byte(b.Digest)) == 1
+	match := subtle.ConstantTimeCompare(given[:], []byte(b.Digest)) == 1
 	if !match && b.PrevDigest != "" && now.Before(b.PrevUntil) {
-		match = subtle.ConstantTimeCompare([]byte(given), []byte(b.PrevDigest)) == 1
+		match = subtle.ConstantTimeCompare(given[:], []byte(b.PrevDigest)) == 1
 	}
 	if !match || u.Disabled || RobotExpired(b, now) {
 		return Principal{}, false

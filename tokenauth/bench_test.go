@@ -3,6 +3,7 @@ package tokenauth_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,6 +138,33 @@ func BenchmarkTokenHandler(b *testing.B) {
 	if err := json.Unmarshal(serve(b, login).Body.Bytes(), &lr); err != nil || lr.RefreshToken == "" {
 		b.Fatalf("no refresh token: %v", err)
 	}
+	// Cold robot logins: each iteration a robot not seen for 20,000
+	// logins, past the cache of signed tokens (make bench's S5 in process).
+	const robots = 20_000
+	var ws []grants.RecordWrite
+	secrets := make([]string, robots)
+	for i := range robots {
+		secrets[i] = grants.NewRobotSecret()
+		name := fmt.Sprintf("r%05d", i)
+		v, _ := json.Marshal(grants.RobotRecord{Domain: "globex", Name: name, Digest: grants.SecretDigest(secrets[i]),
+			Permissions: []grants.Permission{{Repository: "acme/web", Actions: []string{"pull"}}}, Expires: time.Now().Add(time.Hour)})
+		ws = append(ws, grants.RecordWrite{Ref: grants.Ref{Kind: grants.KindRobot, Name: "globex+" + name}, Value: v, Expect: grants.Any})
+	}
+	if err := store.ChangeRecords(ctx, grants.RecordChange{Writes: ws}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("robot-cold", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			r := *get
+			r.Header = http.Header{}
+			r.SetBasicAuth(fmt.Sprintf("robot$globex+r%05d", i%robots), secrets[i%robots])
+			serve(b, &r)
+			i++
+		}
+	})
+
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {lr.RefreshToken}, "service": {benchService},
 		"scope": {"repository:acme/web:pull"}, "client_id": {"docker"}}.Encode()
 	post := httptest.NewRequest(http.MethodPost, "/token", nil)

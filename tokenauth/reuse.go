@@ -15,29 +15,30 @@ type issuedToken struct {
 	gen        uint64 // Authorizer.Generation when decided
 	reuseUntil time.Time
 	scope      string // granted, in scope syntax
-	// The answers, encoded once: GET's, and POST's with the scope, and
-	// their Content-Length. A refresh token is spliced in when there is one.
-	getBody, postBody     []byte
+	// The answers, encoded once: the head that GET's and POST's share, and
+	// POST's scope and closing brace (see tokenResponse.encode), and their
+	// Content-Length. A refresh token is spliced in when there is one.
+	head, scopeTail       []byte
 	getLength, postLength []string
 }
 
 // write sends the encoded answer, with refresh as refresh_token if set:
-// spliced in by a second write rather than encoded anew. A refresh token
+// spliced in by a further write rather than encoded anew. A refresh token
 // regshare signed is JWS compact form (base64url and dots), which JSON
 // needs no escaping for; anything else is encoded. The length is declared:
 // a token with its certificate chain is past the 2 KiB net/http buffers
 // before it switches to chunked encoding.
 func (it issuedToken) write(w http.ResponseWriter, post bool, refresh string) {
-	b, length := it.getBody, it.getLength
+	tail, length := closeBytes, it.getLength
 	if post {
-		b, length = it.postBody, it.postLength
+		tail, length = it.scopeTail, it.postLength
 	}
 	var quoted []byte
 	if refresh != "" {
 		if !isCompactJWS(refresh) {
 			quoted, _ = json.Marshal(refresh)
 		}
-		n := len(b) - len("}\n") + len(refreshField) + len(refresh) + len(`""`) + len("}\n")
+		n := len(it.head) + len(tail) + len(refreshField) + len(refresh) + len(`""`)
 		if quoted != nil {
 			n += len(quoted) - len(refresh) - len(`""`)
 		}
@@ -46,20 +47,20 @@ func (it issuedToken) write(w http.ResponseWriter, post bool, refresh string) {
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"], h["Content-Length"] = jsonContentType, noStore, length
 	w.WriteHeader(http.StatusOK)
-	if refresh == "" {
-		w.Write(b)
-		return
+	w.Write(it.head)
+	if refresh != "" {
+		w.Write(tail[:len(tail)-len(closeBody)]) // the scope, if any
+		io.WriteString(w, refreshField)
+		if quoted != nil {
+			w.Write(quoted)
+		} else {
+			io.WriteString(w, `"`)
+			io.WriteString(w, refresh)
+			io.WriteString(w, `"`)
+		}
+		tail = closeBytes
 	}
-	w.Write(b[:len(b)-2]) // without "}\n"
-	io.WriteString(w, refreshField)
-	if quoted != nil {
-		w.Write(quoted)
-	} else {
-		io.WriteString(w, `"`)
-		io.WriteString(w, refresh)
-		io.WriteString(w, `"`)
-	}
-	io.WriteString(w, "}\n")
+	w.Write(tail)
 }
 
 const refreshField = `,"refresh_token":`

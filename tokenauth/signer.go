@@ -121,6 +121,11 @@ func (k *Keys) Sign(claims jwt.Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return k.signPayload(c)
+}
+
+// signPayload returns the compact JWS of the claims encoded as c.
+func (k *Keys) signPayload(c []byte) (string, error) {
 	n := base64.RawURLEncoding.EncodedLen(len(c))
 	b := make([]byte, 0, len(k.head)+1+n+1+base64.RawURLEncoding.EncodedLen(512))
 	b = append(append(b, k.head...), '.')
