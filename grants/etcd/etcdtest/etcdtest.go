@@ -10,8 +10,10 @@ package etcdtest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -63,15 +65,21 @@ func newServer(t testing.TB, name string) *Server {
 	return s
 }
 
-// freeAddr returns a loopback address no one listens on right now.
+// freeAddr returns a loopback address no one listens on right now, of a
+// port below the ephemeral range (32768 and up): a member restarted on its
+// port must find it free, and the kernel gives ports of that range to
+// outgoing connections (a busy test run makes thousands).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+rand.IntN(12768)))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free loopback port between 20000 and 32767")
+	return ""
 }
 
 func (s *Server) config() *embed.Config {
