@@ -3,6 +3,7 @@ package tokenauth
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,5 +30,43 @@ func TestClaimsAppendJSON(t *testing.T) {
 		if got := c.appendJSON(nil); !bytes.Equal(got, want) {
 			t.Errorf("appendJSON:\n got %s\nwant %s", got, want)
 		}
+	}
+}
+
+// TestSignES256: an ES256 token is deterministic for the same claims and
+// verifies with golang-jwt against the public key.
+func TestSignES256(t *testing.T) {
+	dir := t.TempDir()
+	if err := GenerateKeys(dir, AlgES256, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadKeys(dir+"/"+SigningKeyFile, dir+"/"+SigningCertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.es256 == nil {
+		t.Fatal("an ES256 key does not sign deterministically")
+	}
+	claims := Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "robot$globex+ci", ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute))}}
+	a, err := k.Sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := k.Sign(claims)
+	if a != b {
+		t.Error("two signatures of the same claims differ")
+	}
+	var got Claims
+	if _, err := k.Verify(a, &got); err != nil || got.Subject != "robot$globex+ci" {
+		t.Fatalf("Verify: %v, %+v", err, got)
+	}
+	i := strings.LastIndexByte(a, '.') + 5 // a character of the signature
+	c := byte('A')
+	if a[i] == 'A' {
+		c = 'B'
+	}
+	tampered := a[:i] + string(c) + a[i+1:]
+	if _, err := k.Verify(tampered, &Claims{}); err == nil {
+		t.Error("a tampered signature verifies")
 	}
 }
