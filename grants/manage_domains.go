@@ -109,11 +109,8 @@ func claims(dir *Directory, domain string, old, ns []string) ([]RecordWrite, err
 
 // CreateDomain makes a domain with its namespaces; administrators only.
 func (g *Grants) CreateDomain(ctx context.Context, p Principal, s DomainSpec, now time.Time) (DomainView, error) {
-	if err := g.current(p); err != nil {
+	if err := g.mayAdminister(p); err != nil {
 		return DomainView{}, err
-	}
-	if !isAdmin(p) {
-		return DomainView{}, ErrNotAdmin
 	}
 	s.Namespaces = slices.Compact(slices.Sorted(slices.Values(s.Namespaces)))
 	if err := s.validate(); err != nil {
@@ -142,20 +139,14 @@ func (g *Grants) CreateDomain(ctx context.Context, p Principal, s DomainSpec, no
 // with what fn makes of them; administrators only. A namespace it gives up
 // ends the shares made of its repositories (see effective).
 func (g *Grants) UpdateDomain(ctx context.Context, p Principal, name string, now time.Time, fn func(DomainSpec) DomainSpec) (DomainView, error) {
-	if err := g.current(p); err != nil {
+	if err := g.mayAdminister(p); err != nil {
 		return DomainView{}, err
-	}
-	if !isAdmin(p) {
-		return DomainView{}, ErrNotAdmin
 	}
 	_, err := g.changeRecords(ctx, func(dir *Directory) (RecordChange, error) {
 		ref := Ref{KindDomain, name}
-		info, ok := dir.info[name]
-		switch {
-		case !ok:
-			return RecordChange{}, fmt.Errorf("%w: domain %s", ErrNoAccount, name)
-		case info.Static:
-			return RecordChange{}, fmt.Errorf("domain %s: %w", name, ErrStatic)
+		info, err := runtimeDomain(dir, name)
+		if err != nil {
+			return RecordChange{}, err
 		}
 		old := dir.domains[name]
 		s := fn(DomainSpec{Name: name, Namespaces: slices.Clone(old), RobotMaxLifetime: info.RobotMaxLifetime, RobotNeverExpires: info.RobotNeverExpires})
@@ -183,20 +174,13 @@ func (g *Grants) UpdateDomain(ctx context.Context, p Principal, name string, now
 // is refused with an *InUseError, unless force, which revokes them in the
 // same change. It returns the shares revoked.
 func (g *Grants) DeleteDomain(ctx context.Context, p Principal, name string, force bool, now time.Time) ([]Key, error) {
-	if err := g.current(p); err != nil {
+	if err := g.mayAdminister(p); err != nil {
 		return nil, err
-	}
-	if !isAdmin(p) {
-		return nil, ErrNotAdmin
 	}
 	c, err := g.changeRecords(ctx, func(dir *Directory) (RecordChange, error) {
 		ref := Ref{KindDomain, name}
-		info, ok := dir.info[name]
-		switch {
-		case !ok:
-			return RecordChange{}, fmt.Errorf("%w: domain %s", ErrNoAccount, name)
-		case info.Static:
-			return RecordChange{}, fmt.Errorf("domain %s: %w", name, ErrStatic)
+		if _, err := runtimeDomain(dir, name); err != nil {
+			return RecordChange{}, err
 		}
 		shares := g.domainShares(dir, name)
 		if len(shares) > 0 && !force {
@@ -238,4 +222,28 @@ func (g *Grants) domainShares(dir *Directory, name string) []Key {
 		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Recipient, b.Recipient))
 	})
 	return slices.Compact(out)
+}
+
+// mayAdminister checks that p is a current administrator.
+func (g *Grants) mayAdminister(p Principal) error {
+	if err := g.current(p); err != nil {
+		return err
+	}
+	if !isAdmin(p) {
+		return ErrNotAdmin
+	}
+	return nil
+}
+
+// runtimeDomain is the domain name of dir that may be changed at run time:
+// it exists and the file does not declare it.
+func runtimeDomain(dir *Directory, name string) (DomainInfo, error) {
+	info, ok := dir.info[name]
+	switch {
+	case !ok:
+		return DomainInfo{}, fmt.Errorf("%w: domain %s", ErrNoAccount, name)
+	case info.Static:
+		return DomainInfo{}, fmt.Errorf("domain %s: %w", name, ErrStatic)
+	}
+	return info, nil
 }
