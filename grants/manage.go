@@ -36,7 +36,7 @@ var (
 	// ErrTooManyAccounts: a domain has as many users or robots as it may.
 	ErrTooManyAccounts = fmt.Errorf("%w: too many accounts", ErrInvalid)
 	// ErrRobotPermission: a robot would get more than its domain has.
-	ErrRobotPermission = fmt.Errorf("%w: a robot's permission", ErrForbidden)
+	ErrRobotPermission = fmt.Errorf("%w: more than the robot's domain has", ErrForbidden)
 	// ErrSelf: a manager cannot disable, demote or delete themselves.
 	ErrSelf = fmt.Errorf("%w: you cannot disable, demote or delete yourself", ErrForbidden)
 	// ErrWrongPassword: a password change gave the wrong old password.
