@@ -2,66 +2,28 @@ package admin_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/regshare/regshare/admin"
 	"github.com/regshare/regshare/grants"
-	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/shareapi"
-	"github.com/regshare/regshare/tokenauth"
 )
 
 // The account tests' directory: the test directory, plus domain ops whose
 // user root is the administrator (superusers: [root]).
 const admin0 = "root"
 
-// newAccountsEnv is the API over a bbolt store with an administrator, an
-// audit log and metrics; its Authenticator runs on the env's clock (robot
-// expiry), and run-time passwords are hashed at bcrypt's lowest cost.
+// newAccountsEnv is the API and the console's routes over a bbolt store
+// with an administrator, an audit log and metrics; its Authenticator runs
+// on the env's clock (robot expiry), and run-time passwords are hashed at
+// bcrypt's lowest cost.
 func newAccountsEnv(t *testing.T) (*env, *lockedBuffer) {
 	t.Helper()
-	cfg := directoryConfig(0)
-	cfg.Domains["ops"] = grants.DomainConfig{Namespaces: []string{"ops"}, Users: map[string]grants.UserConfig{
-		admin0: {PasswordHash: passwordHash(), Role: grants.RoleManage},
-	}}
-	cfg.Superusers = []string{admin0}
-	dir, err := grants.NewDirectory(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "shares.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	g, err := grants.New(t.Context(), dir, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.SetPasswordCost(bcrypt.MinCost)
-	e := &env{t: t, g: g, store: store, clock: &clock{t: base},
-		registry: &fakeRegistry{repos: map[string][]string{}, manifests: map[string]admin.Manifest{}},
-		domains:  []string{"acme", "globex", "initech", "ops"},
-		metrics:  prometheus.NewRegistry(),
-	}
-	audit := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(audit, nil))
-	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, e.clock.Now)
-	api, err := admin.New(admin.Config{RegistryHost: registryHost, Metrics: e.metrics, Audit: log},
-		g, tokenauth.NewCredentials(authn, log, ""), e.registry, e.clock.Now, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.serve(manageMux(api))
-	return e, audit
+	e := newEnv(t, options{accounts: true})
+	return e, e.audit
 }
 
 // manageMux serves the API's routes and the console's.

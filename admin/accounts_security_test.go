@@ -234,24 +234,9 @@ func str(v any) string { s, _ := v.(string); return s }
 // accountCount is the value of regshare_account_operations_total{op,result}.
 func accountCount(t *testing.T, e *env, op, result string) float64 {
 	t.Helper()
-	mfs, err := e.metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
+	n, ok := e.opCount("regshare_account_operations_total", op, result)
+	if !ok {
+		t.Fatalf("no series op=%s result=%s", op, result)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != "regshare_account_operations_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["op"] == op && labels["result"] == result {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no series op=%s result=%s", op, result)
-	return 0
+	return n
 }

@@ -97,6 +97,8 @@ type options struct {
 	registry        admin.Registry // default: the env's fakeRegistry
 	// wrapStore, when set, wraps the bbolt store grants is built on.
 	wrapStore func(grants.Store) grants.Store
+	// accounts: the account tests' env (see newAccountsEnv).
+	accounts bool
 }
 
 // env is the share API over a bbolt store, served on loopback.
@@ -110,11 +112,18 @@ type env struct {
 	client   *http.Client
 	domains  []string
 	metrics  *prometheus.Registry
+	audit    *lockedBuffer // with options.accounts
 }
 
 func newEnv(t *testing.T, o options) *env {
 	t.Helper()
 	cfg := directoryConfig(o.extraDomains)
+	if o.accounts {
+		cfg.Domains["ops"] = grants.DomainConfig{Namespaces: []string{"ops"}, Users: map[string]grants.UserConfig{
+			admin0: {PasswordHash: passwordHash(), Role: grants.RoleManage},
+		}}
+		cfg.Superusers = []string{admin0}
+	}
 	dir, err := grants.NewDirectory(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -137,19 +146,29 @@ func newEnv(t *testing.T, o options) *env {
 		clock:    &clock{t: base},
 		registry: &fakeRegistry{repos: map[string][]string{}, manifests: map[string]admin.Manifest{}},
 		domains:  slices.Sorted(maps.Keys(cfg.Domains)),
+		metrics:  prometheus.NewRegistry(),
 	}
 	var registry admin.Registry = e.registry
 	if o.registry != nil {
 		registry = o.registry
 	}
-	e.metrics = prometheus.NewRegistry()
-	api, err := admin.New(admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics},
-		g, credentials(g), registry, e.clock.Now, slog.New(slog.DiscardHandler))
+	acfg := admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics}
+	creds := credentials(g)
+	if o.accounts {
+		g.SetPasswordCost(bcrypt.MinCost)
+		e.audit = &lockedBuffer{}
+		acfg.Audit = slog.New(slog.NewJSONHandler(e.audit, nil))
+		creds = tokenauth.NewCredentials(tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{}, e.clock.Now), acfg.Audit, "")
+	}
+	api, err := admin.New(acfg, g, creds, registry, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
+	if o.accounts {
+		mux = manageMux(api) // the console's routes too
+	}
 	e.serve(mux)
 	// Redirects are answers to check, not to follow.
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -11,25 +11,8 @@ func TestShareOperationMetrics(t *testing.T) {
 	base := "/v2/manage/namespaces/acme/repositories/web/access-domains"
 	count := func(op, result string) float64 {
 		t.Helper()
-		mfs, err := e.metrics.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != "regshare_share_operations_total" {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				labels := map[string]string{}
-				for _, l := range m.GetLabel() {
-					labels[l.GetName()] = l.GetValue()
-				}
-				if labels["op"] == op && labels["result"] == result {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-		return 0
+		n, _ := e.opCount("regshare_share_operations_total", op, result)
+		return n
 	}
 	if r := e.do("alice", "POST", base, create("globex", "read", "forever", "")); r.status != 201 {
 		t.Fatal(r)
@@ -61,4 +44,29 @@ func TestShareOperationMetrics(t *testing.T) {
 	if n, err := testutil.GatherAndCount(e.metrics, "regshare_share_operations_total"); err != nil || n != 9 {
 		t.Errorf("series: %d %v, want 9", n, err)
 	}
+}
+
+// opCount is the value of metric{op,result}, and whether the series
+// exists.
+func (e *env) opCount(metric, op, result string) (float64, bool) {
+	e.t.Helper()
+	mfs, err := e.metrics.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != metric {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["op"] == op && labels["result"] == result {
+				return m.GetCounter().GetValue(), true
+			}
+		}
+	}
+	return 0, false
 }

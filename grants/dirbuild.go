@@ -32,7 +32,7 @@ func (i DomainInfo) MaxRobotLifetime() time.Duration {
 // storedRecord is a record of the store, decoded once.
 type storedRecord struct {
 	rev int64
-	v   any // *DomainRecord, *string (a namespace's owner), *UserRecord, *RobotRecord, *RobotUse
+	v   any // *DomainRecord, *string (a namespace's owner), *UserRecord, *RobotRecord
 }
 
 // records is the store's part of the directory, as the sink receives it.
@@ -67,7 +67,6 @@ func merge(static *Directory, rs records) *Directory {
 		domains:    maps.Clone(static.domains),
 		info:       maps.Clone(static.info),
 		revs:       make(map[Ref]int64, len(rs)),
-		uses:       map[string]RobotUse{},
 	}
 	for ref, r := range rs {
 		d.revs[ref] = r.rev
@@ -95,8 +94,6 @@ func merge(static *Directory, rs records) *Directory {
 				d.robots[login] = User{Name: login, Domain: v.Domain, Disabled: v.Disabled, Created: v.Created, Updated: v.Updated,
 					UpdatedBy: v.UpdatedBy, Robot: v, ver: uint64(r.rev)}
 			}
-		case *RobotUse:
-			d.uses[robotPrefix+ref.Name] = *v
 		}
 	}
 	for dom, nss := range d.domains {

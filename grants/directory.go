@@ -105,7 +105,6 @@ type Directory struct {
 	info       map[string]DomainInfo
 	// revs are the store's versions of its records, for the Expect of writes.
 	revs map[Ref]int64
-	uses map[string]RobotUse // by login name
 	// cost is the bcrypt cost most of the users' hashes have.
 	cost int
 	// gen tells snapshots apart: Grants numbers each one it puts in force.
@@ -122,7 +121,6 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		domains:    map[string][]string{},
 		info:       map[string]DomainInfo{},
 		revs:       map[Ref]int64{},
-		uses:       map[string]RobotUse{},
 	}
 	var errs []error
 	costs := map[int]int{}

@@ -104,31 +104,42 @@ func (s sink) Records(load bool, recs ...Record) error {
 	g := s.g
 	g.dirMu.Lock()
 	defer g.dirMu.Unlock()
-	if load {
-		g.recs = records{}
-	}
-	var dirChanged bool
-	uses := map[string]RobotUse{}
-	if p := g.uses.Load(); p != nil && !load {
-		maps.Copy(uses, *p)
-	}
+	var dir, uses []Record
 	for _, r := range recs {
-		if r.Kind != KindRobotUse {
-			dirChanged = true
-			continue
-		}
-		if r.Value == nil {
-			delete(uses, robotPrefix+r.Name)
-		} else if v, err := decodeRecord(r); err == nil {
-			uses[robotPrefix+r.Name] = *v.(*RobotUse)
+		if r.Kind == KindRobotUse {
+			uses = append(uses, r)
+		} else {
+			dir = append(dir, r)
 		}
 	}
-	g.uses.Store(&uses)
-	if dirChanged || load {
-		g.recs.apply(g.log, slices.DeleteFunc(slices.Clone(recs), func(r Record) bool { return r.Kind == KindRobotUse })...)
+	if load || len(uses) > 0 {
+		g.applyUses(load, uses)
+	}
+	if load || len(dir) > 0 {
+		if load {
+			g.recs = records{}
+		}
+		g.recs.apply(g.log, dir...)
 		g.publish()
 	}
 	return nil
+}
+
+// applyUses puts robot uses in a new copy of the map (a load replaces it);
+// under dirMu. They change no decision, so the directory stays as it is.
+func (g *Grants) applyUses(load bool, recs []Record) {
+	next := map[string]RobotUse{}
+	if p := g.uses.Load(); p != nil && !load {
+		maps.Copy(next, *p)
+	}
+	for _, r := range recs {
+		if r.Value == nil {
+			delete(next, robotPrefix+r.Name)
+		} else if v, err := decodeRecord(r); err == nil {
+			next[robotPrefix+r.Name] = *v.(*RobotUse)
+		}
+	}
+	g.uses.Store(&next)
 }
 
 // Directory returns the directory in force.

@@ -3,6 +3,7 @@ package grants
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -94,6 +95,35 @@ func FormatLifetime(d time.Duration) string {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
 	return fmt.Sprintf("%dh", d/time.Hour)
+}
+
+// ParseLifetime reads what FormatLifetime writes, the DURATION of the API
+// and the CLI: a whole number without sign or leading zero ("0" alone),
+// followed by "h" (hours) or "d" (days of 24 hours). Nothing else is one:
+// no "1.5d", "1h30m", " 1d", "1D". Its callers bound the value.
+func ParseLifetime(s string) (time.Duration, bool) {
+	if len(s) < 2 {
+		return 0, false
+	}
+	digits, unit := s[:len(s)-1], time.Hour
+	switch s[len(s)-1] {
+	case 'h':
+	case 'd':
+		unit = 24 * time.Hour
+	default:
+		return 0, false
+	}
+	if len(digits) > 1 && digits[0] == '0' {
+		return 0, false
+	}
+	var n int64
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' || n > (math.MaxInt64/int64(unit)-int64(c-'0'))/10 {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return time.Duration(n) * unit, true
 }
 
 // CreateRobot makes a robot account; a manage user of the domain or an

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/regshare/regshare/grants"
 )
 
 // The account commands (domain, user, robot) talk to the API's
@@ -303,33 +305,18 @@ func yes(b bool) string {
 // server sets the real limits (a domain's robot lifetime, 7d of grace).
 const maxDuration = 100 * 365 * 24 * time.Hour
 
-// parseDuration parses a DURATION of the account commands: a whole number
-// of hours or days, "720h" or "30d", without sign or leading zeros; "0h"
-// and "0d" are zero. The API takes it in this form.
+// parseDuration parses a DURATION of the account commands
+// (grants.ParseLifetime): "720h" or "30d"; "0h" and "0d" are zero. The API
+// takes it in this form.
 func parseDuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("%q: want a whole number of hours or days, e.g. 720h or 30d", s)
-	if len(s) < 2 || len(s) > 8 {
-		return 0, bad
+	d, ok := grants.ParseLifetime(s)
+	if !ok || len(s) > 8 {
+		return 0, fmt.Errorf("%q: want a whole number of hours or days, e.g. 720h or 30d", s)
 	}
-	digits, unit := s[:len(s)-1], time.Hour
-	switch s[len(s)-1] {
-	case 'h':
-	case 'd':
-		unit = 24 * time.Hour
-	default:
-		return 0, bad
+	if d > maxDuration {
+		return 0, fmt.Errorf("%q: more than 100 years", s)
 	}
-	if strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
-		return 0, bad
-	}
-	n, err := strconv.Atoi(digits)
-	if err != nil {
-		return 0, bad
-	}
-	if d := time.Duration(n) * unit; d <= maxDuration {
-		return d, nil
-	}
-	return 0, fmt.Errorf("%q: more than 100 years", s)
+	return d, nil
 }
 
 // positiveDuration is parseDuration of a flag's value, refusing zero.

@@ -50,6 +50,23 @@ func (e *e2e) newRobot(name string, expires time.Time, perms ...grants.Permissio
 	return robot{u.Name, secret}
 }
 
+// newSharedRobot starts the system with acme's acme/web (its digest is
+// returned) and acme/other, acme/web shared with globex, and globex's
+// robot ci with pull on acme/web for a day.
+func newSharedRobot(t *testing.T) (*e2e, v1.Hash, robot) {
+	t.Helper()
+	e := newE2E(t)
+	web, err := e.push("alice", "acme/web:latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.push("alice", "acme/other:latest"); err != nil {
+		t.Fatal(err)
+	}
+	e.share("acme/web", "globex", time.Time{})
+	return e, web, e.newRobot("ci", e.clock.Now().Add(24*time.Hour), pullOf("acme/web"))
+}
+
 func (e *e2e) robotPull(b robot, repo string) (v1.Hash, error) {
 	return pullAs(e.t, e.registry, repo, b.login, b.secret)
 }
@@ -168,17 +185,9 @@ func TestRobotPullsSharedRepository(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry")
 	}
-	e := newE2E(t)
+	e, web, ci := newSharedRobot(t)
 	ctx := context.Background()
-	web, err := e.push("alice", "acme/web:latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.push("alice", "acme/other:latest"); err != nil {
-		t.Fatal(err)
-	}
-	e.share("acme/web", "globex", time.Time{})
-	ci := e.newRobot("ci", e.clock.Now().Add(24*time.Hour), pullOf("acme/web"))
+	var err error
 
 	e.mustPull("robot", ci, "acme/web:latest", web)
 	_, err = e.robotPush(ci, "acme/web:robot")

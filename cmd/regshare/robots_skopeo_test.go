@@ -73,16 +73,7 @@ func TestRobotSkopeo(t *testing.T) {
 		t.Skip("starts a registry")
 	}
 	sk := skopeo(t)
-	e := newE2E(t)
-	web, err := e.push("alice", "acme/web:latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.push("alice", "acme/other:latest"); err != nil {
-		t.Fatal(err)
-	}
-	e.share("acme/web", "globex", time.Time{})
-	ci := e.newRobot("ci", e.clock.Now().Add(24*time.Hour), pullOf("acme/web"))
+	e, web, ci := newSharedRobot(t)
 
 	dir := filepath.Join(t.TempDir(), "web")
 	if out, err := sk.pull(t, e.registry, "acme/web:latest", ci, dir); err != nil {
