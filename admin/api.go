@@ -5,6 +5,7 @@
 package admin
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,8 @@ type Credentials interface {
 	// refresh token of p, on every replica.
 	Logout(r *http.Request, p grants.Principal, c tokenauth.Credential) error
 	SignOutEverywhere(r *http.Request, p grants.Principal) error
+	// Renew returns a new API token of the session of the one c presents.
+	Renew(p grants.Principal, c tokenauth.Credential) (tokenauth.Renewed, error)
 	Client(r *http.Request) string
 	Realm() string
 }
@@ -46,7 +49,13 @@ type Config struct {
 	// Audit receives every share and account change, done or refused
 	// (failed logins are the credentials function's); nil: discarded.
 	Audit *slog.Logger
+	// IdleTimeout is how long the console waits, unused, before it ends
+	// its session; 0: DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is the console's idle timeout unless configured.
+const DefaultIdleTimeout = 30 * time.Minute
 
 // API serves the share management routes.
 type API struct {
@@ -66,6 +75,7 @@ type API struct {
 // known: the repository check is skipped, listings have no tags and the
 // console's repository and tag listings answer 501.
 func New(cfg Config, g *grants.Grants, creds Credentials, registry Registry, now func() time.Time, log *slog.Logger) (*API, error) {
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout)
 	a := &API{cfg: cfg, grants: g, creds: creds, reg: registry, now: now, log: log, audit: cfg.Audit}
 	if a.audit == nil {
 		a.audit = slog.New(slog.DiscardHandler)
@@ -104,6 +114,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	}
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
 	mux.Handle("POST /v2/manage/logout", a.authed(a.logout))
+	mux.Handle("POST /v2/manage/session/renew", a.authed(a.renew))
 	mux.Handle("POST /v2/manage/user/sign-out-everywhere", a.authed(a.signOutEverywhere))
 	a.registerAccounts(mux)
 }

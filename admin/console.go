@@ -14,8 +14,6 @@ import (
 	"net/http"
 	"path"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/regshare/regshare/grants"
@@ -141,91 +139,8 @@ func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.Principa
 		ns = []string{}
 	}
 	writeJSON(w, http.StatusOK, shareapi.User{Name: u.Name, Domain: u.Domain, Role: string(u.Role), CanShare: u.Role.CanShare(), Namespaces: ns,
-		Registry: c.cfg.RegistryHost, Superuser: u.Superuser, Static: u.Static})
+		Registry: c.cfg.RegistryHost, Superuser: u.Superuser, Static: u.Static, IdleTimeout: int(c.cfg.IdleTimeout / time.Second)})
 	return nil
-}
-
-// repoRow is a row of GET /v2/manage/repos with the repository it names.
-type repoRow struct {
-	shareapi.Repository
-
-	name string
-}
-
-// repositories lists the repositories of the caller's domain that the
-// registry's catalog holds, by name: filters namespace, name (substring)
-// and shared (true: with at least one share; false: with none).
-func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
-	p, err := parsePage(r)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	var shared *bool
-	if s := q.Get("shared"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return errBadQuery("shared must be true or false")
-		}
-		shared = &b
-	}
-	dir := c.grants.Directory()
-	ns, name := q.Get("namespace"), q.Get("name")
-	if ns != "" && !slices.Contains(dir.Namespaces(u.Domain), ns) {
-		return fmt.Errorf("%w: namespace %s", grants.ErrNotOwner, ns)
-	}
-	if c.reg == nil {
-		return errNoRegistry
-	}
-	catalog, err := c.reg.Catalog(r.Context())
-	if err != nil {
-		c.log.WarnContext(r.Context(), "registry catalog", "err", err)
-		return errRegistryAPI
-	}
-	if err := c.grants.Readable(r.Context()); err != nil {
-		return err
-	}
-	var rows []*repoRow
-	ix := c.grants.Index()
-	for _, repo := range catalog {
-		if owner, ok := dir.RepositoryOwner(repo); !ok || owner != u.Domain {
-			continue
-		}
-		rns, rname, _ := strings.Cut(repo, "/")
-		if (ns != "" && rns != ns) || !strings.Contains(rname, name) {
-			continue
-		}
-		n := ix.CountRepository(repo)
-		if shared != nil && (n > 0) != *shared {
-			continue
-		}
-		rows = append(rows, &repoRow{
-			Repository: shareapi.Repository{Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain, Shares: n},
-			name:       repo,
-		})
-	}
-	slices.SortFunc(rows, func(x, y *repoRow) int { return strings.Compare(x.name, y.name) })
-	out := cut(w, p, rows)
-	c.fillRepositories(r.Context(), out)
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// fillRepositories reads each row's tag count and last update.
-func (c *console) fillRepositories(ctx context.Context, rows []*repoRow) {
-	registryFanOut(ctx, rows, func(ctx context.Context, o *repoRow) {
-		tags, ok, err := c.reg.Tags(ctx, o.name)
-		if err != nil || !ok {
-			return
-		}
-		n := len(tags)
-		o.NumImages = &n
-		if t := latestTag(tags); t != "" {
-			if m, ok, err := c.reg.Manifest(ctx, o.name, t); err == nil && ok && !m.Created.IsZero() {
-				o.Updated = m.Created.UTC().Format(time.RFC3339)
-			}
-		}
-	})
 }
 
 // repositoryTags lists a repository's tags in the registry's order, each

@@ -146,8 +146,8 @@ func TestConsoleUser(t *testing.T) {
 	for _, c := range []struct {
 		user, want string
 	}{
-		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true}`},
-		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true}`},
+		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800}`},
+		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800}`},
 	} {
 		r := e.do(c.user, "GET", "/v2/manage/user", "")
 		if r.status != 200 || strings.TrimSpace(string(r.body)) != c.want {
@@ -236,8 +236,13 @@ func TestConsoleListings(t *testing.T) {
 	web10 := pushCreated(t, rr, "walt", "acme/web:1.0", created)
 	webLatest := pushCreated(t, rr, "walt", "acme/web:latest", created.Add(time.Hour))
 	pushCreated(t, rr, "walt", "acme/team/api:v1", created)
+	// The newest image of a repository without "latest" is not its last
+	// tag: the last update is the newest of any tag.
+	pushCreated(t, rr, "walt", "acme/team/api:a-rebuild", created.Add(3*time.Hour))
 	pushCreated(t, rr, "gina", "globex/app:1", created)
 	e.share("alice", "acme/web", "globex", base.Add(time.Hour), "until one")
+	e.share("alice", "acme/web", "initech", base.Add(10*time.Minute), "brief")
+	e.clock.Add(20 * time.Minute) // initech's share has expired
 
 	list := func(user, query string) ([]shareapi.Repository, response) {
 		t.Helper()
@@ -264,12 +269,16 @@ func TestConsoleListings(t *testing.T) {
 		t.Errorf("Content-Range %q, want 0-1/2", got)
 	}
 	web := rows[1]
-	if web.NumImages == nil || *web.NumImages != 2 || web.Shares != 1 || web.Path != rr.host+"/acme/web" || web.DomainName != "acme" ||
+	if web.NumImages == nil || *web.NumImages != 2 || web.Shares != 2 || web.Path != rr.host+"/acme/web" || web.DomainName != "acme" ||
 		web.Updated != created.Add(time.Hour).Format(time.RFC3339) {
-		t.Errorf("acme/web row: %+v (num_images %v), want 2 tags, 1 share, updated when latest was created", web, web.NumImages)
+		t.Errorf("acme/web row: %+v (num_images %v), want 2 tags, 2 shares, updated when latest was created", web, web.NumImages)
 	}
-	if rows[0].NumImages == nil || *rows[0].NumImages != 1 || rows[0].Shares != 0 {
-		t.Errorf("acme/team/api row: %+v", rows[0])
+	if !slices.Equal(web.SharedWith, []string{"globex"}) || web.ExpiredShares != 1 {
+		t.Errorf("acme/web shared with %v and %d expired, want [globex] and 1: an expired share is not counted as sharing", web.SharedWith, web.ExpiredShares)
+	}
+	if api := rows[0]; api.NumImages == nil || *api.NumImages != 2 || api.Shares != 0 || api.SharedWith == nil || len(api.SharedWith) != 0 ||
+		api.Updated != created.Add(3*time.Hour).Format(time.RFC3339) {
+		t.Errorf("acme/team/api row: %+v, want 2 tags, no share (an empty list), updated when its newest tag's image was", api)
 	}
 	for query, want := range map[string][]string{
 		"shared=true":      {"acme/web"},
@@ -278,6 +287,13 @@ func TestConsoleListings(t *testing.T) {
 		"namespace=acme":   {"acme/team/api", "acme/web"},
 		"limit=1&offset=1": {"acme/web"},
 		"offset=5":         nil,
+		// Sorted by name unless asked; by what the registry says, across
+		// every row, before the page is cut.
+		"order_type=desc":                                 {"acme/web", "acme/team/api"},
+		"order_column=updated":                            {"acme/web", "acme/team/api"},
+		"order_column=updated&order_type=desc&limit=1":    {"acme/team/api"},
+		"order_column=shares&order_type=desc":             {"acme/web", "acme/team/api"},
+		"order_column=num_images&order_type=desc&limit=1": {"acme/team/api"}, // a tie: by name
 	} {
 		if rows, r := list("alice", query); r.status != 200 || !slices.Equal(names(rows), want) {
 			t.Errorf("repos?%s: %v %v, want %v", query, r.status, names(rows), want)
@@ -292,6 +308,8 @@ func TestConsoleListings(t *testing.T) {
 	}
 	wantError(t, "another domain's namespace", e.do("alice", "GET", "/v2/manage/repos?namespace=globex", ""), 403, codeNotOwner)
 	wantError(t, "bad shared", e.do("alice", "GET", "/v2/manage/repos?shared=maybe", ""), 400, codeBadQuery)
+	wantError(t, "bad order", e.do("alice", "GET", "/v2/manage/repos?order_column=size", ""), 400, codeBadQuery)
+	wantError(t, "bad order type", e.do("alice", "GET", "/v2/manage/repos?order_type=up", ""), 400, codeBadQuery)
 	wantError(t, "bad limit", e.do("alice", "GET", "/v2/manage/repositories?limit=0", ""), 400, codeBadQuery)
 	wantError(t, "no credentials", e.do("", "GET", "/v2/manage/repos", ""), 401, codeNoCredentials)
 
@@ -324,14 +342,14 @@ func TestConsoleListings(t *testing.T) {
 			t.Errorf("tags of acme/web as %s:\n got %+v\nwant %+v", user, got, want)
 		}
 	}
-	if got, r := tags("walt", "team$api"); r.status != 200 || len(got) != 1 || got[0].Tag != "v1" {
+	if got, r := tags("walt", "team$api"); r.status != 200 || len(got) != 2 || got[1].Tag != "v1" {
 		t.Errorf("tags of acme/team/api: %v", r)
 	}
 	wantError(t, "tags of an unshared repository", e.do("greg", "GET", "/v2/manage/namespaces/acme/repositories/team$api/tags", ""), 403, codeNotOwner)
 	wantError(t, "tags for a domain it is not shared with", e.do("ivan", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", ""), 403, codeNotOwner)
 	wantError(t, "tags of a repository the registry lacks", e.do("alice", "GET", "/v2/manage/namespaces/acme/repositories/ghost/tags", ""), 404, codeNoRepository)
 	// At the deadline the recipient no longer lists the tags.
-	e.clock.Add(2 * time.Hour)
+	e.clock.Add(time.Hour)
 	wantError(t, "tags after the share expired", e.do("greg", "GET", "/v2/manage/namespaces/acme/repositories/web/tags", ""), 403, codeNotOwner)
 }
 

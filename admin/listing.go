@@ -216,6 +216,7 @@ func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*sharedRow {
 		o.CreatedAt = s.Created.UTC().Format(time.RFC3339)
 		o.UpdatedAt = s.Updated.UTC().Format(time.RFC3339)
 		o.Deadline = formatDeadline(s.Deadline)
+		o.Description = s.Description
 		rows = append(rows, o)
 	}
 	return rows

@@ -130,7 +130,7 @@ func equalRows(got, want []shareapi.SharedRepository) bool {
 	return slices.EqualFunc(got, want, func(a, b shareapi.SharedRepository) bool {
 		return a.Namespace == b.Namespace && a.Name == b.Name && a.Path == b.Path && a.DomainName == b.DomainName &&
 			slices.Equal(a.Tags, b.Tags) && a.Status == b.Status && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt &&
-			slices.Equal(a.AccessDomains, b.AccessDomains) && a.Deadline == b.Deadline && a.PullCommand == b.PullCommand
+			slices.Equal(a.AccessDomains, b.AccessDomains) && a.Deadline == b.Deadline && a.PullCommand == b.PullCommand && a.Description == b.Description
 	})
 }
 
@@ -142,12 +142,12 @@ func TestListingThirdparty(t *testing.T) {
 			// Expired: the recipient reads neither tags nor a pull command.
 			Namespace: "acme", Name: "team/api", Path: registryHost + "/acme/team/api", DomainName: "acme", Tags: []string{},
 			Status: false, CreatedAt: rfc3339(base.Add(time.Minute)), UpdatedAt: rfc3339(base.Add(time.Minute)),
-			Deadline: rfc3339(base.Add(time.Hour)),
+			Deadline: rfc3339(base.Add(time.Hour)), Description: "api for globex",
 		},
 		{
 			Namespace: "acme", Name: "web", Path: registryHost + "/acme/web", DomainName: "acme", Tags: []string{"1.0", "latest", "2.0"},
 			Status: true, CreatedAt: rfc3339(base), UpdatedAt: rfc3339(base),
-			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/web:latest",
+			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/web:latest", Description: "web for globex",
 		},
 	}
 	for _, u := range []string{"gina", "greg"} {
@@ -170,17 +170,17 @@ func TestListingThirdparty(t *testing.T) {
 		{
 			Namespace: "globex", Name: "tool", Path: registryHost + "/globex/tool", DomainName: "globex", Tags: []string{},
 			Status: true, CreatedAt: rfc3339(base.Add(5 * time.Minute)), UpdatedAt: rfc3339(base.Add(5 * time.Minute)),
-			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/globex/tool",
+			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/globex/tool", Description: "tool for initech",
 		},
 		{
 			Namespace: "acme", Name: "db", Path: registryHost + "/acme/db", DomainName: "acme", Tags: []string{},
 			Status: true, CreatedAt: rfc3339(base.Add(3 * time.Minute)), UpdatedAt: rfc3339(base.Add(3 * time.Minute)),
-			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/db",
+			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/db", Description: "db for initech",
 		},
 		{
 			Namespace: "acme", Name: "web", Path: registryHost + "/acme/web", DomainName: "acme", Tags: []string{"1.0", "latest", "2.0"},
 			Status: true, CreatedAt: rfc3339(base.Add(2 * time.Minute)), UpdatedAt: rfc3339(base.Add(2 * time.Minute)),
-			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/web:latest",
+			Deadline: "forever", PullCommand: "docker pull " + registryHost + "/acme/web:latest", Description: "web for initech",
 		},
 	}
 	if !equalRows(rows, wantInitech) {

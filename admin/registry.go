@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 )
@@ -91,6 +92,12 @@ type RegistryClient struct {
 	flight    singleflight.Group
 	catalog   []string
 	catalogAt time.Time
+
+	// createdOnce makes created, the creation times of image configs by
+	// digest: a config never changes, and a repository's listing reads
+	// the config of each of its tags.
+	createdOnce sync.Once
+	createdAt   *lru.Cache[string, time.Time]
 }
 
 type signedToken struct {
@@ -112,6 +119,7 @@ const (
 	// server's write timeout.
 	catalogBudget = 10 * time.Second
 	maxTags       = 8 << 20
+	maxCreated    = 8192
 	maxManifest   = 4 << 20
 	maxConfig     = 4 << 20
 )
@@ -310,6 +318,18 @@ func (rc *RegistryClient) Manifest(ctx context.Context, repository, ref string) 
 
 // created reads the creation time of an image config; zero when unknown.
 func (rc *RegistryClient) created(ctx context.Context, repository, digest, token string) (time.Time, error) {
+	rc.createdOnce.Do(func() { rc.createdAt, _ = lru.New[string, time.Time](maxCreated) })
+	if t, ok := rc.createdAt.Get(digest); ok {
+		return t, nil
+	}
+	t, err := rc.readCreated(ctx, repository, digest, token)
+	if err == nil {
+		rc.createdAt.Add(digest, t)
+	}
+	return t, err
+}
+
+func (rc *RegistryClient) readCreated(ctx context.Context, repository, digest, token string) (time.Time, error) {
 	resp, err := rc.get(ctx, "/v2/"+repository+"/blobs/"+digest, token)
 	if err != nil {
 		return time.Time{}, err

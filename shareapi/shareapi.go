@@ -71,6 +71,9 @@ type SharedRepository struct {
 	// center=thirdparty only; PullCommand only while the share is valid.
 	Deadline    string `json:"deadline,omitempty"`
 	PullCommand string `json:"pull_command,omitempty"`
+	// Description is the owner's description of the share; center=thirdparty
+	// only.
+	Description string `json:"description,omitempty"`
 }
 
 // Recipient is one domain a repository is shared with, in a center=self
@@ -97,6 +100,18 @@ type User struct {
 	// Static: declared in the configuration file, so the user cannot
 	// change their own password at run time.
 	Static bool `json:"static"`
+	// IdleTimeout is how many seconds the console waits, with nobody
+	// using it, before it ends the session.
+	IdleTimeout int `json:"idle_timeout"`
+}
+
+// Session is the answer of POST /v2/manage/session/renew: a new API token
+// of the same session, and how long it lives.
+type Session struct {
+	Token     string `json:"token"`
+	ExpiresIn int    `json:"expires_in"`
+	// SessionEnds is when the session ends whatever its use: RFC 3339, UTC.
+	SessionEnds string `json:"session_ends"`
 }
 
 // Repository is one row of GET /v2/manage/repos: a repository of the
@@ -110,11 +125,15 @@ type Repository struct {
 	// NumImages is the number of tags; null when the registry did not
 	// answer in time.
 	NumImages *int `json:"num_images"`
-	// Updated is when the image its newest tag ("latest", else the last)
-	// names was created; "" when unknown.
+	// Updated is the newest creation time of the images its tags name (the
+	// first maxUpdateTags tags, in the registry's order); "" when unknown.
 	Updated string `json:"updated"`
 	// Shares is the number of domains it is shared with, valid or expired.
 	Shares int `json:"shares"`
+	// SharedWith names the domains of its valid shares, by name.
+	SharedWith []string `json:"shared_with"`
+	// ExpiredShares is the number of its shares that have expired.
+	ExpiredShares int `json:"expired_shares"`
 }
 
 // Tag is one tag of GET .../{repository}/tags, as SWR names the fields of

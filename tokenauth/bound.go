@@ -20,6 +20,10 @@ import (
 type boundClaims struct {
 	jwt.RegisteredClaims
 	Password string `json:"pwd"`
+	// AuthTime is when the user logged in: an API token renewed from it
+	// keeps it (and its ID), and no renewal lives past AuthTime plus the
+	// session's maximum. Absent in refresh tokens.
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 }
 
 // hashFingerprint is a short digest of a bcrypt hash (not of a password).
@@ -37,6 +41,7 @@ type boundTokens struct {
 	apiService string
 	apiTTL     time.Duration
 	refreshTTL time.Duration
+	sessionMax time.Duration // how long an API token's session may be renewed
 	now        func() time.Time
 	// ends says which tokens a logout or a sign-out everywhere ended; nil:
 	// none can be ended.
@@ -59,6 +64,7 @@ type TokenEnds interface {
 type boundToken struct {
 	subject, password, id string
 	issued, exp           time.Time
+	authTime              time.Time // zero: not an API session
 }
 
 const refreshCacheSize = 10_000
@@ -66,34 +72,78 @@ const refreshCacheSize = 10_000
 func newBoundTokens(cfg Config, keys *Keys, now func() time.Time) *boundTokens {
 	refreshes, _ := lru.New[string, boundToken](refreshCacheSize)
 	return &boundTokens{keys: keys, issuer: cfg.Issuer, apiService: cfg.APIService, apiTTL: cfg.TTL,
-		refreshTTL: cfg.RefreshTTL, now: now, ends: cfg.TokenEnds, refreshes: refreshes}
+		refreshTTL: cfg.RefreshTTL, sessionMax: cfg.SessionMax, now: now, ends: cfg.TokenEnds, refreshes: refreshes}
 }
 
-// sign signs a token for u with audience, valid for ttl, bound to u's
-// password.
-func (b *boundTokens) sign(u grants.User, audience string, ttl time.Duration, now time.Time) (string, error) {
-	return b.keys.Sign(boundClaims{
+// claims are the claims of a token for u with audience, valid until exp,
+// bound to u's password, with a new ID.
+func (b *boundTokens) claims(u grants.User, audience string, now, exp time.Time) boundClaims {
+	return boundClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    b.issuer,
 			Subject:   u.Name,
 			Audience:  jwt.ClaimStrings{audience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ExpiresAt: jwt.NewNumericDate(exp),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        rand.Text(),
 		},
 		Password: hashFingerprint(u.PasswordHash),
-	})
+	}
 }
 
-// apiToken signs a token for regshare's own API.
+// apiToken signs a token for regshare's own API: the first of a session
+// that starts now.
 func (b *boundTokens) apiToken(u grants.User, now time.Time) (string, error) {
-	return b.sign(u, b.apiService, b.apiTTL, now)
+	c := b.claims(u, b.apiService, now, now.Add(min(b.apiTTL, b.sessionMax)))
+	c.AuthTime = jwt.NewNumericDate(now)
+	return b.keys.Sign(c)
 }
 
 // refreshToken signs a refresh token.
 func (b *boundTokens) refreshToken(u grants.User, now time.Time) (string, error) {
-	return b.sign(u, refreshAudience, b.refreshTTL, now)
+	return b.keys.Sign(b.claims(u, refreshAudience, now, now.Add(b.refreshTTL)))
+}
+
+// Renewed is a new API token of the session of the one presented.
+type Renewed struct {
+	Token string
+	// Expires is when the token expires; SessionEnds when the session
+	// does, whatever its renewals.
+	Expires, SessionEnds time.Time
+}
+
+// renewAPI signs a new API token of the session of token, which must
+// still be valid for p: the same ID (a logout ends every token of the
+// session) and login time, valid for the API token's TTL but never past
+// the session's end.
+func (b *boundTokens) renewAPI(p grants.Principal, token string) (Renewed, error) {
+	c, err := b.parse(token, b.apiService)
+	if err != nil {
+		return Renewed{}, err
+	}
+	v := claimsOf(c)
+	if v.authTime.IsZero() || v.subject != p.Name {
+		return Renewed{}, ErrUnauthorized
+	}
+	// No token of a session outlives its end, so a valid one is before
+	// it; the check keeps it so if the maximum was lowered since.
+	now := b.now()
+	ends := v.authTime.Add(b.sessionMax)
+	if !now.Before(ends) {
+		return Renewed{}, ErrUnauthorized
+	}
+	exp := now.Add(b.apiTTL)
+	if exp.After(ends) {
+		exp = ends
+	}
+	n := b.claims(p.User, b.apiService, now, exp)
+	n.ID, n.AuthTime = v.id, c.AuthTime
+	signed, err := b.keys.Sign(n)
+	if err != nil {
+		return Renewed{}, err
+	}
+	return Renewed{Token: signed, Expires: n.ExpiresAt.Time, SessionEnds: ends}, nil
 }
 
 // parse verifies a token regshare signed for audience.
@@ -134,6 +184,9 @@ func claimsOf(c boundClaims) boundToken {
 	if c.ExpiresAt != nil {
 		v.exp = c.ExpiresAt.Time
 	}
+	if c.AuthTime != nil {
+		v.authTime = c.AuthTime.Time
+	}
 	return v
 }
 
@@ -156,7 +209,13 @@ func (b *boundTokens) end(ctx context.Context, token, audience string) error {
 		return err
 	}
 	v := claimsOf(c)
-	return b.ends.EndTokens(ctx, grants.TokenEnd{Subject: v.subject, ID: v.id, Until: v.exp, Made: b.now()})
+	// Every token of an API session has its ID: the end holds until the
+	// last of them can expire.
+	until := v.exp
+	if ends := v.authTime.Add(b.sessionMax); !v.authTime.IsZero() && ends.After(until) {
+		until = ends
+	}
+	return b.ends.EndTokens(ctx, grants.TokenEnd{Subject: v.subject, ID: v.id, Until: until, Made: b.now()})
 }
 
 // endAll records the end of every API and refresh token of subject issued

@@ -139,6 +139,16 @@ func (c *Credentials) Logout(r *http.Request, p grants.Principal, cred Credentia
 	return nil
 }
 
+// Renew returns a new API token of the session of the one cred presents,
+// for p (whom it authenticated): the console renews its session while it
+// is in use. Errors: ErrNotASession, ErrUnauthorized.
+func (c *Credentials) Renew(p grants.Principal, cred Credential) (Renewed, error) {
+	if cred.Kind != APIToken || c.tokens == nil {
+		return Renewed{}, ErrNotASession
+	}
+	return c.tokens.renewAPI(p, cred.Secret)
+}
+
 // SignOutEverywhere ends every API and refresh token of p issued until
 // now (docker login's identity tokens included), on every replica.
 func (c *Credentials) SignOutEverywhere(r *http.Request, p grants.Principal) error {

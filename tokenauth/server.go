@@ -49,6 +49,9 @@ type Config struct {
 	// for it carries no registry access and authenticates API calls, so
 	// scripts and the console need not resend passwords.
 	APIService string
+	// SessionMax bounds how long an API session (the console's) may be
+	// renewed from its login, by POST /v2/manage/session/renew.
+	SessionMax time.Duration
 }
 
 // Defaults for Config's zero fields.
@@ -59,6 +62,7 @@ const (
 	DefaultMaxScopes  = 64
 	DefaultAPIService = "regshare-api"
 	DefaultRefreshTTL = 30 * 24 * time.Hour
+	DefaultSessionMax = 12 * time.Hour
 	// refreshAudience is the audience of refresh tokens: no registry and
 	// no API accepts them as access tokens.
 	refreshAudience = "regshare-refresh"
@@ -125,6 +129,12 @@ func NewServer(cfg Config, keys *Keys, authn *Authenticator, authz Authorizer, n
 	}
 	if cfg.RefreshTTL == 0 {
 		cfg.RefreshTTL = DefaultRefreshTTL
+	}
+	if cfg.SessionMax == 0 {
+		cfg.SessionMax = DefaultSessionMax
+	}
+	if cfg.SessionMax < cfg.TTL {
+		return nil, fmt.Errorf("the session maximum %s is below the token ttl %s", cfg.SessionMax, cfg.TTL)
 	}
 	if cfg.APIService == cfg.Service || cfg.Service == refreshAudience || cfg.APIService == refreshAudience {
 		return nil, fmt.Errorf("the API service name %q must differ from the registry's", cfg.APIService)
@@ -324,7 +334,7 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, p grants.Princ
 	s.log.InfoContext(r.Context(), "API token issued", "user", p.Name)
 	writeJSON(w, http.StatusOK, tokenResponse{
 		Token: token, AccessToken: token,
-		ExpiresIn: int(s.cfg.TTL / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
+		ExpiresIn: int(min(s.cfg.TTL, s.cfg.SessionMax) / time.Second), IssuedAt: now.UTC().Format(time.RFC3339),
 	})
 }
 

@@ -222,6 +222,7 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 		Metrics:    reg,
 		Audit:      audit,
 		RefreshTTL: cfg.Token.RefreshTTL,
+		SessionMax: cfg.Console.SessionMax,
 		TokenEnds:  g,
 	}, keys, authn, g, now, log)
 	if err != nil {
@@ -233,7 +234,8 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 		registry = &admin.RegistryClient{URL: cfg.Registry.URL, PullToken: tokens.PullToken, CatalogToken: tokens.CatalogToken,
 			Client: &http.Client{Timeout: 5 * time.Second}, Now: now}
 	}
-	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit},
+	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit,
+		IdleTimeout: cfg.Console.IdleTimeout},
 		g, tokens.Credentials(), registry, now, log)
 	if err != nil {
 		return err

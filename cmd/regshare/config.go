@@ -54,8 +54,19 @@ type Config struct {
 	AuthCache AuthCacheConfig `yaml:"auth_cache"`
 	// Registry is where regshare reads tags, and how users name it.
 	Registry RegistryConfig `yaml:"registry"`
+	// Console is how long the web console's sessions last.
+	Console ConsoleConfig `yaml:"console"`
 	// The directory: domains, their namespaces and users, superusers.
 	grants.DirectoryConfig `yaml:",inline"`
+}
+
+// ConsoleConfig bounds the web console's sessions. While a tab is in
+// use, the console renews its API token before it expires; it ends the
+// session after IdleTimeout without use (default 30m), and no session is
+// renewed past SessionMax from its login (default 12h).
+type ConsoleConfig struct {
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	SessionMax  time.Duration `yaml:"session_max"`
 }
 
 // TokenConfig must agree with the registry's auth.token section.
@@ -219,7 +230,7 @@ func (c *Config) Validate() error {
 	var errs []error
 	for _, check := range []func() []error{
 		c.validateKeys, c.validateStore, c.validateListen,
-		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry,
+		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry, c.validateConsole,
 	} {
 		errs = append(errs, check()...)
 	}
@@ -309,6 +320,19 @@ func (c *Config) validateLoginLimit() []error {
 	}
 	if f := c.LoginLimit.FamiliarFor; f <= 0 {
 		errs = append(errs, fmt.Errorf("login_limit.familiar_for %v: must be positive", f))
+	}
+	return errs
+}
+
+// validateConsole bounds the console's session settings: an idle timeout
+// shorter than a minute would end a session during its own warning.
+func (c *Config) validateConsole() []error {
+	var errs []error
+	if d := c.Console.IdleTimeout; d != 0 && d < 2*time.Minute {
+		errs = append(errs, fmt.Errorf("console.idle_timeout %v: must be at least 2m (the console warns a minute before)", d))
+	}
+	if d := c.Console.SessionMax; d != 0 && (d < time.Minute || (c.Token.TTL != 0 && d < c.Token.TTL)) {
+		errs = append(errs, fmt.Errorf("console.session_max %v: must be at least a minute and at least token.ttl", d))
 	}
 	return errs
 }

@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 		{"no login failures per minute", func(c *Config) { c.LoginLimit.FailuresPerMinute = 0 }, []string{"login_limit.failures_per_minute"}},
 		{"negative login failures per minute", func(c *Config) { c.LoginLimit.FailuresPerMinute = -1 }, []string{"login_limit.failures_per_minute"}},
 		{"no login burst", func(c *Config) { c.LoginLimit.Burst = 0 }, []string{"login_limit.burst"}},
+		{"idle timeout within its warning", func(c *Config) { c.Console.IdleTimeout = time.Minute }, []string{"console.idle_timeout"}},
+		{"session shorter than a token", func(c *Config) { c.Token.TTL = 10 * time.Minute; c.Console.SessionMax = 5 * time.Minute }, []string{"console.session_max"}},
 		{"registry.url without a scheme", func(c *Config) { c.Registry.URL = "registry:5000" }, []string{`registry.url "registry:5000"`}},
 		{"registry.url without a host", func(c *Config) { c.Registry.URL = "https://" }, []string{"registry.url"}},
 		{"registry.url of another scheme", func(c *Config) { c.Registry.URL = "ftp://registry" }, []string{"registry.url"}},
