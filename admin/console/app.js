@@ -12,6 +12,7 @@ import {
 import { translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
 import { initImages, renderPrivate, renderShared } from './images.js';
+import { initSession, startSession, stopSession, tokenExpiry } from './session.js';
 import { closeShareDialogs, initShare } from './share.js';
 
 // ---- login ----------------------------------------------------------
@@ -70,8 +71,7 @@ async function login(ev) {
     const t = await resp.json();
     $('login-password').value = '';
     const previous = state.me && state.me.name;
-    // A few seconds early: the clocks of browser and server may differ.
-    setSession({ token: t.access_token || t.token, user, expires: Date.now() + Math.max(30, (t.expires_in || 60) - 5) * 1000 });
+    setSession({ token: t.access_token || t.token, user, expires: tokenExpiry(t.expires_in) });
     try {
       state.me = (await api('GET', '/v2/manage/user')).data;
     } catch (e) {
@@ -79,6 +79,7 @@ async function login(ev) {
       return;
     }
     $('login-dialog').close();
+    startSession(false);
     showUser();
     if (previous !== state.me.name) {
       closeShareDialogs();
@@ -116,6 +117,7 @@ async function signOutEverywhere() {
 }
 
 function forget() {
+  stopSession();
   setSession(null);
   state.me = null;
   closeShareDialogs();
@@ -187,7 +189,7 @@ const accounts = accountPages({
   gen: () => state.gen,
   // endSession forgets the token (a new password ends it) and asks for
   // the password again, over the page.
-  endSession: (why) => { const user = state.session && state.session.user; setSession(null); openLogin(user, why); },
+  endSession: (why) => { const user = state.session && state.session.user; stopSession(); setSession(null); openLogin(user, why); },
 });
 const VIEWS = ['images', 'image', ...accounts.views];
 
@@ -195,7 +197,8 @@ const VIEWS = ['images', 'image', ...accounts.views];
 
 function init() {
   translatePage();
-  hooks.expired = (user) => openLogin(user, true);
+  hooks.expired = (user) => { stopSession(); openLogin(user, true); };
+  initSession((user, why) => openLogin(user, why));
   $('login-form').addEventListener('submit', login);
   // Without a session the login dialog cannot be dismissed.
   $('login-dialog').addEventListener('cancel', (ev) => { if (!state.session) ev.preventDefault(); });
@@ -219,6 +222,7 @@ function init() {
   setSession(s);
   api('GET', '/v2/manage/user').then((res) => {
     state.me = res.data;
+    startSession(true);
     showUser();
     route(false);
   }, () => { /* expired: api() opened the login dialog */ });

@@ -15,6 +15,19 @@ export const LANGUAGES = { en: 'English', zh: '中文' };
 // within a group.
 export const STRINGS = {
   'lang.switch': { en: 'Language', zh: '语言' },
+
+  // session (session.js, the idle dialog)
+  'session.idle-ended': {
+    en: 'You were logged out after {minutes} minutes without activity. Log in again to continue where you were.',
+    zh: '您已超过 {minutes} 分钟未操作，已自动退出。请重新登录，以便从上次的位置继续。',
+  },
+  'session.idle-logout': { en: 'Log out now', zh: '立即退出' },
+  'session.idle-stay': { en: 'Stay logged in', zh: '保持登录' },
+  'session.idle-title': { en: 'Are you still there?', zh: '您还在吗？' },
+  'session.idle-warning': {
+    en: 'You have not used the console for a while. For your security you will be logged out in {seconds} s.',
+    zh: '您已有一段时间未使用控制台。为保障安全，将在 {seconds} 秒后自动退出。',
+  },
 };
 
 let lang = chooseLanguage();
