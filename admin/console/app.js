@@ -9,7 +9,7 @@ import {
   $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, listFailed, loadSession, loading,
   runeCount, setCurrent, setSession, state, timeEl, utcTime,
 } from './core.js';
-import { translatePage } from './i18n.js';
+import { t, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
 import { initImages, renderPrivate, renderShared } from './images.js';
 import { initSession, startSession, stopSession, tokenExpiry } from './session.js';
@@ -21,7 +21,7 @@ import { closeShareDialogs, initShare } from './share.js';
 function openLogin(user, expired) {
   const d = $('login-dialog');
   $('login-expired').hidden = !expired;
-  $('login-expired').textContent = typeof expired === 'string' ? expired : 'Your session has expired. Log in again to continue where you were.';
+  $('login-expired').textContent = typeof expired === 'string' ? expired : t('login.expired');
   $('login-error').textContent = '';
   $('login-user').value = user || '';
   $('login-password').value = '';
@@ -36,7 +36,7 @@ async function login(ev) {
   const error = $('login-error');
   error.textContent = '';
   if (!user || !password) {
-    error.textContent = 'Enter your user and your password.';
+    error.textContent = t('login.missing');
     (user ? $('login-password') : $('login-user')).focus();
     return;
   }
@@ -50,22 +50,22 @@ async function login(ev) {
         credentials: 'omit', cache: 'no-store',
       });
     } catch (e) {
-      error.textContent = 'regshare did not answer. Check your connection and try again.';
+      error.textContent = t('login.offline');
       return;
     }
     if (resp.status === 401) {
-      error.textContent = 'Wrong user or password.';
+      error.textContent = t('login.wrong');
       $('login-password').value = '';
       $('login-password').focus();
       return;
     }
     if (resp.status === 429) {
       const wait = Number(resp.headers.get('Retry-After')) || 0;
-      error.textContent = `Too many failed logins. Try again ${wait ? `in ${wait} s` : 'later'}.`;
+      error.textContent = wait ? t('login.limited-for', { seconds: wait }) : t('login.limited');
       return;
     }
     if (!resp.ok) {
-      error.textContent = `Login failed: ${resp.status} ${resp.statusText}.`;
+      error.textContent = t('login.failed', { status: `${resp.status} ${resp.statusText}`.trim() });
       return;
     }
     const t = await resp.json();
@@ -106,11 +106,11 @@ async function logout() {
 // token of the user, wherever they were issued.
 async function signOutEverywhere() {
   if (!state.session) return;
-  if (!window.confirm('Sign out everywhere? Every console session and every docker login of yours (CI included) must log in again.')) return;
+  if (!window.confirm(t('top.sign-out-everywhere-confirm'))) return;
   try {
     await api('POST', '/v2/manage/user/sign-out-everywhere');
   } catch (e) {
-    window.alert(`Could not sign out everywhere: ${e.message}`);
+    window.alert(t('top.sign-out-everywhere-failed', { reason: e.message }));
     return;
   }
   forget();
@@ -133,7 +133,7 @@ function showUser() {
   const on = Boolean(me);
   $('who').hidden = !on;
   $('main-nav').hidden = !on;
-  $('who-text').textContent = on ? `${me.name} · ${me.domain} (${me.role}${me.superuser ? ', administrator' : ''})` : '';
+  $('who-text').textContent = on ? t(me.superuser ? 'top.who-admin' : 'top.who', { name: me.name, domain: me.domain, role: t(`role.${me.role}`) }) : '';
   accounts.nav();
 }
 
@@ -171,7 +171,7 @@ function route(focus) {
     setCurrent([$('tab-private'), $('tab-shared')], r.tab === 'shared' ? $('tab-shared') : $('tab-private'));
     $('panel-private').hidden = r.tab !== 'private';
     $('panel-shared').hidden = r.tab !== 'shared';
-    document.title = `${r.tab === 'shared' ? 'Shared Images' : 'My Images'} · regshare`;
+    document.title = `${t(r.tab === 'shared' ? 'nav.shared-images' : 'nav.my-images')} · regshare`;
     if (r.tab === 'shared') renderShared(gen); else renderPrivate(gen);
     heading = $('images-title');
   } else {

@@ -16,6 +16,33 @@ export const LANGUAGES = { en: 'English', zh: '中文' };
 export const STRINGS = {
   'lang.switch': { en: 'Language', zh: '语言' },
 
+  // login dialog and top bar (app.js)
+  'login.expired': { en: 'Your session has expired. Log in again to continue where you were.', zh: '会话已过期。请重新登录，以便从上次的位置继续。' },
+  'login.failed': { en: 'Login failed: {status}.', zh: '登录失败：{status}。' },
+  'login.lead-1': { en: 'Use the user and password of', zh: '使用' },
+  'login.lead-2': { en: '. The password is exchanged for a session token and is not kept.', zh: ' 的用户名和密码登录。密码仅用于换取会话令牌，不会被保存。' },
+  'login.limited': { en: 'Too many failed logins. Try again later.', zh: '登录失败次数过多，请稍后再试。' },
+  'login.limited-for': { en: 'Too many failed logins. Try again in {seconds} s.', zh: '登录失败次数过多，请在 {seconds} 秒后再试。' },
+  'login.missing': { en: 'Enter your user and your password.', zh: '请输入用户名和密码。' },
+  'login.offline': { en: 'regshare did not answer. Check your connection and try again.', zh: 'regshare 没有响应。请检查网络连接后重试。' },
+  'login.password': { en: 'Password', zh: '密码' },
+  'login.submit': { en: 'Log in', zh: '登录' },
+  'login.title': { en: 'Log in to regshare', zh: '登录 regshare' },
+  'login.user': { en: 'User', zh: '用户名' },
+  'login.wrong': { en: 'Wrong user or password.', zh: '用户名或密码错误。' },
+  'nav.my-images': { en: 'My Images', zh: '我的镜像' },
+  'nav.shared-images': { en: 'Shared Images', zh: '共享镜像' },
+  'role.manage': { en: 'manage', zh: '管理' },
+  'role.read': { en: 'read', zh: '只读' },
+  'role.write': { en: 'write', zh: '读写' },
+  'top.sign-out-everywhere-confirm': {
+    en: 'Sign out everywhere? Every console session and every docker login of yours (CI included) must log in again.',
+    zh: '确定要在所有位置退出吗？您的所有控制台会话和 docker login（包括 CI）都需要重新登录。',
+  },
+  'top.sign-out-everywhere-failed': { en: 'Could not sign out everywhere: {reason}', zh: '无法在所有位置退出：{reason}' },
+  'top.who': { en: '{name} · {domain} ({role})', zh: '{name} · {domain}（{role}）' },
+  'top.who-admin': { en: '{name} · {domain} ({role}, administrator)', zh: '{name} · {domain}（{role}，管理员）' },
+
   // session (session.js, the idle dialog)
   'session.idle-ended': {
     en: 'You were logged out after {minutes} minutes without activity. Log in again to continue where you were.',
