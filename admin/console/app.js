@@ -68,10 +68,10 @@ async function login(ev) {
       error.textContent = t('login.failed', { status: `${resp.status} ${resp.statusText}`.trim() });
       return;
     }
-    const t = await resp.json();
+    const tok = await resp.json();
     $('login-password').value = '';
     const previous = state.me && state.me.name;
-    setSession({ token: t.access_token || t.token, user, expires: tokenExpiry(t.expires_in) });
+    setSession({ token: tok.access_token || tok.token, user, expires: tokenExpiry(tok.expires_in) });
     try {
       state.me = (await api('GET', '/v2/manage/user')).data;
     } catch (e) {

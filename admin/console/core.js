@@ -1,8 +1,11 @@
 // regshare console: what every page shares. The element builder (what the
 // API returns is always set as text, never parsed as HTML), times and
-// sizes, the session and the API calls, status messages and list states.
+// sizes (from time.js), the session and the API calls, status messages
+// for people (humanError) and list states.
 // app.js owns the login and the routing; images.js, image.js and share.js
 // draw the pages; accounts.js the account pages.
+import { STRINGS, t } from './i18n.js';
+
 export const API_SERVICE = document.querySelector('meta[name="regshare-api-service"]').content || 'regshare-api';
 const SESSION_KEY = 'regshare.session';
 export const MAX_DESCRIPTION = 1000;
@@ -37,51 +40,12 @@ export function setCurrent(links, current) {
 // cell is a table cell labelled with its column, for narrow windows.
 export const cell = (label, ...children) => el('td', { 'data-label': label }, ...children);
 
-// ---- time and sizes -------------------------------------------------
+// ---- time and sizes (time.js) ----------------------------------------
 
-export const pad = (n) => String(n).padStart(2, '0');
-export const utcDate = (t) => `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
-export const utcTime = (t) => `${utcDate(t)} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())} UTC`;
-export const atMidnightUTC = (t) => t.getUTCHours() === 0 && t.getUTCMinutes() === 0 && t.getUTCSeconds() === 0;
-
-// A deadline given as a date means the end of that day, UTC: the API
-// stores the next midnight. Show and edit it as the date the user chose.
-export function deadlineDate(deadline) {
-  const t = new Date(deadline);
-  if (atMidnightUTC(t)) return utcDate(new Date(t.getTime() - 86400000));
-  return utcDate(t);
-}
-
-export function deadlineText(deadline) {
-  if (!deadline || deadline === 'forever') return 'Permanent';
-  const t = new Date(deadline);
-  return atMidnightUTC(t) ? deadlineDate(deadline) : utcTime(t);
-}
-
-export function timeEl(iso, text) {
-  return el('time', { datetime: iso, title: iso }, text);
-}
-
-export function deadlineEl(deadline) {
-  if (!deadline || deadline === 'forever') return 'Permanent';
-  return timeEl(deadline, deadlineText(deadline));
-}
-
-export function sizeText(n) {
-  if (!n) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
-
-export function localToday() {
-  const t = new Date();
-  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
-}
-
-export const runeCount = (s) => [...s].length;
-export const formatCount = (n) => n.toLocaleString('en-US');
+export {
+  addDays, atLocalMidnight, dateText, deadlineDate, deadlineEl, deadlineText, endOfDay, endOfQuarter, endsADay,
+  formatCount, localDate, localTime, localToday, pad, runeCount, sizeText, timeEl, timeZone, utcDate, utcTime,
+} from './time.js';
 
 // ---- session --------------------------------------------------------
 
@@ -249,21 +213,83 @@ export function badge(valid) {
   return el('span', { class: `badge ${valid ? 'valid' : 'expired'}` }, valid ? 'Valid' : 'Expired');
 }
 
+// sentence gives a server message a capital and a full stop.
+function sentence(s) {
+  const m = String(s || '').trim();
+  if (!m) return '';
+  const first = m[0].toUpperCase() + m.slice(1);
+  return /[.!?…:]$/.test(first) ? first : `${first}.`;
+}
+
+// humanError is what to tell a person about e (an ApiError, or any
+// {message}): e.human if the caller knows better (say, why the tags of an
+// image are refused), or overrides[code]; else the console's sentence for
+// its code, which says what to do; else the API's message as a sentence.
+export function humanError(e, overrides) {
+  if (!e) return '';
+  const code = e.code || '';
+  if (e.human) return e.human;
+  if (overrides && overrides[code]) return overrides[code];
+  if (e instanceof ApiError && e.status === 0) return t('errors.network');
+  if (code && STRINGS[`errors.${code}`]) return t(`errors.${code}`);
+  return sentence(e.message);
+}
+
+// showError writes e into target for people, the API's code in small
+// print (its own message on hover); with retry, a network error gets a
+// Retry button that calls it.
+export function showError(target, e, opts = {}) {
+  const parts = [humanError(e, opts.overrides)];
+  if (e && e.code) parts.push(' ', el('small', { class: 'error-code', title: e.message || '' }, e.code));
+  if (opts.retry && e instanceof ApiError && e.status === 0) {
+    parts.push(' ', el('button', { type: 'button', class: 'small retry', onclick: opts.retry }, t('errors.retry')));
+  }
+  target.replaceChildren(...parts);
+}
+
+// A list whose read failed hides its table (no header over nothing);
+// fill and loading show it again.
+const tableOf = (tbody) => tbody.closest('table');
+
 export function fill(tbody, rows, emptyEl, emptyText) {
   tbody.replaceChildren(...rows);
+  const table = tableOf(tbody);
+  if (table) table.hidden = false;
   emptyEl.hidden = rows.length > 0;
   if (emptyText) emptyEl.textContent = emptyText;
 }
 
 export function loading(tbody, emptyEl) {
   tbody.replaceChildren();
+  const table = tableOf(tbody);
+  if (table) table.hidden = false;
   emptyEl.hidden = false;
-  emptyEl.textContent = 'Loading…';
+  emptyEl.textContent = t('share.listLoading');
 }
 
 // listFailed empties a list whose read failed, and says why in errorEl.
-export function listFailed(tbody, emptyEl, errorEl, e) {
+// With retry (called with no argument), a network error offers Retry;
+// the focus waits on the table while it reads again, and comes back to
+// the new Retry button if that fails too.
+export function listFailed(tbody, emptyEl, errorEl, e, retry) {
   fill(tbody, [], emptyEl);
   emptyEl.hidden = true;
-  errorEl.textContent = e.message;
+  const table = tableOf(tbody);
+  const waiting = table && table.contains(document.activeElement);
+  if (table) table.hidden = true;
+  const again = retry && (() => {
+    errorEl.replaceChildren();
+    if (table) {
+      table.hidden = false;
+      table.tabIndex = -1;
+      table.focus();
+    }
+    retry();
+  });
+  showError(errorEl, e, { retry: again });
+  if (waiting) {
+    const b = errorEl.querySelector('button.retry');
+    if (b) b.focus();
+    else { errorEl.tabIndex = -1; errorEl.focus(); }
+  }
 }

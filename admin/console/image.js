@@ -2,8 +2,10 @@
 // the Sharing tab with its shares.
 import {
   $, api, badge, cell, deadlineEl, el, fill, listFailed, loading, pullCommandEl, repoPath, sharesPath, sizeText,
-  setCurrent, state, timeEl, utcTime,
+  setCurrent, state, timeEl,
 } from './core.js';
+import { openHistory } from './history.js';
+import { t } from './i18n.js';
 import { openRevoke, openShare } from './share.js';
 
 // owns says whether repo is in a namespace of the caller's domain.
@@ -11,14 +13,23 @@ export const owns = (repo) => Boolean(state.me) && state.me.namespaces.includes(
 
 let current = null; // {repo, shares}
 
+// crumb is the way back. An image of the domain is under My Images, one
+// shared with it under Shared Images. Another domain's image is only
+// called shared once its tags could be read: until then, and when they
+// cannot be, the way back is My Images, and a closed one says so.
+function crumb(kind, repo) {
+  const back = $('image-back');
+  back.textContent = t(kind === 'shared' ? 'share.backShared' : 'share.backMine');
+  back.href = kind === 'shared' ? '#/shared' : '#/images';
+  $('image-crumb').textContent = kind === 'closed' ? t('share.crumbClosed', { repo }) : repo;
+}
+
 export function renderImage(repo, tab, gen) {
   const mine = owns(repo);
   if (!mine) tab = 'tags';
   current = { repo, shares: [] };
   $('image-title').textContent = repo;
-  $('image-crumb').textContent = repo;
-  $('image-back').textContent = mine ? 'My Images' : 'Shared Images';
-  $('image-back').href = mine ? '#/images' : '#/shared';
+  crumb(mine ? 'mine' : 'unknown', repo);
   $('image-path').textContent = state.me.registry ? `${state.me.registry}/${repo}` : '';
   document.title = `${repo} · regshare`;
   $('tab-tags').href = `#/image/${repo}`;
@@ -33,25 +44,36 @@ export function renderImage(repo, tab, gen) {
 async function renderTags(repo, gen) {
   const body = $('tags-body');
   const empty = $('tags-empty');
+  const mine = owns(repo);
   $('tags-error').textContent = '';
   loading(body, empty);
   let res;
   try {
     res = await api('GET', `${repoPath(repo)}/tags?limit=1000`);
   } catch (e) {
-    if (gen === state.gen) listFailed(body, empty, $('tags-error'), e);
+    if (gen !== state.gen) return;
+    // The tags of another domain's image are refused when it is not
+    // shared with the caller's domain (any more).
+    if (!mine && e.status === 403) {
+      crumb('closed', repo);
+      e.human = t('share.noPull');
+    }
+    listFailed(body, empty, $('tags-error'), e, () => renderTags(repo, state.gen));
     return;
   }
   if (gen !== state.gen) return;
-  const rows = res.data.map((t) => el('tr', {},
-    cell('Tag', el('strong', {}, t.Tag)),
-    cell('Digest', t.digest ? el('code', { title: t.digest }, `${t.digest.slice(0, 19)}…`) : '—'),
-    cell('Size', sizeText(t.size)),
-    cell('Created', t.created ? timeEl(t.created, utcTime(new Date(t.created))) : '—'),
-    cell('Pull command', pullCommandEl(t.pull_command, `${repo}:${t.Tag}`))));
-  fill(body, rows, empty, 'This repository has no tags.');
+  if (!mine) crumb('shared', repo);
+  const rows = res.data.map((tag) => el('tr', {},
+    cell(t('share.colTag'), el('strong', {}, tag.Tag)),
+    cell(t('share.colDigest'), tag.digest ? el('code', { title: tag.digest }, `${tag.digest.slice(0, 19)}…`) : '—'),
+    cell(t('share.colSize'), sizeText(tag.size)),
+    cell(t('share.colCreated'), tag.created ? timeEl(tag.created) : '—'),
+    cell(t('share.colPull'), pullCommandEl(tag.pull_command, `${repo}:${tag.Tag}`))));
+  fill(body, rows, empty, t('share.noTags'));
 }
 
+// renderSharing draws the Sharing tab; it resolves true once the shares
+// are drawn (the dialogs then put the focus back in them).
 export async function renderSharing(repo, gen) {
   const body = $('sharing-body');
   const empty = $('sharing-empty');
@@ -65,26 +87,39 @@ export async function renderSharing(repo, gen) {
   try {
     res = await api('GET', sharesPath(repo));
   } catch (e) {
-    if (gen === state.gen) listFailed(body, empty, $('sharing-error'), e);
-    return;
+    if (gen === state.gen) listFailed(body, empty, $('sharing-error'), e, () => renderSharing(repo, state.gen));
+    return false;
   }
-  if (gen !== state.gen) return;
+  if (gen !== state.gen) return false;
   const shares = res.data.slice().sort((a, b) => a.access_domain.localeCompare(b.access_domain));
   current.shares = shares;
   const rows = shares.map((s) => el('tr', { 'data-domain': s.access_domain },
-    cell('Domain', el('strong', {}, s.access_domain)),
-    cell('Valid until', deadlineEl(s.deadline)),
-    el('td', { 'data-label': 'Description', class: 'desc' }, s.description || '—'),
-    cell('Permission', s.permit === 'read' ? 'Pull' : s.permit),
-    cell('Status', badge(s.status)),
-    cell('Created by', s.creator_name),
-    cell('Created', timeEl(s.created, utcTime(new Date(s.created)))),
-    canShare ? cell('Actions', el('span', { class: 'row-actions' },
-      el('button', { type: 'button', class: 'link', 'aria-label': `Edit the share with ${s.access_domain}`, onclick: () => openShare(repo, s) }, 'Edit'),
-      el('button', { type: 'button', class: 'link danger', 'aria-label': `Revoke the share with ${s.access_domain}`, onclick: () => openRevoke(repo, s.access_domain) }, 'Revoke'))) : null));
-  fill(body, rows, empty, 'This image is not shared with any domain.');
+    cell(t('share.colDomain'), el('strong', {}, s.access_domain)),
+    cell(t('share.colUntil'), deadlineEl(s.deadline)),
+    el('td', { 'data-label': t('share.colDescription'), class: 'desc' }, s.description || '—'),
+    cell(t('share.colPermission'), s.permit === 'read' ? t('share.permitPull') : s.permit),
+    cell(t('share.colStatus'), badge(s.status)),
+    cell(t('share.colCreatedBy'), s.creator_name),
+    cell(t('share.colCreated'), timeEl(s.created)),
+    canShare ? cell(t('share.colActions'), rowActions(repo, s)) : null));
+  fill(body, rows, empty, t('share.notShared'));
+  return true;
 }
 
+function rowActions(repo, s) {
+  const domain = s.access_domain;
+  const button = (action, cls, onclick) => el('button', {
+    type: 'button', class: cls, 'data-action': action,
+    'aria-label': t(`share.${action}Label`, { domain }), onclick,
+  }, t(`share.${action}`));
+  return el('span', { class: 'row-actions' },
+    button('edit', 'link', () => openShare(repo, s)),
+    button('history', 'link', () => openHistory(repo, domain)),
+    button('revoke', 'link danger', () => openRevoke(repo, domain)));
+}
+
+// sharedDomains are the domains of the shares drawn, in their order.
+export const sharedDomains = () => (current ? current.shares.map((s) => s.access_domain) : []);
 
 export function initImage() {
   $('share-open').addEventListener('click', () => { if (current) openShare(current.repo, null); });

@@ -1,46 +1,122 @@
-// regshare console: the Share Image (and Edit Share) dialog and the
-// Revoke dialog of an image's Sharing tab.
+// regshare console: the Share image (and Edit share) dialog and the
+// Revoke dialog of an image's Sharing tab. A field's error follows what
+// is typed: it clears as soon as the field holds something else that is
+// valid. A day chosen as "valid until" ends at the next local midnight.
 import {
-  $, MAX_DESCRIPTION, announce, api, deadlineDate, formatCount, localToday, runeCount, sharesPath, state,
+  $, MAX_DESCRIPTION, addDays, announce, api, deadlineDate, el, endOfDay, endOfQuarter, endsADay, formatCount,
+  localTime, localToday, runeCount, sharesPath, showError, state, timeZone,
 } from './core.js';
-import { renderSharing } from './image.js';
+import { initHistory } from './history.js';
+import { t } from './i18n.js';
+import { renderSharing, sharedDomains } from './image.js';
 
-// Which field an API error concerns, and what to say there.
-const FIELD_ERRORS = {
-  'REGSHARE.4000002': ['with', (v) => (v.domain ? `There is no domain named "${v.domain}".` : 'Enter the name of a domain.')],
-  'REGSHARE.4000003': ['with', () => 'An image cannot be shared with its own domain.'],
-  'REGSHARE.4090001': ['with', (v) => `This image is already shared with ${v.domain}. Edit that share instead.`],
-  'REGSHARE.4000004': ['permit', () => 'Pull is the only permission that can be given.'],
-  'REGSHARE.4000005': ['until', () => 'Choose a date in the future.'],
-  'REGSHARE.4000006': ['description', () => `The description is longer than ${formatCount(MAX_DESCRIPTION)} characters.`],
-};
+// ---- focus ----------------------------------------------------------
+
+// opener remembers the control that opened a dialog: the element, and
+// for a row's button its domain and action, to find it again once the
+// rows are drawn anew.
+export function opener() {
+  const e = document.activeElement;
+  const row = e && e.closest ? e.closest('#sharing-body tr') : null;
+  return { el: e, domain: row ? row.dataset.domain : '', action: e && e.dataset ? e.dataset.action || '' : '' };
+}
+
+const shown = (e) => Boolean(e) && e.isConnected && e !== document.body && e.getClientRects().length > 0;
+function rowButton(domain, action) {
+  const row = [...document.querySelectorAll('#sharing-body tr')].find((r) => r.dataset.domain === domain);
+  return row ? [...row.querySelectorAll('[data-action]')].find((b) => b.dataset.action === action) : null;
+}
+
+// restoreFocus puts the focus back on the opener, or on its row's button
+// drawn anew, or else on Share image or the page's heading: never on
+// the page's body.
+export function restoreFocus(o) {
+  const candidates = [
+    o && o.el,
+    o && o.domain && o.action ? rowButton(o.domain, o.action) : null,
+    $('share-open'),
+  ];
+  const c = candidates.find(shown);
+  (c || $('image-title')).focus();
+}
+
+// ---- the share dialog -----------------------------------------------
+
 const FIELDS = {
   with: 'share-with', until: 'share-until', description: 'share-description', permit: 'share-permit',
 };
 
-let editing = null; // {repo, share, deadline} while the dialog is open
+// Which field an API error concerns, and what to say there.
+const FIELD_ERRORS = {
+  'REGSHARE.4000002': ['with', (v) => (v.domain ? t('share.errNoDomain', v) : t('share.errWithEmpty'))],
+  'REGSHARE.4000003': ['with', () => t('errors.REGSHARE.4000003')],
+  'REGSHARE.4090001': ['with', (v) => t('share.errExists', v)],
+  'REGSHARE.4000004': ['permit', () => t('errors.REGSHARE.4000004')],
+  'REGSHARE.4000005': ['until', () => t('errors.REGSHARE.4000005')],
+  'REGSHARE.4000006': ['description', () => t('share.errDescriptionLong', { max: formatCount(MAX_DESCRIPTION) })],
+};
 
-function clearShareErrors() {
-  $('share-error').textContent = '';
-  for (const [name, id] of Object.entries(FIELDS)) {
-    $(`share-${name}-error`).textContent = '';
-    $(id).removeAttribute('aria-invalid');
-  }
+// editing is {repo, share, initial, opener} while the dialog is open:
+// initial is the day (or "forever") shown when it opened.
+let editing = null;
+// errorFor: field → the value its error was written about.
+const errorFor = {};
+
+function value(name) {
+  if (name === 'with') return $('share-with').value.trim();
+  if (name === 'until') return $('share-permanent').checked ? 'forever' : $('share-until').value;
+  if (name === 'description') return $('share-description').value;
+  return $('share-permit').checked ? 'read' : '';
 }
 
-function fieldError(name, msg) {
-  $(`share-${name}-error`).textContent = msg;
+// clientError is what the console itself knows to be wrong with a field.
+function clientError(name) {
+  const v = value(name);
+  if (name === 'with' && editing && !editing.share && !v) return t('share.errWithEmpty');
+  if (name === 'until' && !v) return t('share.errUntilEmpty');
+  if (name === 'description' && runeCount(v) > MAX_DESCRIPTION) {
+    return t('share.errDescriptionLong', { max: formatCount(MAX_DESCRIPTION) });
+  }
+  return '';
+}
+
+const errorP = (name) => $(`share-${name}-error`);
+
+function fieldError(name, msg, code, ...more) {
+  const parts = [msg];
+  if (code) parts.push(' ', el('small', { class: 'error-code' }, code));
+  errorP(name).replaceChildren(...parts, ...more);
   $(FIELDS[name]).setAttribute('aria-invalid', 'true');
+  errorFor[name] = value(name);
+}
+
+function clearField(name) {
+  errorP(name).replaceChildren();
+  $(FIELDS[name]).removeAttribute('aria-invalid');
+  delete errorFor[name];
+}
+
+// revalidate follows the user: once a field with an error holds another
+// value, its error is what is still wrong with it, or nothing.
+function revalidate(name) {
+  if (!(name in errorFor) || value(name) === errorFor[name]) return;
+  const msg = clientError(name);
+  if (msg) fieldError(name, msg);
+  else clearField(name);
+}
+
+function clearShareErrors() {
+  $('share-error').replaceChildren();
+  for (const name of Object.keys(FIELDS)) clearField(name);
 }
 
 function focusFirstError() {
   for (const [name, id] of Object.entries(FIELDS)) {
-    if ($(`share-${name}-error`).textContent && !$(id).disabled) {
-      $(id).focus();
+    if (name in errorFor) {
+      $(name === 'until' && $(id).disabled ? 'share-permanent' : id).focus();
       return;
     }
   }
-  if ($('share-permanent').checked && $('share-until-error').textContent) $('share-permanent').focus();
 }
 
 function updateCounter() {
@@ -50,20 +126,49 @@ function updateCounter() {
   c.classList.toggle('over', n > MAX_DESCRIPTION);
 }
 
-function syncPermanent() {
-  const permanent = $('share-permanent').checked;
-  $('share-until').disabled = permanent;
-  if (permanent) {
-    $('share-until-error').textContent = '';
-    $('share-until').removeAttribute('aria-invalid');
-  }
+// presetDay is the last day of a preset's validity, from today.
+function presetDay(preset) {
+  const today = localToday();
+  return preset === 'quarter' ? endOfQuarter(today) : addDays(today, Number(preset));
 }
 
-export function openShare(repo, share) {
+// syncUntil enables the date unless the share is permanent, and marks
+// the preset the choice is, if any.
+function syncUntil() {
+  const permanent = $('share-permanent').checked;
+  $('share-until').disabled = permanent;
+  for (const b of document.querySelectorAll('#share-presets [data-preset]')) {
+    const p = b.dataset.preset;
+    const on = p === 'forever' ? permanent : !permanent && $('share-until').value === presetDay(p);
+    b.setAttribute('aria-pressed', String(on));
+  }
+  revalidate('until');
+}
+
+function choosePreset(ev) {
+  const p = ev.currentTarget.dataset.preset;
+  $('share-permanent').checked = p === 'forever';
+  if (p !== 'forever') $('share-until').value = presetDay(p);
+  syncUntil();
+}
+
+// untilHint says when access ends, in the user's time zone; a deadline
+// that is not the end of a day (made with a time, through the API) is
+// shown as it is.
+function untilHint(share) {
+  const zone = timeZone();
+  if (share && share.deadline !== 'forever' && !endsADay(share.deadline)) {
+    return t('share.untilHintExact', { time: localTime(new Date(share.deadline)), zone });
+  }
+  return t('share.untilHint', { zone });
+}
+
+// load fills the dialog for a new share (share null) or to edit share.
+function load(repo, share) {
   clearShareErrors();
   const edit = Boolean(share);
-  $('share-title').textContent = edit ? 'Edit Share' : 'Share Image';
-  $('share-repo').textContent = edit ? `${repo}, shared with ${share.access_domain}` : repo;
+  $('share-title').textContent = t(edit ? 'share.titleEdit' : 'share.titleNew');
+  $('share-repo').textContent = edit ? t('share.repoWith', { repo, domain: share.access_domain }) : repo;
   const w = $('share-with');
   w.value = edit ? share.access_domain : '';
   w.readOnly = edit;
@@ -71,66 +176,113 @@ export function openShare(repo, share) {
   $('share-permanent').checked = permanent;
   $('share-until').value = edit && !permanent ? deadlineDate(share.deadline) : '';
   $('share-until').min = localToday();
+  $('share-until-hint').textContent = untilHint(share);
   $('share-description').value = edit ? share.description : '';
   $('share-permit').checked = true;
-  editing = { repo, share, deadline: permanent ? 'forever' : $('share-until').value };
-  syncPermanent();
+  editing = { ...editing, repo, share, initial: permanent ? 'forever' : $('share-until').value };
+  syncUntil();
   updateCounter();
-  $('share-dialog').showModal();
+  if (!$('share-dialog').open) $('share-dialog').showModal();
   (edit ? ($('share-until').disabled ? $('share-permanent') : $('share-until')) : w).focus();
+}
+
+export function openShare(repo, share) {
+  editing = { opener: opener() };
+  load(repo, share);
+}
+
+// editInstead switches the dialog to the share that already exists.
+async function editInstead(repo, domain) {
+  let res;
+  try {
+    res = await api('GET', `${sharesPath(repo)}/${encodeURIComponent(domain)}`);
+  } catch (e) {
+    if (e.status !== 401) showError($('share-error'), e);
+    return;
+  }
+  if (!editing || editing.repo !== repo) return; // closed meanwhile
+  load(repo, res.data);
+  announce(t('share.editingInstead', { domain }));
+}
+
+function serverError(e, repo, domain) {
+  const known = FIELD_ERRORS[e.code];
+  if (!known) {
+    showError($('share-error'), e);
+    return;
+  }
+  const more = [];
+  if (e.code === 'REGSHARE.4090001') {
+    more.push(' ', el('button', {
+      type: 'button', class: 'link', id: 'share-edit-instead', onclick: () => editInstead(repo, domain),
+    }, t('share.editInstead')));
+  }
+  fieldError(known[0], known[1]({ domain }), e.code, ...more);
 }
 
 async function submitShare(ev) {
   ev.preventDefault();
   if (!editing) return;
   clearShareErrors();
-  const { repo, share } = editing;
-  const domain = $('share-with').value.trim();
-  const permanent = $('share-permanent').checked;
-  const date = $('share-until').value;
-  if (!share && !domain) fieldError('with', 'Enter the name of the domain to share with.');
-  if (!permanent && !date) fieldError('until', 'Choose a date, or tick Permanently valid.');
-  if ($('share-with-error').textContent || $('share-until-error').textContent) {
+  for (const name of Object.keys(FIELDS)) {
+    const msg = clientError(name);
+    if (msg) fieldError(name, msg);
+  }
+  if (Object.keys(errorFor).length) {
     focusFirstError();
     return;
   }
-  const deadline = permanent ? 'forever' : date;
-  const description = $('share-description').value;
+  const { repo, share } = editing;
+  const domain = share ? share.access_domain : value('with');
+  const until = value('until');
+  const deadline = until === 'forever' ? until : endOfDay(until);
+  const description = value('description');
   const submit = $('share-submit');
   submit.disabled = true;
   try {
     if (share) {
       const patch = {};
-      if (deadline !== editing.deadline) patch.deadline = deadline;
+      if (until !== editing.initial) patch.deadline = deadline;
       if (description !== share.description) patch.description = description;
-      if (Object.keys(patch).length) await api('PATCH', `${sharesPath(repo)}/${encodeURIComponent(share.access_domain)}`, patch);
-      announce(`The share of ${repo} with ${share.access_domain} was updated.`);
+      if (Object.keys(patch).length) await api('PATCH', `${sharesPath(repo)}/${encodeURIComponent(domain)}`, patch);
+      announce(t('share.updated', { repo, domain }));
     } else {
       await api('POST', sharesPath(repo), { access_domain: domain, permit: 'read', deadline, description });
-      announce(`${repo} is shared with ${domain}.`);
+      announce(t('share.created', { repo, domain }));
     }
+    const back = editing.opener;
     editing = null;
     $('share-dialog').close();
-    renderSharing(repo, state.gen);
+    renderSharing(repo, state.gen).then(() => restoreFocus(back));
   } catch (e) {
     if (e.status === 401) return; // the login dialog is open; what was typed stays
-    const known = FIELD_ERRORS[e.code];
-    if (known) fieldError(known[0], known[1]({ domain: domain || (share && share.access_domain) }));
-    else $('share-error').textContent = e.message;
+    serverError(e, repo, domain);
     focusFirstError();
   } finally {
     submit.disabled = false;
   }
 }
 
-let revoking = null;
+// ---- the revoke dialog ----------------------------------------------
+
+let revoking = null; // {repo, domain, opener}
 
 export function openRevoke(repo, domain) {
-  revoking = { repo, domain };
-  $('revoke-text').textContent = `Revoke the share of ${repo} with ${domain}? Its users will no longer be able to pull it.`;
-  $('revoke-error').textContent = '';
+  revoking = { repo, domain, opener: opener() };
+  $('revoke-text').textContent = t('share.revokeText', { repo, domain });
+  $('revoke-error').replaceChildren();
   $('revoke-dialog').showModal();
   $('revoke-cancel').focus();
+}
+
+// focusAfterRevoke puts the focus where the revoked row was: on the next
+// row's Revoke (the previous row's after the last), else on Share image.
+function focusAfterRevoke(index) {
+  const rows = document.querySelectorAll('#sharing-body tr');
+  const row = rows[index] || rows[index - 1];
+  const b = row && row.querySelector('[data-action="revoke"]');
+  if (b) b.focus();
+  else restoreFocus(null);
 }
 
 async function submitRevoke(ev) {
@@ -141,32 +293,46 @@ async function submitRevoke(ev) {
   submit.disabled = true;
   try {
     await api('DELETE', `${sharesPath(repo)}/${encodeURIComponent(domain)}`);
+    const index = sharedDomains().indexOf(domain);
     revoking = null;
     $('revoke-dialog').close();
-    announce(`The share of ${repo} with ${domain} was revoked.`);
-    renderSharing(repo, state.gen);
+    announce(t('share.revoked', { repo, domain }));
+    renderSharing(repo, state.gen).then(() => focusAfterRevoke(Math.max(0, index)));
   } catch (e) {
-    if (e.status !== 401) $('revoke-error').textContent = e.message;
+    if (e.status !== 401) showError($('revoke-error'), e);
   } finally {
     submit.disabled = false;
   }
 }
 
-
-// closeShareDialogs closes both dialogs: another user logged in, or no one.
+// closeShareDialogs closes the dialogs: another user logged in, or no one.
 export function closeShareDialogs() {
-  for (const id of ['share-dialog', 'revoke-dialog']) if ($(id).open) $(id).close();
+  for (const id of ['share-dialog', 'revoke-dialog', 'history-dialog']) if ($(id).open) $(id).close();
+}
+
+// onClose forgets a dialog's state when it closes (Cancel, Escape, or
+// done) and puts the focus back where it was, unless a redraw will. The
+// close event comes a task later: the dialog may be open again by then.
+function onClose(id, take) {
+  $(id).addEventListener('close', () => {
+    if ($(id).open) return;
+    const o = take();
+    if (o) restoreFocus(o);
+  });
 }
 
 export function initShare() {
   $('share-form').addEventListener('submit', submitShare);
-  $('share-cancel').addEventListener('click', () => { editing = null; $('share-dialog').close(); });
-  // Escape closes the dialog too. The close event comes a task later: the
-  // dialog may be open again by then, for another share.
-  $('share-dialog').addEventListener('close', () => { if (!$('share-dialog').open) editing = null; });
-  $('share-description').addEventListener('input', updateCounter);
-  $('share-permanent').addEventListener('change', syncPermanent);
+  $('share-cancel').addEventListener('click', () => $('share-dialog').close());
+  onClose('share-dialog', () => { const o = editing && editing.opener; editing = null; return o; });
+  $('share-with').addEventListener('input', () => revalidate('with'));
+  $('share-description').addEventListener('input', () => { updateCounter(); revalidate('description'); });
+  for (const e of ['input', 'change']) $('share-until').addEventListener(e, syncUntil);
+  $('share-permanent').addEventListener('change', syncUntil);
+  for (const b of document.querySelectorAll('#share-presets [data-preset]')) b.addEventListener('click', choosePreset);
 
   $('revoke-form').addEventListener('submit', submitRevoke);
-  $('revoke-cancel').addEventListener('click', () => { revoking = null; $('revoke-dialog').close(); });
+  $('revoke-cancel').addEventListener('click', () => $('revoke-dialog').close());
+  onClose('revoke-dialog', () => { const o = revoking && revoking.opener; revoking = null; return o; });
+  initHistory();
 }

@@ -366,9 +366,13 @@ func TestConsole(t *testing.T) {
 	digest := d.push(t, "alice", "acme/web:1.0", created)
 	d.push(t, "alice", "acme/web:latest", created.Add(time.Hour))
 	d.push(t, "alice", "acme/tools/builder:2", created)
+	// The console shows local times: the browser's zone is UTC, as are
+	// the days below.
+	t.Setenv("TZ", "UTC")
 	b := newBrowser(t, exe, d.info.API)
 
 	until := time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)
+	untilShown := time.Now().UTC().AddDate(0, 1, 0).Format("Jan 2, 2006")
 	yesterday := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
 	const description = "For globex's nightly integration tests"
 	alice := b.tab(t, "alice")
@@ -397,7 +401,7 @@ func TestConsole(t *testing.T) {
 		if got := eval[string](t, alice, `document.querySelector('#tags-body code[title]').title`); got != digest.String() {
 			t.Errorf("digest of tag 1.0: %q, want %q", got, digest)
 		}
-		if got := alice.text(t, "#tags-body"); !strings.Contains(got, "docker pull "+d.info.Registry+"/acme/web:1.0") || !strings.Contains(got, "2026-05-04 10:30 UTC") {
+		if got := alice.text(t, "#tags-body"); !strings.Contains(got, "docker pull "+d.info.Registry+"/acme/web:1.0") || !strings.Contains(got, "May 4, 2026, 10:30") {
 			t.Errorf("tags: %q, want the pull command of 1.0 and its creation time", got)
 		}
 		alice.do(t, "copy the pull command", chromedp.Click(chromedp.CSS(`#tags-body button`)))
@@ -433,7 +437,7 @@ func TestConsole(t *testing.T) {
 		}
 		alice.waitFor(t, "the share in the table", `document.querySelector('#sharing-body tr[data-domain="globex"]')`)
 		row := eval[map[string]string](t, alice, `Object.fromEntries([...document.querySelectorAll('#sharing-body tr[data-domain="globex"] td')].map((td) => [td.dataset.label, td.textContent]))`)
-		want := map[string]string{"Domain": "globex", "Valid until": until, "Description": description, "Permission": "Pull", "Status": "Valid", "Created by": "alice"}
+		want := map[string]string{"Domain": "globex", "Valid until": untilShown, "Description": description, "Permission": "Pull", "Status": "Valid", "Created by": "alice"}
 		for k, v := range want {
 			if row[k] != v {
 				t.Errorf("share row %s: %q, want %q (row %q)", k, row[k], v, row)
@@ -512,7 +516,7 @@ func TestConsole(t *testing.T) {
 		gina.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))
 		gina.waitFor(t, "the shared image", `document.querySelector('#shared-body tr')`)
 		row := eval[map[string]string](t, gina, `Object.fromEntries([...document.querySelectorAll('#shared-body tr td')].map((td) => [td.dataset.label, td.textContent]))`)
-		want := map[string]string{"Image": "acme/web", "Owner domain": "acme", "Valid until": until, "Status": "Valid", "Tags": "1.0latest"}
+		want := map[string]string{"Image": "acme/web", "Owner domain": "acme", "Valid until": untilShown, "Status": "Valid", "Tags": "1.0latest"}
 		for k, v := range want {
 			if row[k] != v {
 				t.Errorf("Shared Images %s: %q, want %q (row %q)", k, row[k], v, row)
