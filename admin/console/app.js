@@ -9,7 +9,7 @@ import {
   $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, listFailed, loadSession, loading,
   runeCount, setCurrent, setSession, state, timeEl, utcTime,
 } from './core.js';
-import { translatePage } from './i18n.js';
+import { initLanguageSwitch, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
 import { initImages, renderPrivate, renderShared } from './images.js';
 import { closeShareDialogs, initShare } from './share.js';
@@ -195,6 +195,7 @@ const VIEWS = ['images', 'image', ...accounts.views];
 
 function init() {
   translatePage();
+  initLanguageSwitch(() => route(false));
   hooks.expired = (user) => openLogin(user, true);
   $('login-form').addEventListener('submit', login);
   // Without a session the login dialog cannot be dismissed.

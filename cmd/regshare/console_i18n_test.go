@@ -1,0 +1,640 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// consoleDir holds the console's sources, from this package's directory.
+var consoleDir = filepath.Join("..", "..", "admin", "console")
+
+// consoleLanguages are the languages every string of STRINGS has.
+var consoleLanguages = []string{"en", "zh"}
+
+// jsLexer reads the little JavaScript that STRINGS is written in: quoted
+// strings, names, punctuation, and comments between them.
+type jsLexer struct {
+	s string
+	i int
+}
+
+func (l *jsLexer) line() int { return strings.Count(l.s[:l.i], "\n") + 1 }
+
+func (l *jsLexer) errorf(format string, args ...any) error {
+	return fmt.Errorf("i18n.js line %d: %s", l.line(), fmt.Sprintf(format, args...))
+}
+
+// skip passes white space and comments.
+func (l *jsLexer) skip() {
+	for l.i < len(l.s) {
+		switch {
+		case strings.ContainsRune(" \t\r\n", rune(l.s[l.i])):
+			l.i++
+		case strings.HasPrefix(l.s[l.i:], "//"):
+			if n := strings.IndexByte(l.s[l.i:], '\n'); n >= 0 {
+				l.i += n
+			} else {
+				l.i = len(l.s)
+			}
+		case strings.HasPrefix(l.s[l.i:], "/*"):
+			if n := strings.Index(l.s[l.i+2:], "*/"); n >= 0 {
+				l.i += n + 4
+			} else {
+				l.i = len(l.s)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// peek is the next character after white space and comments, or 0.
+func (l *jsLexer) peek() byte {
+	l.skip()
+	if l.i == len(l.s) {
+		return 0
+	}
+	return l.s[l.i]
+}
+
+func (l *jsLexer) expect(c byte) error {
+	if got := l.peek(); got != c {
+		return l.errorf("want %q, found %q", c, got)
+	}
+	l.i++
+	return nil
+}
+
+var jsName = regexp.MustCompile(`^[A-Za-z_$][\w$]*`)
+
+func (l *jsLexer) name() (string, error) {
+	l.skip()
+	m := jsName.FindString(l.s[l.i:])
+	if m == "" {
+		return "", l.errorf("want a name")
+	}
+	l.i += len(m)
+	return m, nil
+}
+
+// str reads a string in single or double quotes, with JavaScript's
+// escapes. Template literals and concatenation are not allowed: a string
+// of STRINGS is one literal.
+func (l *jsLexer) str() (string, error) {
+	q := l.peek()
+	if q != '\'' && q != '"' {
+		return "", l.errorf("want a quoted string, found %q", q)
+	}
+	var b strings.Builder
+	for l.i++; l.i < len(l.s); l.i++ {
+		c := l.s[l.i]
+		switch {
+		case c == q:
+			l.i++
+			return b.String(), nil
+		case c == '\n':
+			return "", l.errorf("a string ends at the end of the line")
+		case c != '\\':
+			b.WriteByte(c)
+			continue
+		}
+		l.i++
+		if l.i == len(l.s) {
+			break
+		}
+		switch e := l.s[l.i]; e {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'u', 'x':
+			n := 4
+			if e == 'x' {
+				n = 2
+			}
+			r, err := strconv.ParseUint(l.s[min(l.i+1, len(l.s)):min(l.i+1+n, len(l.s))], 16, 32)
+			if err != nil {
+				return "", l.errorf("bad escape \\%c", e)
+			}
+			b.WriteRune(rune(r))
+			l.i += n
+		default:
+			b.WriteByte(e)
+		}
+	}
+	return "", l.errorf("a string does not end")
+}
+
+// parseStrings reads the STRINGS of i18n.js: key → language → string.
+func parseStrings(src string) (map[string]map[string]string, error) {
+	const head = "export const STRINGS = {"
+	start := strings.Index(src, head)
+	if start < 0 {
+		return nil, fmt.Errorf("i18n.js has no %q", head)
+	}
+	l := &jsLexer{s: src, i: start + len(head)}
+	out := map[string]map[string]string{}
+	for l.peek() != '}' {
+		key, err := l.str()
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := out[key]; ok {
+			return nil, l.errorf("key %q appears twice", key)
+		}
+		if err := l.expect(':'); err != nil {
+			return nil, err
+		}
+		if err := l.expect('{'); err != nil {
+			return nil, err
+		}
+		entry := map[string]string{}
+		for l.peek() != '}' {
+			lang, err := l.name()
+			if err != nil {
+				return nil, err
+			}
+			if err := l.expect(':'); err != nil {
+				return nil, err
+			}
+			if entry[lang], err = l.str(); err != nil {
+				return nil, err
+			}
+			if l.peek() == ',' {
+				l.i++
+			}
+		}
+		l.i++
+		out[key] = entry
+		if l.peek() == ',' {
+			l.i++
+		}
+	}
+	return out, nil
+}
+
+func TestConsoleI18nParse(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      map[string]map[string]string
+		err       string
+	}{
+		{
+			name: "escapes, both quotes, comments and lines",
+			src: `export const STRINGS = {
+  // a group
+  'a.b': { en: 'it\'s {n}', zh: "“{n}” \u4e2d" }, /* between */
+  'a.c': {
+    en: "x",
+    zh: 'y',
+  },
+};`,
+			want: map[string]map[string]string{"a.b": {"en": "it's {n}", "zh": "“{n}” 中"}, "a.c": {"en": "x", "zh": "y"}},
+		},
+		{name: "a key twice", src: "export const STRINGS = { 'a': { en: 'x' }, 'a': { en: 'y' } };", err: "twice"},
+		{name: "a template literal", src: "export const STRINGS = { 'a': { en: `x` } };", err: "quoted string"},
+		{name: "no STRINGS", src: "const S = {};", err: "no"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parseStrings(c.src)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("parseStrings: %v, want an error with %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := fmt.Sprint(got), fmt.Sprint(c.want); g != w {
+				t.Errorf("parseStrings: %s, want %s", g, w)
+			}
+		})
+	}
+}
+
+func readConsole(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(consoleDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func consoleStrings(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	s, err := parseStrings(readConsole(t, "i18n.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var (
+	placeholder = regexp.MustCompile(`\{(\w+)\}`)
+	// A call of t, tn or tParts; its first argument is the key.
+	keyCall    = regexp.MustCompile(`(?:^|[^\w$.])(t|tn|tParts)\(\s*(['"])([^'"]*)['"]`)
+	dynamicKey = regexp.MustCompile(`(?:^|[^\w$.])(?:t|tn|tParts)\(\s*([^'"\s)])`)
+	markupKey  = regexp.MustCompile(`\bdata-i18n(?:-aria-label|-title|-placeholder)?="([^"]*)"`)
+)
+
+func placeholders(s string) []string {
+	var out []string
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// usedKeys finds the keys the console's scripts and index.html use, by
+// where they are used; a key built at run time is an error, as no test
+// could check it.
+func usedKeys(t *testing.T) map[string][]string {
+	t.Helper()
+	used := map[string][]string{}
+	files, err := filepath.Glob(filepath.Join(consoleDir, "*.js"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the console's scripts: %v %v", files, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		src := readConsole(t, name)
+		for i, line := range strings.Split(src, "\n") {
+			where := fmt.Sprintf("%s:%d", name, i+1)
+			if l := strings.TrimSpace(line); strings.HasPrefix(l, "//") || strings.HasPrefix(l, "*") {
+				continue // a comment: what it shows is not a use
+			}
+			for _, m := range keyCall.FindAllStringSubmatch(line, -1) {
+				if m[1] == "tn" {
+					used[m[3]+".one"] = append(used[m[3]+".one"], where)
+					used[m[3]+".other"] = append(used[m[3]+".other"], where)
+				} else {
+					used[m[3]] = append(used[m[3]], where)
+				}
+			}
+			// i18n.js itself looks keys up from the markup and for tn.
+			if m := dynamicKey.FindStringSubmatch(line); m != nil && name != "i18n.js" {
+				t.Errorf("%s: a key built at run time (%s); write each key as a literal", where, strings.TrimSpace(line))
+			}
+		}
+	}
+	for i, line := range strings.Split(readConsole(t, "index.html"), "\n") {
+		for _, m := range markupKey.FindAllStringSubmatch(line, -1) {
+			used[m[1]] = append(used[m[1]], fmt.Sprintf("index.html:%d", i+1))
+		}
+	}
+	return used
+}
+
+// TestConsoleI18nStrings checks STRINGS in i18n.js: every string is there
+// in every language, with the same {placeholders}; every key that the
+// scripts and index.html use is in it, and every key in it is used.
+func TestConsoleI18nStrings(t *testing.T) {
+	strs := consoleStrings(t)
+	for key, entry := range strs {
+		for _, lang := range consoleLanguages {
+			if strings.TrimSpace(entry[lang]) == "" {
+				t.Errorf("%s: no %s string", key, lang)
+			}
+		}
+		for lang := range entry {
+			if !slices.Contains(consoleLanguages, lang) {
+				t.Errorf("%s: a string in %q, which the console does not have", key, lang)
+			}
+		}
+		if en, zh := placeholders(entry["en"]), placeholders(entry["zh"]); !slices.Equal(en, zh) {
+			t.Errorf("%s: placeholders %q in English, %q in Chinese", key, en, zh)
+		}
+		if strings.ContainsAny(entry["zh"], ",.:;?!()") && regexp.MustCompile(`\p{Han}[,.:;?!()]|[,.:;?!()]\p{Han}`).MatchString(entry["zh"]) {
+			t.Errorf("%s: half-width punctuation next to Chinese in %q", key, entry["zh"])
+		}
+		for _, pair := range [][2]string{{".one", ".other"}, {".other", ".one"}} {
+			if base, ok := strings.CutSuffix(key, pair[0]); ok {
+				if _, ok := strs[base+pair[1]]; !ok {
+					t.Errorf("%s: a counted string needs %s%s too", key, base, pair[1])
+				}
+			}
+		}
+	}
+	used := usedKeys(t)
+	for key, where := range used {
+		if _, ok := strs[key]; !ok {
+			t.Errorf("%s: no key %q in STRINGS", strings.Join(where, ", "), key)
+		}
+	}
+	for key := range strs {
+		if _, ok := used[key]; !ok {
+			t.Errorf("STRINGS has %q, which nothing uses", key)
+		}
+	}
+}
+
+// latinWord is a word of Latin letters.
+var latinWord = regexp.MustCompile(`[A-Za-z]{2,}`)
+
+// chineseLatin are the Latin words that the Chinese strings themselves
+// use (regshare, docker, CI, API…): they may appear on a Chinese page.
+func chineseLatin(strs map[string]map[string]string) []string {
+	set := map[string]bool{}
+	for _, e := range strs {
+		for _, w := range latinWord.FindAllString(placeholder.ReplaceAllString(e["zh"], ""), -1) {
+			set[strings.ToLower(w)] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for w := range set {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// emulateLanguage makes the tab's browser speak lang (navigator.languages,
+// Accept-Language and Intl), as a browser set to it does. --lang does not
+// reach navigator.languages in headless Chromium; this override does, and
+// it lasts across reloads.
+func (p *page) emulateLanguage(t *testing.T, lang string) {
+	t.Helper()
+	p.do(t, "speak "+lang, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		ua, err := chromedp.Evaluate[string](`navigator.userAgent`)(ctx, tg)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		base, _, _ := strings.Cut(lang, "-")
+		if _, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang + "," + base}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err = cdp.Call(ctx, tg, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: lang})
+		return chromedp.Void{}, err
+	})
+}
+
+// englishOn lists the Latin words left in what the user sees and hears of
+// the page's main view, its open dialogs and status line: text nodes
+// shown (screen-reader-only text included) and the aria-label, title,
+// placeholder and data-label of elements shown, with the page's title.
+// Code and times are data (names, commands, dates), and so are words in
+// allowed; a word joined to others by '/', '$', '+', '.', '-' or digits
+// (acme/web, robot$globex+ci) is a name.
+func (p *page) englishOn(t *testing.T, allowed []string) []string {
+	t.Helper()
+	b, _ := json.Marshal(allowed)
+	return eval[[]string](t, p, fmt.Sprintf(`(() => {
+		const allowed = new Set(%s);
+		const words = (s) => s.split(/[^A-Za-z0-9$+\/@:._'-]+/)
+			.map((w) => w.replace(/^[.:,'_-]+|[.:,'_-]+$/g, ''))
+			.filter((w) => /^[A-Za-z]{2,}$/.test(w) && !allowed.has(w.toLowerCase()));
+		const shown = (e) => (e.tagName === 'OPTION' ? shown(e.closest('select')) : e.checkVisibility());
+		const data = (e) => e.closest('code, time');
+		const roots = [document.querySelector('main > section:not([hidden])'), ...document.querySelectorAll('dialog[open]'), document.getElementById('status')];
+		const bad = words(document.title).map((w) => w + ' in the title "' + document.title + '"');
+		for (const root of roots.filter(Boolean)) {
+			const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+			for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+				const e = n.parentElement;
+				if (!shown(e) || data(e)) continue;
+				for (const w of words(n.data)) bad.push(w + ' in "' + n.data.trim().slice(0, 100) + '"');
+			}
+			for (const e of [root, ...root.querySelectorAll('*')]) {
+				if (!shown(e) || data(e)) continue;
+				for (const a of ['aria-label', 'title', 'placeholder', 'data-label']) {
+					const v = e.getAttribute(a);
+					for (const w of v ? words(v) : []) bad.push(w + ' in ' + a + '="' + v + '"');
+				}
+			}
+		}
+		return [...new Set(bad)];
+	})()`, b))
+}
+
+// TestConsoleI18n drives the account pages in headless Chromium set to
+// Chinese: the console speaks Chinese from the browser's language on the
+// Users, Robot accounts and Domains pages and in all their dialogs, its
+// header switch turns it to English, and the choice outlives a reload.
+func TestConsoleI18n(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a registry and a browser")
+	}
+	exe := chromium(t)
+	d := startDev(t)
+	d.push(t, "alice", "acme/web:1.0", time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC))
+	for _, c := range []struct{ path, body string }{
+		{"/v2/manage/domains", `{"name":"initech","namespaces":["initech"]}`},
+		{"/v2/manage/domains/globex/robots", `{"name":"nightly","description":"","permissions":[{"repository":"globex/","actions":["pull","push"]}],"expires_in":"3d"}`},
+		{"/v2/manage/domains/globex/robots/nightly/rotate", `{"grace":"2h"}`},
+	} {
+		if status, body := d.call(t, "root", "POST", c.path, c.body); status/100 != 2 {
+			t.Fatalf("POST %s: %d %s", c.path, status, body)
+		}
+	}
+	d.share(t, "alice", "acme", "web", "initech")
+	b := newBrowser(t, exe, d.info.API)
+	allowed := chineseLatin(consoleStrings(t))
+	for _, u := range d.info.Users {
+		allowed = append(allowed, u.Name, u.Domain)
+	}
+	allowed = append(allowed, "initech", "nightly", "gwen")
+
+	root := b.tab(t, "root")
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, func(t *testing.T) {
+			defer shotOnFailure(t, root)
+			f(t)
+		}) {
+			t.FailNow()
+		}
+	}
+	chinese := func(t *testing.T, where string) {
+		t.Helper()
+		if left := root.englishOn(t, allowed); len(left) > 0 {
+			t.Errorf("%s in Chinese shows English:\n%s", where, strings.Join(left, "\n"))
+		}
+	}
+	open := func(t *testing.T, what, button, dialog string) {
+		t.Helper()
+		root.do(t, "open "+what, chromedp.Click(chromedp.CSS(button)))
+		root.waitFor(t, what, fmt.Sprintf(`document.getElementById(%q).open`, dialog))
+	}
+	closeDialog := func(t *testing.T, dialog, cancel string) {
+		t.Helper()
+		root.do(t, "cancel", chromedp.Click(chromedp.ID(cancel)))
+		root.waitFor(t, "the dialog to close", fmt.Sprintf(`!document.getElementById(%q).open`, dialog))
+	}
+
+	step("1 the browser's Chinese is the console's", func(t *testing.T) {
+		root.emulateLanguage(t, "zh-CN")
+		root.login(t, "root", d.users["root"].Password)
+		got := eval[map[string]string](t, root, `(() => { const s = document.getElementById('lang-switch') || {options: [], getAttribute: () => ''};
+			return {lang: document.documentElement.lang, choice: s.value || '', name: s.getAttribute('aria-label'),
+			options: [...s.options].map((o) => o.value + '=' + o.textContent).join(' '),
+			nav: ['nav-users', 'nav-robots', 'nav-domains', 'password-open'].map((id) => document.getElementById(id).textContent).join(' ')}; })()`)
+		want := map[string]string{"lang": "zh-CN", "choice": "zh", "name": "语言", "options": "en=English zh=中文", "nav": "用户 机器人账号 租户 修改密码"}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %q, want %q (all: %q)", k, got[k], v, got)
+			}
+		}
+		root.checkLabels(t, "the header with the language switch")
+		root.narrow(t, func() { root.checkFits(t, "the header with the language switch at 400 px") })
+	})
+
+	step("2 Users and their dialogs", func(t *testing.T) {
+		root.goTo(t, "#/users")
+		root.waitFor(t, "the users of ops", `document.querySelector('#users-body tr[data-user="root"]')`)
+		if got := root.rowCells(t, `#users-body tr[data-user="root"]`); got["角色"] != "管理" || !strings.Contains(got["名称"], "当前用户") || got["管理方式"] != "配置文件" {
+			t.Errorf("root's row: %q, want role 管理, 当前用户 and 配置文件", got)
+		}
+		chinese(t, "Users")
+
+		root.goTo(t, "#/users/globex")
+		root.waitFor(t, "the users of globex", `document.querySelector('#users-body tr[data-user="gus"]') && !document.getElementById('users-crumbs').hidden`)
+		open(t, "Create user", "#user-create-open", "user-dialog")
+		root.do(t, "submit without a name", chromedp.Click(chromedp.ID("user-submit")))
+		if got := root.text(t, "#user-name-error"); got != "请输入用户名。" {
+			t.Errorf("the missing name: %q", got)
+		}
+		chinese(t, "Create user with an error")
+		root.do(t, "create gwen", chromedp.SendKeys(chromedp.ID("user-name"), "gwen"+kb.Enter))
+		root.waitFor(t, "the password", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		if got := root.text(t, "#secret-title"); got != "已创建用户 gwen" {
+			t.Errorf("the secret dialog's title: %q", got)
+		}
+		chinese(t, "the new password")
+		root.do(t, "done", chromedp.Click(chromedp.ID("secret-done")))
+		root.waitFor(t, "gwen in the list", `!document.getElementById('secret-dialog').open && document.querySelector('#users-body tr[data-user="gwen"]')`)
+		if got := root.rowCells(t, `#users-body tr[data-user="gwen"]`); got["管理方式"] != "控制台和 API" || got["状态"] != "已启用" || got["角色"] != "只读" {
+			t.Errorf("gwen's row: %q", got)
+		}
+		chinese(t, "Users of globex")
+
+		open(t, "Change role", `#users-body tr[data-user="gwen"] button[data-action="role"]`, "role-dialog")
+		chinese(t, "Change role")
+		closeDialog(t, "role-dialog", "role-cancel")
+		open(t, "Reset password", `#users-body tr[data-user="gwen"] button[data-action="reset"]`, "confirm-dialog")
+		chinese(t, "Reset password")
+		closeDialog(t, "confirm-dialog", "confirm-cancel")
+		root.do(t, "disable gwen", chromedp.Click(chromedp.CSS(`#users-body tr[data-user="gwen"] button[data-action="toggle"]`)))
+		root.waitFor(t, "gwen disabled", `(document.querySelector('#users-body tr[data-user="gwen"] td[data-label="状态"]') || {}).textContent === '已停用' && document.getElementById('status').textContent !== ''`)
+		chinese(t, "Users with gwen disabled")
+
+		open(t, "Change password", "#password-open", "password-dialog")
+		root.do(t, "submit it empty", chromedp.Click(chromedp.ID("password-submit")))
+		if got := root.text(t, "#password-current-error"); got != "请输入当前密码。" {
+			t.Errorf("the missing password: %q", got)
+		}
+		chinese(t, "Change password with errors")
+		closeDialog(t, "password-dialog", "password-cancel")
+	})
+
+	step("3 Robot accounts and their dialogs", func(t *testing.T) {
+		root.goTo(t, "#/robots/globex")
+		root.waitFor(t, "nightly", `document.querySelector('#robots-body tr[data-robot="nightly"]')`)
+		got := root.rowCells(t, `#robots-body tr[data-robot="nightly"]`)
+		for k, v := range map[string]string{"权限": "globex/：拉取、推送", "过期时间": "即将过期", "状态": "旧密钥有效期至", "最近使用": "从未使用"} {
+			if !strings.Contains(got[k], v) {
+				t.Errorf("nightly's %s: %q, want %q (row %q)", k, got[k], v, got)
+			}
+		}
+		chinese(t, "Robot accounts")
+
+		open(t, "Create robot account", "#robot-create-open", "robot-dialog")
+		if got := root.text(t, "#robot-days-hint"); got != "最长 90 天，即租户 globex 允许的最长有效期。" {
+			t.Errorf("the expiry's hint: %q", got)
+		}
+		root.do(t, "add a permission and submit a bad name",
+			chromedp.Click(chromedp.ID("robot-perm-add")),
+			chromedp.SendKeys(chromedp.ID("robot-name"), "Bad Name"),
+			chromedp.Click(chromedp.ID("robot-submit")))
+		root.waitFor(t, "the errors", `document.getElementById('robot-name-error').textContent !== '' && document.getElementById('robot-perms-error').textContent !== ''`)
+		chinese(t, "Create robot account with errors")
+		closeDialog(t, "robot-dialog", "robot-cancel")
+
+		open(t, "Rotate secret", `#robots-body tr[data-robot="nightly"] button[data-action="rotate"]`, "rotate-dialog")
+		root.do(t, "submit a grace too long", chromedp.SendKeys(chromedp.ID("rotate-grace"), "999"+kb.Enter))
+		root.waitFor(t, "the error", `document.getElementById('rotate-grace-error').textContent !== ''`)
+		chinese(t, "Rotate secret with an error")
+		closeDialog(t, "rotate-dialog", "rotate-cancel")
+		open(t, "Delete robot account", `#robots-body tr[data-robot="nightly"] button[data-action="delete"]`, "confirm-dialog")
+		chinese(t, "Delete robot account")
+		closeDialog(t, "confirm-dialog", "confirm-cancel")
+	})
+
+	step("4 Domains and their dialogs", func(t *testing.T) {
+		root.goTo(t, "#/domains")
+		root.waitFor(t, "initech", `document.querySelector('#domains-body tr[data-domain="initech"]')`)
+		if got := root.rowCells(t, `#domains-body tr[data-domain="initech"]`); got["机器人账号有效期"] != "90 天" || got["管理方式"] != "控制台和 API" {
+			t.Errorf("initech's row: %q", got)
+		}
+		chinese(t, "Domains")
+
+		open(t, "Create domain", "#domain-create-open", "domain-dialog")
+		root.do(t, "submit it empty", chromedp.Click(chromedp.ID("domain-submit")))
+		root.waitFor(t, "the error", `document.getElementById('domain-name-error').textContent !== ''`)
+		chinese(t, "Create domain with an error")
+		closeDialog(t, "domain-dialog", "domain-cancel")
+		open(t, "Edit domain", `#domains-body tr[data-domain="initech"] button[data-action="edit"]`, "domain-dialog")
+		if got := root.text(t, "#domain-title"); got != "编辑租户 initech" {
+			t.Errorf("the edit dialog's title: %q", got)
+		}
+		chinese(t, "Edit domain")
+		closeDialog(t, "domain-dialog", "domain-cancel")
+
+		open(t, "Delete domain", `#domains-body tr[data-domain="initech"] button[data-action="delete"]`, "confirm-dialog")
+		root.do(t, "confirm", chromedp.Click(chromedp.ID("confirm-submit")))
+		root.waitFor(t, "the refusal naming the share", `document.getElementById('confirm-submit').textContent === '删除并撤销 1 个共享'`)
+		if got := root.text(t, "#confirm-list"); got != "acme/web 共享给 initech" {
+			t.Errorf("the shares named: %q", got)
+		}
+		chinese(t, "Delete domain with shares")
+		closeDialog(t, "confirm-dialog", "confirm-cancel")
+	})
+
+	step("5 the switch turns the console to English, for good", func(t *testing.T) {
+		english := func(t *testing.T, when string) {
+			t.Helper()
+			root.waitFor(t, "initech", `document.querySelector('#domains-body tr[data-domain="initech"]')`)
+			got := eval[map[string]string](t, root, `({lang: document.documentElement.lang, choice: document.getElementById('lang-switch').value,
+				title: document.getElementById('domains-title').textContent, head: document.querySelector('#domains-table th').textContent,
+				create: document.getElementById('domain-create-open').textContent, nav: document.getElementById('nav-robots').textContent,
+				doc: document.title})`)
+			want := map[string]string{"lang": "en", "choice": "en", "title": "Domains", "head": "Name", "create": "Create domain", "nav": "Robot accounts", "doc": "Domains · regshare"}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: %s %q, want %q", when, k, got[k], v)
+				}
+			}
+			if got := root.rowCells(t, `#domains-body tr[data-domain="initech"]`); got["Robot lifetime"] != "90 days" || got["Managed in"] != "Console and API" {
+				t.Errorf("%s: initech's row: %q", when, got)
+			}
+		}
+		root.do(t, "choose English", chromedp.Focus(chromedp.ID("lang-switch")))
+		eval[bool](t, root, `(() => { const s = document.getElementById('lang-switch'); s.value = 'en'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+		english(t, "after the switch")
+		if got := eval[string](t, root, `document.activeElement.id`); got != "lang-switch" {
+			t.Errorf("focus after the switch: %q, want it to stay on lang-switch", got)
+		}
+		root.do(t, "reload", chromedp.Reload())
+		english(t, "after a reload")
+		if got := eval[string](t, root, `navigator.languages[0]`); got != "zh-CN" {
+			t.Errorf("the browser's language: %q, want zh-CN still", got)
+		}
+	})
+}
