@@ -126,9 +126,6 @@ export const STRINGS = {
   'domains.usersOf.one': { en: '{n} user of {name}', zh: '{name} 的 {n} 个用户' },
   'domains.usersOf.other': { en: '{n} users of {name}', zh: '{name} 的 {n} 个用户' },
 
-  // ---- lang: the language switch ----
-  'lang.switch': { en: 'Language', zh: '语言' },
-
   // ---- password: changing one's own password ----
   'password.changed': { en: 'Your password was changed. Log in with the new one.', zh: '密码已修改，请使用新密码登录。' },
   'password.current': { en: 'Current password', zh: '当前密码' },
@@ -249,6 +246,9 @@ export const STRINGS = {
   'users.staticNote': { en: "Users marked {badge} are declared in regshare's configuration file, so they are read-only here: change the file and reload regshare.", zh: '标记为{badge}的用户在 regshare 的配置文件中声明，因此在此只读：请修改配置文件并重新加载 regshare。' },
   'users.staticTitle': { en: "Declared in regshare's configuration file: this user is read-only here", zh: '在 regshare 的配置文件中声明：此用户在此只读' },
   'users.title': { en: 'Users', zh: '用户' },
+
+  // ---- lang: the language switch ----
+  'lang.switch': { en: 'Language', zh: '语言' },
 };
 
 let lang = chooseLanguage();
