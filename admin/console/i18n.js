@@ -7,8 +7,10 @@
 // index.html marks its strings with data-i18n (text content),
 // data-i18n-aria-label, data-i18n-title and data-i18n-placeholder, which
 // translatePage fills. Keys are literal strings wherever they are used
-// (t('users.title'), never t(`users.${x}`)), so that a test can find
-// every key used and check that STRINGS has it.
+// (t('users.title'), not t(`users.${x}`)), so that a test can find every
+// key used and check that STRINGS has it; a key that must be built at run
+// time is listed in a comment on its line or the line above:
+// "// i18n-keys: users.role.read users.role.write".
 
 const LANG_KEY = 'regshare.lang';
 export const LANGUAGES = { en: 'English', zh: '中文' };
