@@ -8,9 +8,9 @@
 // data-i18n-aria-label, data-i18n-title and data-i18n-placeholder, which
 // translatePage fills. Keys are literal strings wherever they are used
 // (t('users.title'), not t(`users.${x}`)), so that a test can find every
-// key used and check that STRINGS has it; a key that must be built at run
-// time is listed in a comment on its line or the line above:
-// "// i18n-keys: users.role.read users.role.write".
+// key used and check that STRINGS has it. Keys that must be built at run
+// time are listed in a comment on the line or the line above, after
+// "i18n-keys:" (i18n-keys: users.role.read users.role.write).
 
 const LANG_KEY = 'regshare.lang';
 export const LANGUAGES = { en: 'English', zh: '中文' };
