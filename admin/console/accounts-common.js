@@ -2,7 +2,9 @@
 // domains.js) share: account changes, who manages a domain, row pieces,
 // field errors, and the confirm and secret dialogs. accounts.js builds it
 // with the helpers app.js hands in (accountCommon(h)). As in app.js, what
-// the API returns is always set as text, never parsed as HTML.
+// the API returns is always set as text, never parsed as HTML. Every
+// string comes from i18n.js.
+import { t } from './i18n.js';
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_NAME = 64;
@@ -21,9 +23,12 @@ export function accountCommon(h) {
   const domainPath = (d) => `/v2/manage/domains/${encodeURIComponent(d)}`;
   const admin = () => Boolean(h.me() && h.me().superuser);
   const manages = (domain) => admin() || (h.me().role === 'manage' && h.me().domain === domain);
-  const plural = (n, one, many) => `${n} ${n === 1 ? one : many || `${one}s`}`;
   const validName = (s) => s.length <= MAX_NAME && NAME.test(s);
-  const nameRule = `1 to ${MAX_NAME} lower-case letters and digits, joined by single '.', '_' or '-'.`;
+  // nameProblem says what is wrong with a name; missing, when it is empty.
+  const nameProblem = (name, missing) => {
+    if (validName(name)) return '';
+    return name ? t('accounts.nameInvalid', { max: MAX_NAME }) : missing;
+  };
 
   // ---- shared pieces -------------------------------------------------
 
@@ -39,15 +44,44 @@ export function accountCommon(h) {
   }
 
   function updatedEl(o) {
-    const t = whenEl(o.updated);
-    if (t === '—' || !o.updated_by) return t;
-    return [t, el('span', { class: 'sub' }, `by ${o.updated_by}`)];
+    const when = whenEl(o.updated);
+    if (when === '—' || !o.updated_by) return when;
+    return [when, el('span', { class: 'sub' }, t('accounts.updatedBy', { name: o.updated_by }))];
   }
 
-  function sourceEl(o, what) {
-    return o.static
-      ? badge('Config file', 'static', `Declared in regshare's configuration file: this ${what} is read-only here`)
-      : 'Console and API';
+  // sourceEl says where o is managed; title, why a config-file one is
+  // read-only.
+  function sourceEl(o, title) {
+    return o.static ? badge(t('accounts.badge.configFile'), 'static', title) : t('accounts.source.console');
+  }
+
+  const statusBadge = (o) => (o.disabled ? badge(t('accounts.badge.disabled'), 'expired') : badge(t('accounts.badge.enabled'), 'valid'));
+
+  // toggleButton enables or disables the row's o, named name.
+  function toggleButton(o, name, onclick, opts) {
+    return o.disabled
+      ? actionButton(t('accounts.action.enable'), t('accounts.aria.enable', { name }), 'toggle', onclick, opts)
+      : actionButton(t('accounts.action.disable'), t('accounts.aria.disable', { name }), 'toggle', onclick, opts);
+  }
+
+  const deleteButton = (name, onclick, opts) => actionButton(t('accounts.action.delete'), t('accounts.aria.delete', { name }), 'delete', onclick, { danger: true, ...opts });
+
+  // apiMessage is what the account pages say of a refusal they know, in
+  // the user's language (vars.name names the account); any other keeps
+  // the API's message.
+  const KNOWN = {
+    'REGSHARE.4030005': () => t('accounts.error.notAdmin'),
+    'REGSHARE.4030006': () => t('accounts.error.notManager'),
+    'REGSHARE.4030007': () => t('accounts.error.static'),
+    'REGSHARE.4030010': () => t('accounts.error.self'),
+    'REGSHARE.4030011': () => t('password.wrong'),
+    'REGSHARE.4090002': (e, vars) => (vars && vars.name ? t('accounts.error.exists', vars) : ''),
+    'REGSHARE.4090005': () => t('accounts.error.conflict'),
+  };
+  function apiMessage(e, vars) {
+    if (e.status === 0) return t('accounts.error.offline');
+    const known = KNOWN[e.code];
+    return (known && known(e, vars)) || e.message;
   }
 
   // actionButton is a row's button; label names it with its row for
@@ -67,8 +101,9 @@ export function accountCommon(h) {
     if (b && !b.disabled) b.focus(); else $(heading).focus();
   }
 
-  // listFailed is app.js's, with the elements' ids.
-  const listFailed = (body, empty, error, e) => h.listFailed($(body), $(empty), $(error), e);
+  // listFailed is app.js's, with the elements' ids and apiMessage's words.
+  const listFailed = (body, empty, error, e) => h.listFailed($(body), $(empty), $(error),
+    { status: e.status, code: e.code, message: apiMessage(e) });
 
   function crumbs(kind, domain) {
     $(`${kind}-crumbs`).hidden = !admin() || domain === h.me().domain;
@@ -94,10 +129,10 @@ export function accountCommon(h) {
   // createFailed says why a create dialog's change (<kind>-form) failed:
   // a conflict is its name's (<kind>-name) error, any other its own. On a
   // 401 the login dialog is open, over what was typed, which stays.
-  function createFailed(kind, e) {
+  function createFailed(kind, e, name) {
     if (e.status === 401) return;
-    if (e.status === 409) fieldError(`${kind}-name`, e.message);
-    else $(`${kind}-error`).textContent = e.message;
+    if (e.status === 409) fieldError(`${kind}-name`, apiMessage(e, { name }));
+    else $(`${kind}-error`).textContent = apiMessage(e);
     focusInvalid(`${kind}-form`, `${kind}-name`);
   }
 
@@ -116,13 +151,22 @@ export function accountCommon(h) {
 
   let secretAfter = null;
 
+  // What the secret dialog calls a user's password and a robot's secret.
+  const SECRETS = {
+    password: () => ({ label: t('accounts.secret.password'), copy: t('accounts.secret.copyPassword'), what: t('accounts.secret.thePassword') }),
+    secret: () => ({ label: t('accounts.secret.secret'), copy: t('accounts.secret.copySecret'), what: t('accounts.secret.theSecret') }),
+  };
+
+  // showSecret shows a password (what: 'password') or a robot's secret
+  // ('secret').
   function showSecret({ title, lead, what, secret, login, after }) {
+    const words = SECRETS[what]();
     $('secret-title').textContent = title;
     $('secret-lead').textContent = lead;
-    $('secret-label').textContent = `${what[0].toUpperCase()}${what.slice(1)}:`;
+    $('secret-label').textContent = words.label;
     $('secret-value').textContent = secret;
-    $('secret-copy').setAttribute('aria-label', `Copy the ${what}`);
-    $('secret-copy').dataset.what = `the ${what}`;
+    $('secret-copy').setAttribute('aria-label', words.copy);
+    $('secret-copy').dataset.what = words.what;
     $('secret-login-block').hidden = !login;
     $('secret-login').textContent = login || '';
     secretAfter = after;
@@ -176,7 +220,7 @@ export function accountCommon(h) {
         c.conflict(e, c);
         $('confirm-cancel').focus();
       } else {
-        $('confirm-error').textContent = e.message;
+        $('confirm-error').textContent = apiMessage(e);
       }
     } finally {
       submit.disabled = false;
@@ -212,8 +256,8 @@ export function accountCommon(h) {
   }
 
   return {
-    cell, change, domainPath, admin, manages, plural, validName, nameRule,
-    badge, whenEl, updatedEl, sourceEl, actionButton, refocus, listFailed, crumbs,
+    cell, change, domainPath, admin, manages, nameProblem, apiMessage,
+    badge, whenEl, updatedEl, sourceEl, statusBadge, actionButton, toggleButton, deleteButton, refocus, listFailed, crumbs,
     clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays, wholeNumber,
     showSecret, confirmAction, closeDialogs, reset, init,
   };

@@ -9,7 +9,7 @@ import {
   $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, listFailed, loadSession, loading,
   runeCount, setCurrent, setSession, state, timeEl, utcTime,
 } from './core.js';
-import { t, translatePage } from './i18n.js';
+import { initLanguageSwitch, t, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
 import { initImages, renderPrivate, renderShared } from './images.js';
 import { initSession, startSession, stopSession, tokenExpiry } from './session.js';
@@ -133,6 +133,7 @@ function showUser() {
   const on = Boolean(me);
   $('who').hidden = !on;
   $('main-nav').hidden = !on;
+  // i18n-keys: role.manage role.write role.read
   $('who-text').textContent = on ? t(me.superuser ? 'top.who-admin' : 'top.who', { name: me.name, domain: me.domain, role: t(`role.${me.role}`) }) : '';
   accounts.nav();
 }
@@ -197,6 +198,7 @@ const VIEWS = ['images', 'image', ...accounts.views];
 
 function init() {
   translatePage();
+  initLanguageSwitch(() => route(false));
   hooks.expired = (user) => { stopSession(); openLogin(user, true); };
   initSession((user, why) => openLogin(user, why));
   $('login-form').addEventListener('submit', login);

@@ -231,6 +231,7 @@ export function humanError(e, overrides) {
   if (e.human) return e.human;
   if (overrides && overrides[code]) return overrides[code];
   if (e instanceof ApiError && e.status === 0) return t('errors.network');
+  // i18n-keys: errors.REGSHARE.*
   if (code && STRINGS[`errors.${code}`]) return t(`errors.${code}`);
   return sentence(e.message);
 }

@@ -2,23 +2,26 @@
 // their namespaces and their robots' longest lifetime. accounts.js builds
 // it (domainsPage(h, c)) with app.js's helpers h and the account pages'
 // shared pieces c (accounts-common.js).
+import { formatNumber, t, tn } from './i18n.js';
+
+const MAX_LIFETIME_DAYS = 3650;
 
 export function domainsPage(h, c) {
   const { $, el, api, announce } = h;
   const {
-    cell, change, domainPath, admin, plural, sourceEl, actionButton, refocus, listFailed,
+    cell, change, domainPath, admin, apiMessage, sourceEl, actionButton, deleteButton, refocus, listFailed,
     clearErrors, fieldError, focusInvalid, lifetimeDays, wholeNumber, confirmAction,
   } = c;
 
   let domains = [];
 
   async function renderDomains(gen) {
-    document.title = 'Domains · regshare';
+    document.title = t('domains.docTitle');
     $('domain-create-open').hidden = !admin();
     $('domains-static-note').hidden = true;
     $('domains-error').textContent = '';
     if (!admin()) {
-      listFailed('domains-body', 'domains-empty', 'domains-error', { message: 'Only administrators manage domains.' });
+      listFailed('domains-body', 'domains-empty', 'domains-error', { message: t('domains.noAccess') });
       return;
     }
     h.loading($('domains-body'), $('domains-empty'));
@@ -32,27 +35,29 @@ export function domainsPage(h, c) {
     if (gen !== h.gen()) return;
     domains = (res.data && res.data.domains) || [];
     $('domains-static-note').hidden = !domains.some((d) => d.static);
-    h.fill($('domains-body'), domains.map(domainRow), $('domains-empty'), 'There are no domains.');
+    h.fill($('domains-body'), domains.map(domainRow), $('domains-empty'), t('domains.empty'));
   }
 
   function lifetimeText(d) {
-    const days = plural(lifetimeDays(d.robot_max_lifetime), 'day');
-    return d.robot_never_expires ? `${days}, or never` : days;
+    const days = tn('accounts.days', lifetimeDays(d.robot_max_lifetime));
+    return d.robot_never_expires ? t('domains.lifetimeOrNever', { days }) : days;
   }
 
   function domainRow(d) {
     const note = 'domains-static-note';
     const ns = d.namespaces || [];
-    return el('tr', { 'data-domain': d.name },
-      cell('Name', el('strong', {}, d.name)),
-      cell('Namespaces', ns.length ? el('ul', { class: 'tags', 'aria-label': `Namespaces of ${d.name}` }, ns.map((n) => el('li', {}, n))) : '—'),
-      cell('Users', el('a', { href: `#/users/${d.name}`, 'aria-label': `${plural(d.users || 0, 'user')} of ${d.name}` }, String(d.users || 0))),
-      cell('Robots', el('a', { href: `#/robots/${d.name}`, 'aria-label': `${plural(d.robots || 0, 'robot account')} of ${d.name}` }, String(d.robots || 0))),
-      cell('Robot lifetime', lifetimeText(d)),
-      cell('Managed in', sourceEl(d, 'domain')),
-      cell('Actions', el('div', { class: 'row-actions wrap' },
-        actionButton('Edit', `Edit ${d.name}`, 'edit', () => openDomain(d), { disabled: d.static, note }),
-        actionButton('Delete', `Delete ${d.name}`, 'delete', () => confirmDeleteDomain(d), { danger: true, disabled: d.static, note }))));
+    const name = d.name;
+    const locked = { disabled: d.static, note };
+    return el('tr', { 'data-domain': name },
+      cell(t('accounts.col.name'), el('strong', {}, name)),
+      cell(t('domains.col.namespaces'), ns.length ? el('ul', { class: 'tags', 'aria-label': t('domains.namespacesOf', { name }) }, ns.map((n) => el('li', {}, n))) : '—'),
+      cell(t('domains.col.users'), el('a', { href: `#/users/${name}`, 'aria-label': tn('domains.usersOf', d.users || 0, { name }) }, formatNumber(d.users || 0))),
+      cell(t('domains.col.robots'), el('a', { href: `#/robots/${name}`, 'aria-label': tn('domains.robotsOf', d.robots || 0, { name }) }, formatNumber(d.robots || 0))),
+      cell(t('domains.col.lifetime'), lifetimeText(d)),
+      cell(t('accounts.col.managedIn'), sourceEl(d, t('domains.staticTitle'))),
+      cell(t('accounts.col.actions'), el('div', { class: 'row-actions wrap' },
+        actionButton(t('domains.edit'), t('domains.editAria', { name }), 'edit', () => openDomain(d), locked),
+        deleteButton(name, () => confirmDeleteDomain(d), locked))));
   }
 
   let editingDomain = null; // the domain edited, null when creating
@@ -60,8 +65,8 @@ export function domainsPage(h, c) {
   function openDomain(d) {
     editingDomain = d || null;
     clearErrors('domain-form');
-    $('domain-title').textContent = d ? `Edit domain ${d.name}` : 'Create domain';
-    $('domain-submit').textContent = d ? 'Save' : 'Create';
+    $('domain-title').textContent = d ? t('domains.editTitle', { name: d.name }) : t('domains.create');
+    $('domain-submit').textContent = d ? t('accounts.save') : t('accounts.create');
     $('domain-name').value = d ? d.name : '';
     $('domain-name').readOnly = Boolean(d);
     $('domain-namespaces').value = d ? (d.namespaces || []).join(', ') : '';
@@ -82,8 +87,8 @@ export function domainsPage(h, c) {
     const lifeText = $('domain-lifetime').value.trim();
     const days = lifeText === '' ? 0 : wholeNumber(lifeText);
     const never = $('domain-never').checked;
-    if (!d && !name) fieldError('domain-name', 'Enter the name of the domain.');
-    if (!(days >= 0 && days <= 3650)) fieldError('domain-lifetime', 'Enter a whole number of days, from 1 to 3,650, or leave it empty.');
+    if (!d && !name) fieldError('domain-name', t('domains.nameMissing'));
+    if (!(days >= 0 && days <= MAX_LIFETIME_DAYS)) fieldError('domain-lifetime', t('domains.lifetimeInvalid', { max: formatNumber(MAX_LIFETIME_DAYS) }));
     if ($('domain-form').querySelector('[aria-invalid="true"]')) {
       focusInvalid('domain-form', 'domain-name');
       return;
@@ -98,12 +103,12 @@ export function domainsPage(h, c) {
         if (lifetime && lifetimeDays(d.robot_max_lifetime) !== days) patch.robot_max_lifetime = lifetime;
         if (never !== Boolean(d.robot_never_expires)) patch.robot_never_expires = never;
         if (Object.keys(patch).length) await change('PATCH', domainPath(d.name), patch);
-        announce(`Domain ${d.name} was updated.`);
+        announce(t('domains.updated', { name: d.name }));
       } else {
         const body = { name, namespaces, robot_never_expires: never };
         if (lifetime) body.robot_max_lifetime = lifetime;
         await change('POST', '/v2/manage/domains', body);
-        announce(`Domain ${name} was created.`);
+        announce(t('domains.created', { name }));
       }
       editingDomain = null;
       $('domain-dialog').close();
@@ -111,46 +116,59 @@ export function domainsPage(h, c) {
       renderDomains(h.gen()).then(() => refocus('domains-body', 'data-domain', key, 'edit', 'domains-title'));
     } catch (e) {
       if (e.status === 401) return;
-      if (e.status === 409 && /namespace/i.test(e.message)) fieldError('domain-namespaces', e.message);
-      else if (e.status === 409) fieldError('domain-name', e.message);
-      else $('domain-error').textContent = e.message;
+      if (e.status === 409 && /namespace/i.test(e.message)) fieldError('domain-namespaces', namespaceTaken(e));
+      else if (e.status === 409) fieldError('domain-name', apiMessage(e, { name }));
+      else $('domain-error').textContent = apiMessage(e);
       focusInvalid('domain-form', d ? 'domain-namespaces' : 'domain-name');
     } finally {
       submit.disabled = false;
     }
   }
 
+  // namespaceTaken says whose a namespace is ("…: namespace acme belongs
+  // to domain acme").
+  function namespaceTaken(e) {
+    const m = /namespace (\S+) belongs to domain (\S+)/.exec(e.message);
+    return m ? t('domains.error.namespaceTaken', { namespace: m[1], owner: m[2] }) : apiMessage(e);
+  }
+
   // conflictShares reads the shares a 409 names: from its detail when the
   // API gives them, else from its message ("… 3 shares (acme/web with
   // globex, …): …").
   function conflictShares(e) {
+    const named = (repository, domain) => t('domains.sharedWith', { repository, domain });
     const detail = e.detail && (e.detail.shares || e.detail.revoked);
     if (Array.isArray(detail)) {
-      return { count: detail.length, names: detail.map((s) => `${s.repository} shared with ${s.access_domain}`) };
+      return { count: detail.length, names: detail.map((s) => named(s.repository, s.access_domain)) };
     }
     const m = /(\d+) shares? \(([^)]*)\)/.exec(e.message);
     if (!m) return { count: 0, names: [] };
-    return { count: Number(m[1]), names: m[2].split(', ').map((s) => s.replace(' with ', ' shared with ')) };
+    const names = m[2].split(', ').map((s) => /^(\S+) with (\S+)$/.exec(s)).filter(Boolean).map((p) => named(p[1], p[2]));
+    return { count: Number(m[1]), names };
   }
 
   function confirmDeleteDomain(d) {
     const remove = async (force) => {
       const res = await change('DELETE', `${domainPath(d.name)}${force ? '?force=true' : ''}`);
       const revoked = (res.data && res.data.revoked) || [];
-      announce(revoked.length ? `Domain ${d.name} was deleted, and ${plural(revoked.length, 'share')} revoked.` : `Domain ${d.name} was deleted.`);
+      announce(revoked.length
+        ? t('domains.deletedRevoked', { name: d.name, shares: tn('domains.shares', revoked.length) })
+        : t('domains.deleted', { name: d.name }));
       return () => renderDomains(h.gen()).then(() => $('domains-title').focus());
     };
     confirmAction({
-      title: 'Delete domain',
-      text: `Delete domain ${d.name}? Its users and robot accounts are deleted with it, and its namespaces become free.`,
-      action: 'Delete',
+      title: t('domains.deleteTitle'),
+      text: t('domains.deleteText', { name: d.name }),
+      action: t('accounts.action.delete'),
       run: () => remove(false),
       conflict: (e, c) => {
         const { count, names } = conflictShares(e);
-        $('confirm-error').textContent = `${d.name} owns or receives ${count ? plural(count, 'share') : 'shares'}. Deleting it revokes them.`;
+        $('confirm-error').textContent = count
+          ? t('domains.inUse', { name: d.name, shares: tn('domains.shares', count) })
+          : t('domains.inUseAll', { name: d.name });
         $('confirm-list').replaceChildren(...names.map((n) => el('li', {}, n)));
         $('confirm-list').hidden = names.length === 0;
-        $('confirm-submit').textContent = count ? `Delete and revoke ${plural(count, 'share')}` : 'Delete and revoke its shares';
+        $('confirm-submit').textContent = count ? tn('domains.deleteRevoke', count) : t('domains.deleteRevokeAll');
         c.run = () => remove(true);
         c.conflict = null;
       },

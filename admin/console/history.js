@@ -20,20 +20,22 @@ function changes(ev) {
   const { before, after } = ev;
   const items = [];
   for (const [field, label, show] of FIELDS) {
+    const name = t(label); // i18n-keys: share.historyUntil share.historyDescription share.historyPermission
     if (before && after && before[field] !== after[field]) {
-      items.push(t('share.historyChange', { field: t(label), before: show(before), after: show(after) }));
+      items.push(t('share.historyChange', { field: name, before: show(before), after: show(after) }));
     } else if (!before && after && field !== 'permit') {
-      items.push(t('share.historyValue', { field: t(label), value: show(after) }));
+      items.push(t('share.historyValue', { field: name, value: show(after) }));
     }
   }
   return items;
 }
 
 function eventEl(ev) {
-  const action = ['create', 'update', 'revoke'].includes(ev.action) ? ev.action : 'other';
+  const action = ['create', 'update', 'revoke'].includes(ev.action) ? ev.action : 'unknown';
   const items = changes(ev);
   return el('li', { 'data-action': ev.action },
     el('p', { class: 'when' }, timeEl(ev.time)),
+    // i18n-keys: share.event.create share.event.update share.event.revoke share.event.unknown
     el('p', { class: 'what' }, t(`share.event.${action}`, { actor: ev.actor || '?', action: ev.action })),
     items.length ? el('ul', { class: 'changes' }, items.map((s) => el('li', {}, s))) : null);
 }

@@ -6,14 +6,250 @@
 // user chose one with the switch in the header (kept in localStorage).
 // index.html marks its strings with data-i18n (text content),
 // data-i18n-aria-label, data-i18n-title and data-i18n-placeholder, which
-// translatePage fills.
+// translatePage fills. Keys are literal strings wherever they are used
+// (t('users.title'), not t(`users.${x}`)), so that a test can find every
+// key used and check that STRINGS has it. Keys that must be built at run
+// time are listed in a comment on the line or the line above, after
+// "i18n-keys:" (i18n-keys: users.role.read users.role.write).
 
 const LANG_KEY = 'regshare.lang';
 export const LANGUAGES = { en: 'English', zh: '中文' };
 
-// STRINGS: key → { en, zh }. Keys are grouped by page; keep them sorted
-// within a group.
+// STRINGS: key → { en, zh }. Keys are grouped by page (each group in one
+// block under a comment naming it); keep them sorted within a group. A
+// counted string has two keys, <key>.one and <key>.other (see tn).
+//
+// Glossary, English → Chinese (Simplified, as SWR's console says it):
+//   domain (a tenant) 租户 · namespace 命名空间 · repository 仓库 ·
+//   image 镜像 · tag 标签 · user 用户 · robot account 机器人账号 ·
+//   administrator 管理员 · role 角色 (read 只读, write 读写, manage 管理) ·
+//   permission 权限 · pull 拉取 · push 推送 · delete 删除 · share 共享 ·
+//   revoke 撤销 · valid until 有效期至 · validity, expiry 有效期 ·
+//   permanent 永久有效 · expired 已过期 · expires soon 即将过期 ·
+//   never expires 永不过期 · enabled/disabled 已启用/已停用 ·
+//   enable/disable 启用/停用 · password 密码 · secret 密钥 · rotate 轮换 ·
+//   grace 宽限期 · configuration file 配置文件 · console 控制台 ·
+//   session 会话 · log in/out 登录/退出登录 · create 创建 · edit 编辑 ·
+//   save 保存 · cancel 取消 · copy 复制 · done 完成.
+//   Kept as they are: regshare, docker, docker login, CI, API, UTC, and
+//   what the API returns (names, codes, commands).
+// Chinese punctuation is full-width (，。：（）“”); a Latin word or a
+// {value} between Chinese words has a space on each side.
 export const STRINGS = {
+  // ---- accounts: what the account pages share ----
+  'accounts.action.delete': { en: 'Delete', zh: '删除' },
+  'accounts.action.disable': { en: 'Disable', zh: '停用' },
+  'accounts.action.enable': { en: 'Enable', zh: '启用' },
+  'accounts.aria.delete': { en: 'Delete {name}', zh: '删除 {name}' },
+  'accounts.aria.disable': { en: 'Disable {name}', zh: '停用 {name}' },
+  'accounts.aria.enable': { en: 'Enable {name}', zh: '启用 {name}' },
+  'accounts.badge.configFile': { en: 'Config file', zh: '配置文件' },
+  'accounts.badge.disabled': { en: 'Disabled', zh: '已停用' },
+  'accounts.badge.enabled': { en: 'Enabled', zh: '已启用' },
+  'accounts.cancel': { en: 'Cancel', zh: '取消' },
+  'accounts.col.actions': { en: 'Actions', zh: '操作' },
+  'accounts.col.managedIn': { en: 'Managed in', zh: '管理方式' },
+  'accounts.col.name': { en: 'Name', zh: '名称' },
+  'accounts.col.status': { en: 'Status', zh: '状态' },
+  'accounts.copy': { en: 'Copy', zh: '复制' },
+  'accounts.create': { en: 'Create', zh: '创建' },
+  'accounts.days.one': { en: '{n} day', zh: '{n} 天' },
+  'accounts.days.other': { en: '{n} days', zh: '{n} 天' },
+  'accounts.done': { en: 'Done', zh: '完成' },
+  'accounts.enabledAgain': { en: '{name} is enabled again.', zh: '{name} 已重新启用。' },
+  'accounts.error.conflict': { en: 'Someone else changed it meanwhile. Look at the list again and retry.', zh: '此项刚被其他人修改。请重新查看列表后重试。' },
+  'accounts.error.exists': { en: '{name} already exists.', zh: '{name} 已存在。' },
+  'accounts.error.notAdmin': { en: 'Only administrators may do this.', zh: '只有管理员可以执行此操作。' },
+  'accounts.error.notManager': { en: 'Only a manage user of the domain may do this.', zh: '只有该租户中角色为“管理”的用户可以执行此操作。' },
+  'accounts.error.offline': { en: 'regshare did not answer. Check your connection and try again.', zh: 'regshare 没有响应。请检查网络连接后重试。' },
+  'accounts.error.self': { en: 'You cannot change your own role, disable or delete yourself.', zh: '您不能修改自己的角色，也不能停用或删除自己。' },
+  'accounts.error.static': { en: "Declared in regshare's configuration file, so read-only here: change the file and reload regshare.", zh: '该项在 regshare 的配置文件中声明，在此只读：请修改配置文件并重新加载 regshare。' },
+  'accounts.hours.one': { en: '{n} hour', zh: '{n} 小时' },
+  'accounts.hours.other': { en: '{n} hours', zh: '{n} 小时' },
+  'accounts.inDomain': { en: 'In domain {domain}', zh: '所属租户：{domain}' },
+  'accounts.listSeparator': { en: ', ', zh: '、' },
+  'accounts.nameInvalid': { en: "The name must be 1 to {max} lower-case letters and digits, joined by single '.', '_' or '-'.", zh: '名称须为 1 到 {max} 个小写字母或数字，用单个“.”、“_”或“-”连接。' },
+  'accounts.save': { en: 'Save', zh: '保存' },
+  'accounts.secret.copyLogin': { en: 'Copy the docker login command', zh: '复制 docker login 命令' },
+  'accounts.secret.copyPassword': { en: 'Copy the password', zh: '复制密码' },
+  'accounts.secret.copySecret': { en: 'Copy the secret', zh: '复制密钥' },
+  'accounts.secret.login': { en: 'Log in with docker, the secret on standard input:', zh: '使用 docker 登录（从标准输入读取密钥）：' },
+  'accounts.secret.once': { en: 'It is shown only now: regshare does not keep it and cannot show it again. Copy it before you close this.', zh: '仅在此时显示：regshare 不会保存它，也无法再次显示。请在关闭前复制。' },
+  'accounts.secret.password': { en: 'Password:', zh: '密码：' },
+  'accounts.secret.secret': { en: 'Secret:', zh: '密钥：' },
+  'accounts.secret.thePassword': { en: 'the password', zh: '密码' },
+  'accounts.secret.theSecret': { en: 'the secret', zh: '密钥' },
+  'accounts.source.console': { en: 'Console and API', zh: '控制台和 API' },
+  'accounts.updatedBy': { en: 'by {name}', zh: '由 {name} 更新' },
+
+  // ---- domains: the Domains page (administrators) ----
+  'domains.caption': { en: 'Domains', zh: '租户' },
+  'domains.col.lifetime': { en: 'Robot lifetime', zh: '机器人账号有效期' },
+  'domains.col.namespaces': { en: 'Namespaces', zh: '命名空间' },
+  'domains.col.robots': { en: 'Robots', zh: '机器人账号' },
+  'domains.col.users': { en: 'Users', zh: '用户' },
+  'domains.create': { en: 'Create domain', zh: '创建租户' },
+  'domains.created': { en: 'Domain {name} was created.', zh: '租户 {name} 已创建。' },
+  'domains.deleteRevoke.one': { en: 'Delete and revoke {n} share', zh: '删除并撤销 {n} 个共享' },
+  'domains.deleteRevoke.other': { en: 'Delete and revoke {n} shares', zh: '删除并撤销 {n} 个共享' },
+  'domains.deleteRevokeAll': { en: 'Delete and revoke its shares', zh: '删除并撤销其共享' },
+  'domains.deleteText': { en: 'Delete domain {name}? Its users and robot accounts are deleted with it, and its namespaces become free.', zh: '要删除租户 {name} 吗？其用户和机器人账号将一并删除，其命名空间将被释放。' },
+  'domains.deleteTitle': { en: 'Delete domain', zh: '删除租户' },
+  'domains.deleted': { en: 'Domain {name} was deleted.', zh: '租户 {name} 已删除。' },
+  'domains.deletedRevoked': { en: 'Domain {name} was deleted, and {shares} revoked.', zh: '租户 {name} 已删除，并撤销了 {shares}。' },
+  'domains.docTitle': { en: 'Domains · regshare', zh: '租户 · regshare' },
+  'domains.edit': { en: 'Edit', zh: '编辑' },
+  'domains.editAria': { en: 'Edit {name}', zh: '编辑 {name}' },
+  'domains.editTitle': { en: 'Edit domain {name}', zh: '编辑租户 {name}' },
+  'domains.empty': { en: 'There are no domains.', zh: '没有租户。' },
+  'domains.error.namespaceTaken': { en: 'Namespace {namespace} belongs to domain {owner}.', zh: '命名空间 {namespace} 属于租户 {owner}。' },
+  'domains.inUse': { en: '{name} owns or receives {shares}. Deleting it revokes them.', zh: '{name} 拥有或接收了 {shares}。删除它将撤销这些共享。' },
+  'domains.inUseAll': { en: '{name} owns or receives shares. Deleting it revokes them.', zh: '{name} 拥有或接收了共享。删除它将撤销这些共享。' },
+  'domains.lead': { en: "The tenants of this regshare. Each owns namespaces (the first part of a repository's name) and has users and robot accounts.", zh: '此 regshare 中的租户。每个租户拥有若干命名空间（仓库名称的第一段），并有自己的用户和机器人账号。' },
+  'domains.lifetime': { en: 'Longest lifetime (days)', zh: '最长有效期（天）' },
+  'domains.lifetimeHint': { en: 'Empty: 90 days.', zh: '留空：90 天。' },
+  'domains.lifetimeInvalid': { en: 'Enter a whole number of days, from 1 to {max}, or leave it empty.', zh: '请输入 1 到 {max} 之间的整数天数，或留空。' },
+  'domains.lifetimeOrNever': { en: '{days}, or never', zh: '{days}，或永不过期' },
+  'domains.nameHint': { en: "Lower-case letters and digits, separated by '.', '_', '__' or '-'. Shares name it; it cannot be renamed.", zh: '小写字母和数字，用“.”、“_”、“__”或“-”分隔。共享以此名称指定租户，创建后不能改名。' },
+  'domains.nameMissing': { en: 'Enter the name of the domain.', zh: '请输入租户名称。' },
+  'domains.namespacesHint': { en: 'Separated by commas or spaces. Each belongs to one domain, whose users may push below it. A namespace given up ends the shares of its repositories.', zh: '用逗号或空格分隔。每个命名空间只属于一个租户，该租户的用户可以向其下推送。放弃一个命名空间会终止其下仓库的共享。' },
+  'domains.namespacesOf': { en: 'Namespaces of {name}', zh: '{name} 的命名空间' },
+  'domains.never': { en: 'Robots may never expire', zh: '允许机器人账号永不过期' },
+  'domains.noAccess': { en: 'Only administrators manage domains.', zh: '只有管理员可以管理租户。' },
+  'domains.robotsOf.one': { en: '{n} robot account of {name}', zh: '{name} 的 {n} 个机器人账号' },
+  'domains.robotsOf.other': { en: '{n} robot accounts of {name}', zh: '{name} 的 {n} 个机器人账号' },
+  'domains.sharedWith': { en: '{repository} shared with {domain}', zh: '{repository} 共享给 {domain}' },
+  'domains.shares.one': { en: '{n} share', zh: '{n} 个共享' },
+  'domains.shares.other': { en: '{n} shares', zh: '{n} 个共享' },
+  'domains.staticNote': { en: "Domains marked {badge} are declared in regshare's configuration file, so they are read-only here: change the file and reload regshare.", zh: '标记为{badge}的租户在 regshare 的配置文件中声明，因此在此只读：请修改配置文件并重新加载 regshare。' },
+  'domains.staticTitle': { en: "Declared in regshare's configuration file: this domain is read-only here", zh: '在 regshare 的配置文件中声明：此租户在此只读' },
+  'domains.title': { en: 'Domains', zh: '租户' },
+  'domains.updated': { en: 'Domain {name} was updated.', zh: '租户 {name} 已更新。' },
+  'domains.usersOf.one': { en: '{n} user of {name}', zh: '{name} 的 {n} 个用户' },
+  'domains.usersOf.other': { en: '{n} users of {name}', zh: '{name} 的 {n} 个用户' },
+
+  // ---- password: changing one's own password ----
+  'password.changed': { en: 'Your password was changed. Log in with the new one.', zh: '密码已修改，请使用新密码登录。' },
+  'password.current': { en: 'Current password', zh: '当前密码' },
+  'password.currentMissing': { en: 'Enter your current password.', zh: '请输入当前密码。' },
+  'password.differ': { en: 'The two new passwords differ.', zh: '两次输入的新密码不一致。' },
+  'password.new': { en: 'New password', zh: '新密码' },
+  'password.newHint': { en: 'At least 8 characters, at most 72 bytes. This session ends, and you log in again with the new password.', zh: '至少 8 个字符，最多 72 字节。修改后当前会话将结束，请使用新密码重新登录。' },
+  'password.open': { en: 'Change password', zh: '修改密码' },
+  'password.repeat': { en: 'New password, again', zh: '再次输入新密码' },
+  'password.same': { en: 'The new password is the current one.', zh: '新密码与当前密码相同。' },
+  'password.static': { en: "Your user is declared in regshare's configuration file, so its password is changed there, not here.", zh: '您的用户在 regshare 的配置文件中声明，因此密码需在配置文件中修改，不能在此修改。' },
+  'password.title': { en: 'Change your password', zh: '修改您的密码' },
+  'password.tooLong': { en: 'The new password may be at most {max} bytes long.', zh: '新密码最长 {max} 字节。' },
+  'password.tooShort': { en: 'The new password needs at least {min} characters.', zh: '新密码至少需要 {min} 个字符。' },
+  'password.wrong': { en: 'The current password is wrong.', zh: '当前密码不正确。' },
+
+  // ---- robots: the Robot accounts page ----
+  'robots.action.delete': { en: 'delete', zh: '删除' },
+  'robots.action.pull': { en: 'pull', zh: '拉取' },
+  'robots.action.push': { en: 'push', zh: '推送' },
+  'robots.badge.expired': { en: 'Expired', zh: '已过期' },
+  'robots.badge.soon': { en: 'Expires soon', zh: '即将过期' },
+  'robots.caption': { en: 'Robot accounts of the domain', zh: '租户的机器人账号' },
+  'robots.col.description': { en: 'Description', zh: '描述' },
+  'robots.col.expires': { en: 'Expires', zh: '过期时间' },
+  'robots.col.lastUsed': { en: 'Last used', zh: '最近使用' },
+  'robots.col.login': { en: 'Login name', zh: '登录名' },
+  'robots.col.permissions': { en: 'Permissions', zh: '权限' },
+  'robots.create': { en: 'Create robot account', zh: '创建机器人账号' },
+  'robots.created': { en: 'Robot account {name} was created.', zh: '机器人账号 {name} 已创建。' },
+  'robots.createdLead': { en: "{name} logs in with this secret. Store it in your CI's secret store.", zh: '{name} 使用此密钥登录。请将其保存到 CI 的密钥存储中。' },
+  'robots.createdTitle': { en: 'Robot account {name} created', zh: '已创建机器人账号 {name}' },
+  'robots.days': { en: 'Expires in (days)', zh: '有效天数' },
+  'robots.daysHint': { en: 'At most {days}, the longest domain {domain} allows.', zh: '最长 {days}，即租户 {domain} 允许的最长有效期。' },
+  'robots.daysInvalid': { en: 'Enter a whole number of days, from 1 to {max}.', zh: '请输入 1 到 {max} 之间的整数天数。' },
+  'robots.deleteText': { en: 'Delete {name}? Jobs that log in with it stop working at once.', zh: '要删除 {name} 吗？使用它登录的任务将立即失效。' },
+  'robots.deleteTitle': { en: 'Delete robot account', zh: '删除机器人账号' },
+  'robots.deleted': { en: 'Robot account {name} was deleted.', zh: '机器人账号 {name} 已删除。' },
+  'robots.descriptionLong': { en: 'The description is longer than {max} characters.', zh: '描述超过了 {max} 个字符。' },
+  'robots.disabled': { en: '{name} is disabled.', zh: '{name} 已停用。' },
+  'robots.docTitle': { en: 'Robot accounts of {domain} · regshare', zh: '{domain} 的机器人账号 · regshare' },
+  'robots.empty': { en: 'This domain has no robot accounts. Create one for CI.', zh: '该租户还没有机器人账号。可以为 CI 创建一个。' },
+  'robots.error.permission': { en: '{repository} is more than domain {domain} has: a robot gets its domain\'s repositories, and only pull of those shared with it.', zh: '{repository} 超出了租户 {domain} 的权限：机器人账号只能获得本租户的仓库，以及共享给本租户的仓库的拉取权限。' },
+  'robots.expiry': { en: 'Expiry', zh: '有效期' },
+  'robots.grace': { en: 'Grace (hours, optional)', zh: '宽限期（小时，可选）' },
+  'robots.graceHint': { en: 'The old secret keeps working this long, so that running jobs can switch: at most 168 hours (7 days). Empty or 0: it stops at once.', zh: '旧密钥在此期间继续有效，以便运行中的任务切换：最长 168 小时（7 天）。留空或填 0：旧密钥立即失效。' },
+  'robots.graceInvalid': { en: 'Enter a whole number of hours, from 0 to {max}, or leave it empty.', zh: '请输入 0 到 {max} 之间的整数小时数，或留空。' },
+  'robots.graceLead': { en: 'The old secret keeps working for {hours}.', zh: '旧密钥在 {hours}内继续有效。' },
+  'robots.graceUntil': { en: 'Old secret valid until {time}', zh: '旧密钥有效期至 {time}' },
+  'robots.lead': { en: 'Machine logins of domain {domain}, for CI and other automation. Each has its own permissions and expiry, and logs in with a secret.', zh: '租户 {domain} 的机器登录账号，用于 CI 和其他自动化任务。每个账号有各自的权限和有效期，使用密钥登录。' },
+  'robots.nameHint': { en: "It logs in as {login}. Lower-case letters and digits, joined by single '.', '_' or '-'.", zh: '登录名为 {login}。小写字母和数字，用单个“.”、“_”或“-”连接。' },
+  'robots.nameMissing': { en: 'Enter a name for the robot.', zh: '请输入机器人账号的名称。' },
+  'robots.never': { en: 'Never expires', zh: '永不过期' },
+  'robots.neverExpires': { en: 'Never', zh: '永不过期' },
+  'robots.neverUsed': { en: 'Never', zh: '从未使用' },
+  'robots.newSecretTitle': { en: 'New secret of {name}', zh: '{name} 的新密钥' },
+  'robots.noAccess': { en: 'Managing robot accounts needs the manage role in the domain.', zh: '管理机器人账号需要您在该租户中的角色为“管理”。' },
+  'robots.oldStopped': { en: 'The old secret no longer works.', zh: '旧密钥已失效。' },
+  'robots.perm': { en: '{repository}: {actions}', zh: '{repository}：{actions}' },
+  'robots.permActions': { en: 'Actions of permission {n}', zh: '权限 {n} 的操作' },
+  'robots.permAdd': { en: 'Add permission', zh: '添加权限' },
+  'robots.permNoAction': { en: '{repository} needs at least one action.', zh: '{repository} 至少需要一项操作。' },
+  'robots.permNoRepository': { en: "Enter a repository, or a namespace prefix ending in '/'.", zh: '请输入仓库，或以“/”结尾的命名空间前缀。' },
+  'robots.permNone': { en: 'A robot needs at least one permission.', zh: '机器人账号至少需要一项权限。' },
+  'robots.permNumber': { en: ', permission {n}', zh: '（权限 {n}）' },
+  'robots.permRemove': { en: 'Remove', zh: '移除' },
+  'robots.permRemoveAria': { en: 'Remove permission {n}', zh: '移除权限 {n}' },
+  'robots.permRepository': { en: 'Repository or prefix', zh: '仓库或前缀' },
+  'robots.permSpace': { en: '"{repository}" holds a space.', zh: '“{repository}”中含有空格。' },
+  'robots.permissions': { en: 'Permissions', zh: '权限' },
+  'robots.permissionsOf': { en: 'Permissions of {name}', zh: '{name} 的权限' },
+  'robots.permsHint': { en: "A repository ({repository}), or every repository below a namespace prefix ending in '/' ({prefix}). A repository another domain shares with yours can only be pulled.", zh: '一个仓库（{repository}），或以“/”结尾的命名空间前缀下的所有仓库（{prefix}）。其他租户共享给您租户的仓库只能拉取。' },
+  'robots.rotate': { en: 'Rotate', zh: '轮换' },
+  'robots.rotateAction': { en: 'Rotate secret', zh: '轮换密钥' },
+  'robots.rotateAria': { en: 'Rotate the secret of {name}', zh: '轮换 {name} 的密钥' },
+  'robots.rotateText': { en: 'Give {name} a new secret? The current one stops working when the grace ends.', zh: '要为 {name} 生成新密钥吗？当前密钥将在宽限期结束后失效。' },
+  'robots.soon.one': { en: 'In less than {n} day', zh: '不到 {n} 天后过期' },
+  'robots.soon.other': { en: 'In less than {n} days', zh: '不到 {n} 天后过期' },
+  'robots.title': { en: 'Robot accounts', zh: '机器人账号' },
+
+  // ---- users: the Users page ----
+  'users.actionReset': { en: 'Reset password', zh: '重置密码' },
+  'users.actionRole': { en: 'Change role', zh: '修改角色' },
+  'users.badge.admin': { en: 'Administrator', zh: '管理员' },
+  'users.badge.you': { en: 'You', zh: '当前用户' },
+  'users.caption': { en: 'Users of the domain', zh: '租户的用户' },
+  'users.col.role': { en: 'Role', zh: '角色' },
+  'users.col.updated': { en: 'Updated', zh: '更新时间' },
+  'users.create': { en: 'Create user', zh: '创建用户' },
+  'users.created': { en: 'User {name} was created.', zh: '用户 {name} 已创建。' },
+  'users.createdLead': { en: '{name} logs in with this password, to this console and with docker login. Give it to them over a safe channel.', zh: '{name} 使用此密码登录此控制台和 docker login。请通过安全渠道交给对方。' },
+  'users.createdTitle': { en: 'User {name} created', zh: '已创建用户 {name}' },
+  'users.deleteText': { en: 'Delete {name} from domain {domain}? Their sessions and docker logins stop working at once.', zh: '要从租户 {domain} 中删除 {name} 吗？其会话和 docker 登录将立即失效。' },
+  'users.deleteTitle': { en: 'Delete user', zh: '删除用户' },
+  'users.deleted': { en: 'User {name} was deleted.', zh: '用户 {name} 已删除。' },
+  'users.disabled': { en: '{name} is disabled: their sessions and docker logins stopped working.', zh: '{name} 已停用：其会话和 docker 登录已失效。' },
+  'users.docTitle': { en: 'Users of {domain} · regshare', zh: '{domain} 的用户 · regshare' },
+  'users.empty': { en: 'This domain has no users.', zh: '该租户没有用户。' },
+  'users.lead': { en: 'The users of domain {domain}. They log in to this console and to docker with their name and password.', zh: '租户 {domain} 的用户。他们使用用户名和密码登录此控制台和 docker。' },
+  'users.nameHint': { en: "The login name, for the console and docker login: lower-case letters and digits, joined by single '.', '_' or '-'.", zh: '用于登录控制台和 docker login 的名称：小写字母和数字，用单个“.”、“_”或“-”连接。' },
+  'users.nameMissing': { en: 'Enter the name of the user.', zh: '请输入用户名。' },
+  'users.newPasswordLead': { en: '{name} logs in with this password from now on. Give it to them over a safe channel.', zh: '从现在起，{name} 使用此密码登录。请通过安全渠道交给对方。' },
+  'users.newPasswordTitle': { en: 'New password of {name}', zh: '{name} 的新密码' },
+  'users.noAccess': { en: 'Managing users needs the manage role in the domain.', zh: '管理用户需要您在该租户中的角色为“管理”。' },
+  'users.resetAria': { en: 'Reset the password of {name}', zh: '重置 {name} 的密码' },
+  'users.resetText': { en: 'Give {name} a new password? The old one stops working at once, with their sessions and docker logins.', zh: '要为 {name} 生成新密码吗？旧密码将立即失效，其会话和 docker 登录也随之失效。' },
+  'users.role.manage': { en: 'manage', zh: '管理' },
+  'users.role.read': { en: 'read', zh: '只读' },
+  'users.role.write': { en: 'write', zh: '读写' },
+  'users.roleAria': { en: 'Change the role of {name}', zh: '修改 {name} 的角色' },
+  'users.roleChanged': { en: '{name} now has the role {role}.', zh: '{name} 的角色已改为“{role}”。' },
+  'users.roleHint': { en: 'regshare draws the password and shows it once, when the user is created.', zh: '创建用户时，regshare 会随机生成密码，并且只显示一次。' },
+  'users.roleOption.manage': { en: 'manage: pull, push, delete, share, users and robots', zh: '管理：拉取、推送、删除、共享，以及管理用户和机器人账号' },
+  'users.roleOption.read': { en: 'read: pull', zh: '只读：拉取' },
+  'users.roleOption.write': { en: 'write: pull and push', zh: '读写：拉取和推送' },
+  'users.roleText': { en: 'The role of {name} in domain {domain}. Their sessions and docker logins must log in again.', zh: '{name} 在租户 {domain} 中的角色。修改后，其会话和 docker 登录需要重新登录。' },
+  'users.selfNote': { en: 'You cannot change your own role, disable or delete yourself.', zh: '您不能修改自己的角色，也不能停用或删除自己。' },
+  'users.staticNote': { en: "Users marked {badge} are declared in regshare's configuration file, so they are read-only here: change the file and reload regshare.", zh: '标记为{badge}的用户在 regshare 的配置文件中声明，因此在此只读：请修改配置文件并重新加载 regshare。' },
+  'users.staticTitle': { en: "Declared in regshare's configuration file: this user is read-only here", zh: '在 regshare 的配置文件中声明：此用户在此只读' },
+  'users.title': { en: 'Users', zh: '用户' },
+
+  // ---- lang: the language switch ----
   'lang.switch': { en: 'Language', zh: '语言' },
 
   // login dialog and top bar (app.js)
@@ -86,7 +322,7 @@ export const STRINGS = {
   'share.errUntilEmpty': { en: 'Choose a date, or tick Permanently valid.', zh: '请选择日期，或勾选“永久有效”。' },
   'share.errWithEmpty': { en: 'Enter the name of the domain to share with.', zh: '请输入要共享给的租户名称。' },
   'share.event.create': { en: '{actor} shared the image', zh: '{actor} 创建了共享' },
-  'share.event.other': { en: '{actor}: {action}', zh: '{actor}：{action}' },
+  'share.event.unknown': { en: '{actor}: {action}', zh: '{actor}：{action}' },
   'share.event.revoke': { en: '{actor} revoked the share', zh: '{actor} 撤销了共享' },
   'share.event.update': { en: '{actor} changed the share', zh: '{actor} 修改了共享' },
   'share.history': { en: 'History', zh: '历史' },
@@ -263,15 +499,53 @@ export function t(key, vars) {
   return s;
 }
 
+// formatNumber writes n as the chosen language does (1,000 and 1,000).
+export const formatNumber = (n) => Number(n).toLocaleString(locale());
+
+// tn is the counted string of key for n: <key>.one or <key>.other, as
+// the language's plural rules choose, with {n} the number written out.
+export function tn(key, n, vars) {
+  const one = new Intl.PluralRules(locale()).select(n) === 'one';
+  return t(one ? `${key}.one` : `${key}.other`, { ...vars, n: formatNumber(n) });
+}
+
+// tParts is t for a string with elements in it: the {name}s of vars that
+// are nodes come back as those nodes, between the string's texts, for
+// el() or append().
+export function tParts(key, vars) {
+  const entry = STRINGS[key];
+  const s = entry ? (entry[lang] ?? entry.en) : key;
+  return s.split(/\{(\w+)\}/).map((p, i) => {
+    if (i % 2 === 0) return p;
+    if (!vars || !(p in vars)) return `{${p}}`;
+    return typeof vars[p] === 'object' && vars[p] !== null ? vars[p] : String(vars[p]);
+  }).filter((p) => p !== '');
+}
+
+// fill sets e's text to key's string. An element with children marked
+// data-i18n-slot="name" keeps them, each where the string says {name}.
+function fill(e, key) {
+  const slots = [...e.children].filter((c) => c.dataset.i18nSlot);
+  if (!slots.length) {
+    e.textContent = t(key);
+    return;
+  }
+  e.replaceChildren(...tParts(key, Object.fromEntries(slots.map((c) => [c.dataset.i18nSlot, c]))));
+}
+
+const ATTRIBUTES = [['aria-label', 'i18nAriaLabel'], ['title', 'i18nTitle'], ['placeholder', 'i18nPlaceholder']];
+
 // translatePage fills the marked strings of root (the document).
 export function translatePage(root = document) {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const e of root.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  for (const [attr, data] of [['aria-label', 'i18nAriaLabel'], ['title', 'i18nTitle'], ['placeholder', 'i18nPlaceholder']]) {
-    for (const e of root.querySelectorAll(`[data-${attr === 'aria-label' ? 'i18n-aria-label' : `i18n-${attr}`}]`)) {
+  for (const e of root.querySelectorAll('[data-i18n]')) fill(e, e.dataset.i18n);
+  for (const [attr, data] of ATTRIBUTES) {
+    for (const e of root.querySelectorAll(`[data-i18n-${attr}]`)) {
       e.setAttribute(attr, t(e.dataset[data]));
     }
   }
+  const s = document.getElementById('lang-switch');
+  if (s) s.value = lang;
 }
 
 // setLanguage switches to l and keeps the choice; the caller redraws.
@@ -280,4 +554,25 @@ export function setLanguage(l) {
   lang = l;
   try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* private mode: for this page only */ }
   translatePage();
+}
+
+// initLanguageSwitch fills the header's language switch (#lang-switch)
+// with LANGUAGES, each named in its own language, and switches when the
+// user chooses one: translatePage, then onChange(language) redraws what
+// the scripts drew.
+export function initLanguageSwitch(onChange) {
+  const s = document.getElementById('lang-switch');
+  if (!s) return;
+  s.replaceChildren(...Object.entries(LANGUAGES).map(([l, name]) => {
+    const o = document.createElement('option');
+    o.value = l;
+    o.lang = l === 'zh' ? 'zh-CN' : 'en';
+    o.textContent = name;
+    return o;
+  }));
+  s.value = lang;
+  s.addEventListener('change', () => {
+    setLanguage(s.value);
+    if (onChange) onChange(lang);
+  });
 }

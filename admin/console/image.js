@@ -110,8 +110,9 @@ function rowActions(repo, s) {
   const domain = s.access_domain;
   const button = (action, cls, onclick) => el('button', {
     type: 'button', class: cls, 'data-action': action,
+    // i18n-keys: share.editLabel share.historyLabel share.revokeLabel
     'aria-label': t(`share.${action}Label`, { domain }), onclick,
-  }, t(`share.${action}`));
+  }, t(`share.${action}`)); // i18n-keys: share.edit share.history share.revoke
   return el('span', { class: 'row-actions' },
     button('edit', 'link', () => openShare(repo, s)),
     button('history', 'link', () => openHistory(repo, domain)),

@@ -2,6 +2,7 @@
 // for CI, for its manage users and for administrators. accounts.js builds
 // it (robotsPage(h, c)) with app.js's helpers h and the account pages'
 // shared pieces c (accounts-common.js).
+import { formatNumber, t, tn, tParts } from './i18n.js';
 
 const MAX_ROBOT_DESCRIPTION = 200;
 const MAX_GRACE_HOURS = 168;
@@ -9,25 +10,32 @@ const DAY = 86400000;
 const SOON = 7 * DAY; // a robot expiring within this "expires soon"
 const ACTIONS = ['pull', 'push', 'delete'];
 
+// actionName is a permission's action as the user's language says it.
+function actionName(a) {
+  const names = { pull: t('robots.action.pull'), push: t('robots.action.push'), delete: t('robots.action.delete') };
+  return names[a] || a;
+}
+
 export function robotsPage(h, c) {
   const { $, el, api, announce } = h;
   const {
-    cell, change, domainPath, manages, plural, validName, nameRule, badge, whenEl, actionButton, refocus, listFailed,
-    crumbs, clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays, wholeNumber, showSecret, confirmAction,
+    cell, change, domainPath, manages, nameProblem, apiMessage, badge, whenEl, statusBadge, actionButton, toggleButton,
+    deleteButton, refocus, listFailed, crumbs, clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays,
+    wholeNumber, showSecret, confirmAction,
   } = c;
 
   let robots = { domain: '', info: null, list: [] };
 
   async function renderRobots(domain, gen) {
     robots = { domain, info: null, list: [] };
-    document.title = `Robot accounts of ${domain} · regshare`;
+    document.title = t('robots.docTitle', { domain });
     crumbs('robots', domain);
-    $('robots-lead').textContent = `Machine logins of domain ${domain}, for CI and other automation. Each has its own permissions and expiry, and logs in with a secret.`;
+    $('robots-lead').textContent = t('robots.lead', { domain });
     const allowed = manages(domain);
     $('robot-create-open').hidden = !allowed;
     $('robots-error').textContent = '';
     if (!allowed) {
-      listFailed('robots-body', 'robots-empty', 'robots-error', { message: 'Managing robot accounts needs the manage role in the domain.' });
+      listFailed('robots-body', 'robots-empty', 'robots-error', { message: t('robots.noAccess') });
       return;
     }
     h.loading($('robots-body'), $('robots-empty'));
@@ -43,35 +51,38 @@ export function robotsPage(h, c) {
     if (gen !== h.gen()) return;
     robots.info = info && info.data;
     robots.list = (res.data && res.data.robots) || [];
-    h.fill($('robots-body'), robots.list.map(robotRow), $('robots-empty'), 'This domain has no robot accounts. Create one for CI.');
+    h.fill($('robots-body'), robots.list.map(robotRow), $('robots-empty'), t('robots.empty'));
   }
 
   function expiryEl(r, now) {
-    if (!r.expires_at) return 'Never';
-    const t = whenEl(r.expires_at);
+    if (!r.expires_at) return t('robots.neverExpires');
+    const when = whenEl(r.expires_at);
     const left = new Date(r.expires_at).getTime() - now;
-    if (r.expired || left <= 0) return [t, ' ', badge('Expired', 'expired')];
-    if (left < SOON) return [t, ' ', badge('Expires soon', 'warn', `In less than ${plural(SOON / DAY, 'day')}`)];
-    return t;
+    if (r.expired || left <= 0) return [when, ' ', badge(t('robots.badge.expired'), 'expired')];
+    if (left < SOON) return [when, ' ', badge(t('robots.badge.soon'), 'warn', tn('robots.soon', SOON / DAY))];
+    return when;
   }
 
   function robotRow(r) {
     const now = Date.now();
     const short = r.robot || r.name.slice(r.name.indexOf('+') + 1);
     const grace = r.rotation_grace_until && new Date(r.rotation_grace_until).getTime() > now;
+    const used = r.last_used;
     return el('tr', { 'data-robot': short },
-      cell('Login name', el('code', { class: 'login' }, r.name)),
-      el('td', { 'data-label': 'Description', class: 'desc' }, r.description || '—'),
-      cell('Permissions', el('ul', { class: 'plain perms', 'aria-label': `Permissions of ${r.name}` },
-        (r.permissions || []).map((p) => el('li', {}, el('code', {}, p.repository), ': ', p.actions.join(', '))))),
-      cell('Expires', expiryEl(r, now)),
-      cell('Status', r.disabled ? badge('Disabled', 'expired') : badge('Enabled', 'valid'),
-        grace ? el('span', { class: 'sub' }, 'Old secret valid until ', whenEl(r.rotation_grace_until)) : null),
-      cell('Last used', r.last_used ? [whenEl(r.last_used.time), r.last_used.client ? el('span', { class: 'sub' }, r.last_used.client) : null] : 'Never'),
-      cell('Actions', el('div', { class: 'row-actions wrap' },
-        actionButton('Rotate secret', `Rotate the secret of ${r.name}`, 'rotate', () => openRotate(r)),
-        actionButton(r.disabled ? 'Enable' : 'Disable', `${r.disabled ? 'Enable' : 'Disable'} ${r.name}`, 'toggle', () => toggleRobot(r)),
-        actionButton('Delete', `Delete ${r.name}`, 'delete', () => confirmDeleteRobot(r), { danger: true }))));
+      cell(t('robots.col.login'), el('code', { class: 'login' }, r.name)),
+      el('td', { 'data-label': t('robots.col.description'), class: 'desc' }, r.description || '—'),
+      cell(t('robots.col.permissions'), el('ul', { class: 'plain perms', 'aria-label': t('robots.permissionsOf', { name: r.name }) },
+        (r.permissions || []).map((p) => el('li', {}, tParts('robots.perm', {
+          repository: el('code', {}, p.repository), actions: p.actions.map(actionName).join(t('accounts.listSeparator')),
+        }))))),
+      cell(t('robots.col.expires'), expiryEl(r, now)),
+      cell(t('accounts.col.status'), statusBadge(r),
+        grace ? el('span', { class: 'sub' }, tParts('robots.graceUntil', { time: whenEl(r.rotation_grace_until) })) : null),
+      cell(t('robots.col.lastUsed'), used ? [whenEl(used.time), used.client ? el('span', { class: 'sub' }, used.client) : null] : t('robots.neverUsed')),
+      cell(t('accounts.col.actions'), el('div', { class: 'row-actions wrap' },
+        actionButton(t('robots.rotateAction'), t('robots.rotateAria', { name: r.name }), 'rotate', () => openRotate(r)),
+        toggleButton(r, r.name, () => toggleRobot(r)),
+        deleteButton(r.name, () => confirmDeleteRobot(r)))));
   }
 
   function dockerLogin(robot, registry) {
@@ -93,22 +104,22 @@ export function robotsPage(h, c) {
     const n = ++permSeq;
     const id = `perm-${n}`;
     const row = el('div', { class: 'perm-row', 'data-perm': String(n) },
-      el('label', { for: `${id}-repo`, class: 'perm-label' }, 'Repository or prefix', el('span', { class: 'sr-only' }, `, permission ${n}`)),
+      el('label', { for: `${id}-repo`, class: 'perm-label' }, t('robots.permRepository'), el('span', { class: 'sr-only' }, t('robots.permNumber', { n }))),
       el('input', {
         id: `${id}-repo`, class: 'perm-repo mono', list: 'robot-repos', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
         'aria-describedby': 'robot-perms-hint robot-perms-error', value: repository || '',
       }),
-      el('span', { class: 'perm-actions', role: 'group', 'aria-label': `Actions of permission ${n}` },
+      el('span', { class: 'perm-actions', role: 'group', 'aria-label': t('robots.permActions', { n }) },
         ACTIONS.map((a) => el('label', { class: 'check' },
-          el('input', { type: 'checkbox', value: a, checked: (actions || ['pull']).includes(a) }), ` ${a}`))),
+          el('input', { type: 'checkbox', value: a, checked: (actions || ['pull']).includes(a) }), ` ${actionName(a)}`))),
       el('button', {
-        type: 'button', class: 'link danger', 'aria-label': `Remove permission ${n}`,
+        type: 'button', class: 'link danger', 'aria-label': t('robots.permRemoveAria', { n }),
         onclick: () => {
           row.remove();
           const first = $('robot-perms').querySelector('.perm-repo');
           (first || $('robot-perm-add')).focus();
         },
-      }, 'Remove'));
+      }, t('robots.permRemove')));
     $('robot-perms').append(row);
     return row;
   }
@@ -136,7 +147,7 @@ export function robotsPage(h, c) {
   function syncDescription() {
     const n = h.runeCount($('robot-description').value);
     const c = $('robot-description-count');
-    c.textContent = `${h.formatCount(n)}/${MAX_ROBOT_DESCRIPTION}`;
+    c.textContent = `${formatNumber(n)}/${formatNumber(MAX_ROBOT_DESCRIPTION)}`;
     c.classList.toggle('over', n > MAX_ROBOT_DESCRIPTION);
   }
 
@@ -147,7 +158,7 @@ export function robotsPage(h, c) {
   function openRobotCreate() {
     clearErrors('robot-form');
     const max = maxDays();
-    $('robot-domain').textContent = `In domain ${robots.domain}`;
+    $('robot-domain').textContent = t('accounts.inDomain', { domain: robots.domain });
     $('robot-name').value = '';
     $('robot-description').value = '';
     $('robot-perms').replaceChildren();
@@ -156,7 +167,7 @@ export function robotsPage(h, c) {
     $('robot-days').value = String(Math.min(30, max));
     $('robot-never').checked = false;
     $('robot-never-label').hidden = !neverAllowed();
-    $('robot-days-hint').textContent = `At most ${plural(max, 'day')}, the longest domain ${robots.domain} allows.`;
+    $('robot-days-hint').textContent = t('robots.daysHint', { days: tn('accounts.days', max), domain: robots.domain });
     syncLogin();
     syncDescription();
     syncNever();
@@ -175,13 +186,13 @@ export function robotsPage(h, c) {
       if (!repository && !actions.length) continue;
       if (!repository || !actions.length || /\s/.test(repository)) {
         input.setAttribute('aria-invalid', 'true');
-        bad = bad || (repository ? `${repository} needs at least one action.` : 'Enter a repository, or a namespace prefix ending in \'/\'.');
-        if (/\s/.test(repository)) bad = `"${repository}" holds a space.`;
+        bad = bad || (repository ? t('robots.permNoAction', { repository }) : t('robots.permNoRepository'));
+        if (/\s/.test(repository)) bad = t('robots.permSpace', { repository });
         continue;
       }
       perms.push({ repository, actions });
     }
-    if (!bad && !perms.length) bad = 'A robot needs at least one permission.';
+    if (!bad && !perms.length) bad = t('robots.permNone');
     return { perms, bad };
   }
 
@@ -191,8 +202,9 @@ export function robotsPage(h, c) {
     const domain = robots.domain;
     const name = $('robot-name').value.trim();
     const description = $('robot-description').value;
-    if (!validName(name)) fieldError('robot-name', name ? `The name must be ${nameRule}` : 'Enter a name for the robot.');
-    if (h.runeCount(description) > MAX_ROBOT_DESCRIPTION) fieldError('robot-description', `The description is longer than ${MAX_ROBOT_DESCRIPTION} characters.`);
+    const problem = nameProblem(name, t('robots.nameMissing'));
+    if (problem) fieldError('robot-name', problem);
+    if (h.runeCount(description) > MAX_ROBOT_DESCRIPTION) fieldError('robot-description', t('robots.descriptionLong', { max: formatNumber(MAX_ROBOT_DESCRIPTION) }));
     const { perms, bad } = readPermissions();
     if (bad) {
       $('robot-perms-error').textContent = bad;
@@ -201,7 +213,7 @@ export function robotsPage(h, c) {
     }
     const never = neverAllowed() && $('robot-never').checked;
     const days = wholeNumber($('robot-days').value.trim());
-    if (!never && !(days >= 1 && days <= maxDays())) fieldError('robot-days', `Enter a whole number of days, from 1 to ${maxDays()}.`);
+    if (!never && !(days >= 1 && days <= maxDays())) fieldError('robot-days', t('robots.daysInvalid', { max: formatNumber(maxDays()) }));
     if ($('robot-form').querySelector('[aria-invalid="true"]')) {
       focusInvalid('robot-form', 'robot-name');
       return;
@@ -215,19 +227,31 @@ export function robotsPage(h, c) {
       const r = res.data || {};
       r.name = r.name || `robot$${domain}+${name}`;
       $('robot-dialog').close();
-      announce(`Robot account ${r.name} was created.`);
+      announce(t('robots.created', { name: r.name }));
       await renderRobots(domain, h.gen());
       showSecret({
-        title: `Robot account ${r.name} created`,
-        lead: `${r.name} logs in with this secret. Store it in your CI's secret store.`,
+        title: t('robots.createdTitle', { name: r.name }),
+        lead: t('robots.createdLead', { name: r.name }),
         what: 'secret', secret: r.secret || '', login: dockerLogin(r),
         after: () => refocus('robots-body', 'data-robot', name, 'rotate', 'robots-title'),
       });
     } catch (e) {
-      createFailed('robot', e);
+      if (e.code === 'REGSHARE.4030008') {
+        $('robot-perms-error').textContent = permissionRefused(e, domain);
+        focusInvalid('robot-form', 'robot-name');
+      } else {
+        createFailed('robot', e, `robot$${domain}+${name}`);
+      }
     } finally {
       submit.disabled = false;
     }
+  }
+
+  // permissionRefused says which permission is more than the domain has
+  // (the API's message names it: "…: acme/web is not shared with …").
+  function permissionRefused(e, domain) {
+    const m = /: (\S+) is not /.exec(e.message);
+    return m ? t('robots.error.permission', { repository: m[1], domain }) : apiMessage(e);
   }
 
   let rotating = null;
@@ -235,7 +259,7 @@ export function robotsPage(h, c) {
   function openRotate(r) {
     rotating = r;
     clearErrors('rotate-form');
-    $('rotate-text').textContent = `Give ${r.name} a new secret? The current one stops working when the grace ends.`;
+    $('rotate-text').textContent = t('robots.rotateText', { name: r.name });
     $('rotate-grace').value = '';
     $('rotate-dialog').showModal();
     $('rotate-grace').focus();
@@ -249,7 +273,7 @@ export function robotsPage(h, c) {
     const text = $('rotate-grace').value.trim();
     const hours = text === '' ? 0 : wholeNumber(text);
     if (!(hours >= 0 && hours <= MAX_GRACE_HOURS)) {
-      fieldError('rotate-grace', `Enter a whole number of hours, from 0 to ${MAX_GRACE_HOURS}, or leave it empty.`);
+      fieldError('rotate-grace', t('robots.graceInvalid', { max: MAX_GRACE_HOURS }));
       $('rotate-grace').focus();
       return;
     }
@@ -263,13 +287,13 @@ export function robotsPage(h, c) {
       const short = r.robot || r.name.slice(r.name.indexOf('+') + 1);
       await renderRobots(robots.domain, h.gen());
       showSecret({
-        title: `New secret of ${r.name}`,
-        lead: hours ? `The old secret keeps working for ${plural(hours, 'hour')}.` : 'The old secret no longer works.',
+        title: t('robots.newSecretTitle', { name: r.name }),
+        lead: hours ? t('robots.graceLead', { hours: tn('accounts.hours', hours) }) : t('robots.oldStopped'),
         what: 'secret', secret: out.secret || '', login: dockerLogin({ ...r, ...out }),
         after: () => refocus('robots-body', 'data-robot', short, 'rotate', 'robots-title'),
       });
     } catch (e) {
-      if (e.status !== 401) $('rotate-error').textContent = e.message;
+      if (e.status !== 401) $('rotate-error').textContent = apiMessage(e);
     } finally {
       submit.disabled = false;
     }
@@ -279,21 +303,21 @@ export function robotsPage(h, c) {
     $('robots-error').textContent = '';
     try {
       await change('PATCH', robotPath(r), { disabled: !r.disabled });
-      announce(r.disabled ? `${r.name} is enabled again.` : `${r.name} is disabled.`);
+      announce(r.disabled ? t('accounts.enabledAgain', { name: r.name }) : t('robots.disabled', { name: r.name }));
       afterRobotChange(r.robot || r.name.slice(r.name.indexOf('+') + 1), 'toggle');
     } catch (e) {
-      if (e.status !== 401) $('robots-error').textContent = e.message;
+      if (e.status !== 401) $('robots-error').textContent = apiMessage(e);
     }
   }
 
   function confirmDeleteRobot(r) {
     confirmAction({
-      title: 'Delete robot account',
-      text: `Delete ${r.name}? Jobs that log in with it stop working at once.`,
-      action: 'Delete',
+      title: t('robots.deleteTitle'),
+      text: t('robots.deleteText', { name: r.name }),
+      action: t('accounts.action.delete'),
       run: async () => {
         await change('DELETE', robotPath(r));
-        announce(`Robot account ${r.name} was deleted.`);
+        announce(t('robots.deleted', { name: r.name }));
         return () => afterRobotChange('', 'delete');
       },
     });

@@ -2,23 +2,32 @@
 // and for administrators, and the form that changes one's own password.
 // accounts.js builds it (usersPage(h, c)) with app.js's helpers h and the
 // account pages' shared pieces c (accounts-common.js).
+import { t } from './i18n.js';
 
 const MIN_PASSWORD = 8;
+const MAX_PASSWORD_BYTES = 72;
+
+// roleName is a role as the user's language says it.
+function roleName(role) {
+  const names = { read: t('users.role.read'), write: t('users.role.write'), manage: t('users.role.manage') };
+  return names[role] || role;
+}
 
 export function usersPage(h, c) {
   const { $, el, api, announce } = h;
   const {
-    cell, change, domainPath, manages, validName, nameRule, badge, updatedEl, sourceEl, actionButton,
-    refocus, listFailed, crumbs, clearErrors, fieldError, focusInvalid, createFailed, showSecret, confirmAction,
+    cell, change, domainPath, manages, nameProblem, apiMessage, badge, updatedEl, sourceEl, statusBadge, actionButton,
+    toggleButton, deleteButton, refocus, listFailed, crumbs, clearErrors, fieldError, focusInvalid, createFailed,
+    showSecret, confirmAction,
   } = c;
 
   let users = { domain: '', list: [] };
 
   async function renderUsers(domain, gen) {
     users = { domain, list: [] };
-    document.title = `Users of ${domain} · regshare`;
+    document.title = t('users.docTitle', { domain });
     crumbs('users', domain);
-    $('users-lead').textContent = `The users of domain ${domain}. They log in to this console and to docker with their name and password.`;
+    $('users-lead').textContent = t('users.lead', { domain });
     const allowed = manages(domain);
     $('user-create-open').hidden = !allowed;
     $('users-static-note').hidden = true;
@@ -26,7 +35,7 @@ export function usersPage(h, c) {
     const body = $('users-body');
     const empty = $('users-empty');
     if (!allowed) {
-      listFailed('users-body', 'users-empty', 'users-error', { message: 'Managing users needs the manage role in the domain.' });
+      listFailed('users-body', 'users-empty', 'users-error', { message: t('users.noAccess') });
       return;
     }
     h.loading(body, empty);
@@ -40,28 +49,27 @@ export function usersPage(h, c) {
     if (gen !== h.gen()) return;
     users.list = (res.data && res.data.users) || [];
     $('users-static-note').hidden = !users.list.some((u) => u.static);
-    h.fill(body, users.list.map(userRow), empty, 'This domain has no users.');
+    h.fill(body, users.list.map(userRow), empty, t('users.empty'));
   }
 
   function userRow(u) {
     const self = u.name === h.me().name;
     // The page's note says why a config-file user is read-only.
     const note = u.static ? 'users-static-note' : `user-note-${u.name}`;
-    const why = !u.static && self ? 'You cannot change your own role, disable or delete yourself.' : '';
-    const locked = u.static || self;
+    const why = !u.static && self ? t('users.selfNote') : '';
+    const locked = { disabled: u.static || self, note };
     return el('tr', { 'data-user': u.name },
-      cell('Name', el('strong', {}, u.name), self ? [' ', badge('You', 'neutral')] : null,
-        u.superuser ? [' ', badge('Administrator', 'info')] : null),
-      cell('Role', u.role),
-      cell('Status', u.disabled ? badge('Disabled', 'expired') : badge('Enabled', 'valid')),
-      cell('Managed in', sourceEl(u, 'user')),
-      cell('Updated', updatedEl(u)),
-      cell('Actions', el('div', { class: 'row-actions wrap' },
-        actionButton('Change role', `Change the role of ${u.name}`, 'role', () => openRole(u), { disabled: locked, note }),
-        actionButton(u.disabled ? 'Enable' : 'Disable', `${u.disabled ? 'Enable' : 'Disable'} ${u.name}`, 'toggle',
-          () => toggleUser(u), { disabled: locked, note }),
-        actionButton('Reset password', `Reset the password of ${u.name}`, 'reset', () => confirmReset(u), { disabled: locked, note }),
-        actionButton('Delete', `Delete ${u.name}`, 'delete', () => confirmDeleteUser(u), { danger: true, disabled: locked, note })),
+      cell(t('accounts.col.name'), el('strong', {}, u.name), self ? [' ', badge(t('users.badge.you'), 'neutral')] : null,
+        u.superuser ? [' ', badge(t('users.badge.admin'), 'info')] : null),
+      cell(t('users.col.role'), roleName(u.role)),
+      cell(t('accounts.col.status'), statusBadge(u)),
+      cell(t('accounts.col.managedIn'), sourceEl(u, t('users.staticTitle'))),
+      cell(t('users.col.updated'), updatedEl(u)),
+      cell(t('accounts.col.actions'), el('div', { class: 'row-actions wrap' },
+        actionButton(t('users.actionRole'), t('users.roleAria', { name: u.name }), 'role', () => openRole(u), locked),
+        toggleButton(u, u.name, () => toggleUser(u), locked),
+        actionButton(t('users.actionReset'), t('users.resetAria', { name: u.name }), 'reset', () => confirmReset(u), locked),
+        deleteButton(u.name, () => confirmDeleteUser(u), locked)),
       why ? el('p', { class: 'sub', id: note }, why) : null));
   }
 
@@ -73,7 +81,7 @@ export function usersPage(h, c) {
 
   function openUserCreate() {
     clearErrors('user-form');
-    $('user-domain').textContent = `In domain ${users.domain}`;
+    $('user-domain').textContent = t('accounts.inDomain', { domain: users.domain });
     $('user-name').value = '';
     $('user-role').value = 'read';
     $('user-dialog').showModal();
@@ -85,8 +93,9 @@ export function usersPage(h, c) {
     clearErrors('user-form');
     const name = $('user-name').value.trim();
     const role = $('user-role').value;
-    if (!validName(name)) {
-      fieldError('user-name', name ? `The name must be ${nameRule}` : 'Enter the name of the user.');
+    const problem = nameProblem(name, t('users.nameMissing'));
+    if (problem) {
+      fieldError('user-name', problem);
       focusInvalid('user-form', 'user-name');
       return;
     }
@@ -96,16 +105,16 @@ export function usersPage(h, c) {
     try {
       const res = await change('POST', `${domainPath(domain)}/users`, { name, role });
       $('user-dialog').close();
-      announce(`User ${name} was created.`);
+      announce(t('users.created', { name }));
       await renderUsers(domain, h.gen());
       showSecret({
-        title: `User ${name} created`,
-        lead: `${name} logs in with this password, to this console and with docker login. Give it to them over a safe channel.`,
+        title: t('users.createdTitle', { name }),
+        lead: t('users.createdLead', { name }),
         what: 'password', secret: (res.data && res.data.password) || '',
         after: () => refocus('users-body', 'data-user', name, 'reset', 'users-title'),
       });
     } catch (e) {
-      createFailed('user', e);
+      createFailed('user', e, name);
     } finally {
       submit.disabled = false;
     }
@@ -116,7 +125,7 @@ export function usersPage(h, c) {
   function openRole(u) {
     roleFor = u;
     clearErrors('role-form');
-    $('role-text').textContent = `The role of ${u.name} in domain ${users.domain}. Their sessions and docker logins must log in again.`;
+    $('role-text').textContent = t('users.roleText', { name: u.name, domain: users.domain });
     $('role-select').value = u.role;
     $('role-dialog').showModal();
     $('role-select').focus();
@@ -137,10 +146,10 @@ export function usersPage(h, c) {
       await change('PATCH', userPath(u), { role });
       roleFor = null;
       $('role-dialog').close();
-      announce(`${u.name} now has the role ${role}.`);
+      announce(t('users.roleChanged', { name: u.name, role: roleName(role) }));
       afterUserChange(u.name, 'role');
     } catch (e) {
-      if (e.status !== 401) $('role-error').textContent = e.message;
+      if (e.status !== 401) $('role-error').textContent = apiMessage(e);
     } finally {
       submit.disabled = false;
     }
@@ -150,23 +159,23 @@ export function usersPage(h, c) {
     $('users-error').textContent = '';
     try {
       await change('PATCH', userPath(u), { disabled: !u.disabled });
-      announce(u.disabled ? `${u.name} is enabled again.` : `${u.name} is disabled: their sessions and docker logins stopped working.`);
+      announce(u.disabled ? t('accounts.enabledAgain', { name: u.name }) : t('users.disabled', { name: u.name }));
       afterUserChange(u.name, 'toggle');
     } catch (e) {
-      if (e.status !== 401) $('users-error').textContent = e.message;
+      if (e.status !== 401) $('users-error').textContent = apiMessage(e);
     }
   }
 
   function confirmReset(u) {
     confirmAction({
-      title: 'Reset password',
-      text: `Give ${u.name} a new password? The old one stops working at once, with their sessions and docker logins.`,
-      action: 'Reset password',
+      title: t('users.actionReset'),
+      text: t('users.resetText', { name: u.name }),
+      action: t('users.actionReset'),
       run: async () => {
         const res = await change('POST', `${userPath(u)}/reset-password`, {});
         return () => showSecret({
-          title: `New password of ${u.name}`,
-          lead: `${u.name} logs in with this password from now on. Give it to them over a safe channel.`,
+          title: t('users.newPasswordTitle', { name: u.name }),
+          lead: t('users.newPasswordLead', { name: u.name }),
           what: 'password', secret: (res.data && res.data.password) || '',
           after: () => refocus('users-body', 'data-user', u.name, 'reset', 'users-title'),
         });
@@ -176,12 +185,12 @@ export function usersPage(h, c) {
 
   function confirmDeleteUser(u) {
     confirmAction({
-      title: 'Delete user',
-      text: `Delete ${u.name} from domain ${users.domain}? Their sessions and docker logins stop working at once.`,
-      action: 'Delete',
+      title: t('users.deleteTitle'),
+      text: t('users.deleteText', { name: u.name, domain: users.domain }),
+      action: t('accounts.action.delete'),
       run: async () => {
         await change('DELETE', userPath(u));
-        announce(`User ${u.name} was deleted.`);
+        announce(t('users.deleted', { name: u.name }));
         return () => afterUserChange(u.name, 'delete');
       },
     });
@@ -211,11 +220,11 @@ export function usersPage(h, c) {
     clearErrors('password-form');
     const current = $('password-current').value;
     const next = $('password-new').value;
-    if (!current) fieldError('password-current', 'Enter your current password.');
-    if (next.length < MIN_PASSWORD) fieldError('password-new', `The new password needs at least ${MIN_PASSWORD} characters.`);
-    else if (new TextEncoder().encode(next).length > 72) fieldError('password-new', 'The new password may be at most 72 bytes long.');
-    else if (next === current) fieldError('password-new', 'The new password is the current one.');
-    if (!$('password-new-error').textContent && $('password-repeat').value !== next) fieldError('password-repeat', 'The two new passwords differ.');
+    if (!current) fieldError('password-current', t('password.currentMissing'));
+    if (next.length < MIN_PASSWORD) fieldError('password-new', t('password.tooShort', { min: MIN_PASSWORD }));
+    else if (new TextEncoder().encode(next).length > MAX_PASSWORD_BYTES) fieldError('password-new', t('password.tooLong', { max: MAX_PASSWORD_BYTES }));
+    else if (next === current) fieldError('password-new', t('password.same'));
+    if (!$('password-new-error').textContent && $('password-repeat').value !== next) fieldError('password-repeat', t('password.differ'));
     if ($('password-form').querySelector('[aria-invalid="true"]')) {
       focusInvalid('password-form', 'password-current');
       return;
@@ -226,12 +235,12 @@ export function usersPage(h, c) {
       await change('POST', '/v2/manage/user/password', { current_password: current, new_password: next });
       for (const id of PASSWORDS) $(id).value = '';
       $('password-dialog').close();
-      h.endSession('Your password was changed. Log in with the new one.');
+      h.endSession(t('password.changed'));
     } catch (e) {
       if (e.status === 401) return;
-      if (e.code === 'REGSHARE.4030011' || (e.status === 403 && /current password/i.test(e.message))) fieldError('password-current', 'The current password is wrong.');
-      else if (e.status === 400) fieldError('password-new', e.message);
-      else $('password-error').textContent = e.message;
+      if (e.code === 'REGSHARE.4030011' || (e.status === 403 && /current password/i.test(e.message))) fieldError('password-current', t('password.wrong'));
+      else if (e.status === 400) fieldError('password-new', apiMessage(e));
+      else $('password-error').textContent = apiMessage(e);
       focusInvalid('password-form', 'password-current');
     } finally {
       submit.disabled = false;
