@@ -67,7 +67,7 @@ export async function renderShared(gen, focus) {
     return;
   }
   if (gen !== state.gen) return;
-  rows = res.data;
+  rows = res.data.map((o) => ({ ...o, tags: o.tags || [] }));
   details.clear();
   picked.clear();
   shown(parts);

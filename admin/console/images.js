@@ -87,7 +87,10 @@ async function drawPrivate(gen, s, opts) {
   try {
     res = await api('GET', `/v2/manage/repos?${q}`);
   } catch (e) {
-    if (gen === state.gen) failed(parts, e);
+    if (gen === state.gen) {
+      failed(parts, e);
+      $('private-pager').hidden = true;
+    }
     return;
   }
   if (gen !== state.gen) return;
@@ -118,20 +121,20 @@ function privateRow(o) {
   return el('tr', { 'data-repo': repo },
     cell(t('images.colImage'), el('a', { href: `#/image/${repo}` }, repo)),
     cell(t('images.colTags'), tags),
-    cell(t('images.colSharedWith'), ...sharedWith(o)),
+    cell(t('images.colSharedWith'), sharedWith(o)),
     cell(t('images.colUpdated'), o.updated ? timeEl(o.updated, utcTime(new Date(o.updated))) : '—'));
 }
 
 // sharedWith names the domains the image is validly shared with, the
-// expired shares apart. An API without shared_with counts every share.
+// expired shares apart (one element: a narrow window's cell is a grid of
+// its label and its content). An API without shared_with counts every
+// share.
 function sharedWith(o) {
-  if (!Array.isArray(o.shared_with)) return [o.shares ? plural('images.domains', o.shares) : t('images.notShared')];
+  if (!Array.isArray(o.shared_with)) return o.shares ? plural('images.domains', o.shares) : t('images.notShared');
   const names = o.shared_with;
-  const out = [names.length
-    ? el('span', { title: names.length > 3 ? names.join(', ') : null }, domainList(names))
-    : t('images.notShared')];
-  if (o.expired_shares > 0) out.push(el('span', { class: 'sub' }, t('images.expiredShares', { n: o.expired_shares })));
-  return out;
+  return el('span', {},
+    names.length ? el('span', { title: names.length > 3 ? names.join(', ') : null }, domainList(names)) : t('images.notShared'),
+    o.expired_shares > 0 ? el('span', { class: 'sub' }, t('images.expiredShares', { n: o.expired_shares })) : null);
 }
 
 // domainList: "globex", "globex and initech", "globex, initech and ops",
