@@ -15,6 +15,9 @@ export const LANGUAGES = { en: 'English', zh: '中文' };
 // within a group.
 export const STRINGS = {
   'lang.switch': { en: 'Language', zh: '语言' },
+
+  // a11y
+  'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 
 let lang = chooseLanguage();
