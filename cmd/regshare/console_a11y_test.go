@@ -141,7 +141,7 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.waitFor(t, "My Images", `document.querySelector('#private-body a[href="#/image/acme/web"]')`)
 		p.checkScreen(t, "Private Images")
 		p.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))
-		p.waitFor(t, "no shared image", `!document.getElementById('shared-empty').hidden && !document.getElementById('panel-shared').hidden`)
+		p.waitFor(t, "no shared image", emptyList("shared"))
 		p.checkScreen(t, "Shared Images, none")
 		p.goTo(t, "#/image/acme/team/api")
 		p.waitFor(t, "the tags", `document.querySelector('#tags-body tr')`)
@@ -208,8 +208,6 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.closeDialog(t, "rotate-cancel", "rotate-dialog")
 	})
 	as("gina", func(t *testing.T, p *page) {
-		p.waitFor(t, "Private Images", `!document.getElementById('private-empty').hidden && !document.getElementById('private-empty').textContent.includes('Loading')`)
-		p.checkScreen(t, "Private Images, none")
 		p.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))
 		p.waitFor(t, "the shared images", `document.querySelectorAll('#shared-body tr').length === 2`)
 		p.checkScreen(t, "Shared Images")
@@ -219,6 +217,9 @@ func TestConsoleAccessibility(t *testing.T) {
 			}
 		})
 		p.checkPullCommands(t, "Shared Images at 1280 px")
+		p.do(t, "open Private Images", chromedp.Click(chromedp.ID("tab-private")))
+		p.waitFor(t, "no private image", emptyList("private"))
+		p.checkScreen(t, "Private Images, none")
 		p.goTo(t, "#/image/acme/team/api")
 		p.waitFor(t, "the tags", `document.querySelector('#tags-body tr')`)
 		p.checkScreen(t, "A shared image's tags")
@@ -238,6 +239,13 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.checkScreen(t, "Delete domain dialog")
 		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
 	})
+}
+
+// emptyList is true when the list panel (private or shared) is shown,
+// loaded and empty.
+func emptyList(panel string) string {
+	return fmt.Sprintf(`!document.getElementById('panel-%[1]s').hidden && !document.getElementById('%[1]s-empty').hidden &&
+		!document.getElementById('%[1]s-empty').textContent.startsWith('Loading')`, panel)
 }
 
 // openDialog clicks what css selects and waits for the dialog to open.
