@@ -200,9 +200,14 @@ export async function copyText(text, button, what) {
   }
 }
 
+// pullCommandEl shows a pull command with its Copy button. A narrow
+// window wraps the command only after "/", ":" and "@" (<wbr>), so that
+// no name or tag is split.
 export function pullCommandEl(cmd, what) {
+  const parts = cmd.split(/(?<=[/:@])/).flatMap((s) => [s, el('wbr')]);
   return el('div', { class: 'cmd' },
-    el('code', {}, cmd),
+    // Focusable: a command wider than its box scrolls, by keyboard too.
+    el('code', { tabindex: 0 }, parts.slice(0, -1)),
     el('button', {
       type: 'button', class: 'small', 'aria-label': `Copy the pull command of ${what}`,
       onclick: (ev) => copyText(cmd, ev.currentTarget),

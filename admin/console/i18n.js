@@ -202,7 +202,7 @@ export const STRINGS = {
   'robots.permsHint': { en: "A repository ({repository}), or every repository below a namespace prefix ending in '/' ({prefix}). A repository another domain shares with yours can only be pulled.", zh: '一个仓库（{repository}），或以“/”结尾的命名空间前缀下的所有仓库（{prefix}）。其他租户共享给您租户的仓库只能拉取。' },
   'robots.rotate': { en: 'Rotate', zh: '轮换' },
   'robots.rotateAction': { en: 'Rotate secret', zh: '轮换密钥' },
-  'robots.rotateAria': { en: 'Rotate the secret of {name}', zh: '轮换 {name} 的密钥' },
+  'robots.rotateAria': { en: 'Rotate secret of {name}', zh: '轮换密钥：{name}' },
   'robots.rotateText': { en: 'Give {name} a new secret? The current one stops working when the grace ends.', zh: '要为 {name} 生成新密钥吗？当前密钥将在宽限期结束后失效。' },
   'robots.soon.one': { en: 'In less than {n} day', zh: '不到 {n} 天后过期' },
   'robots.soon.other': { en: 'In less than {n} days', zh: '不到 {n} 天后过期' },
@@ -232,12 +232,12 @@ export const STRINGS = {
   'users.newPasswordLead': { en: '{name} logs in with this password from now on. Give it to them over a safe channel.', zh: '从现在起，{name} 使用此密码登录。请通过安全渠道交给对方。' },
   'users.newPasswordTitle': { en: 'New password of {name}', zh: '{name} 的新密码' },
   'users.noAccess': { en: 'Managing users needs the manage role in the domain.', zh: '管理用户需要您在该租户中的角色为“管理”。' },
-  'users.resetAria': { en: 'Reset the password of {name}', zh: '重置 {name} 的密码' },
+  'users.resetAria': { en: 'Reset password of {name}', zh: '重置密码：{name}' },
   'users.resetText': { en: 'Give {name} a new password? The old one stops working at once, with their sessions and docker logins.', zh: '要为 {name} 生成新密码吗？旧密码将立即失效，其会话和 docker 登录也随之失效。' },
   'users.role.manage': { en: 'manage', zh: '管理' },
   'users.role.read': { en: 'read', zh: '只读' },
   'users.role.write': { en: 'write', zh: '读写' },
-  'users.roleAria': { en: 'Change the role of {name}', zh: '修改 {name} 的角色' },
+  'users.roleAria': { en: 'Change role of {name}', zh: '修改角色：{name}' },
   'users.roleChanged': { en: '{name} now has the role {role}.', zh: '{name} 的角色已改为“{role}”。' },
   'users.roleHint': { en: 'regshare draws the password and shows it once, when the user is created.', zh: '创建用户时，regshare 会随机生成密码，并且只显示一次。' },
   'users.roleOption.manage': { en: 'manage: pull, push, delete, share, users and robots', zh: '管理：拉取、推送、删除、共享，以及管理用户和机器人账号' },
@@ -526,6 +526,9 @@ export const STRINGS = {
   'images.tabs': { en: 'Image lists', zh: '镜像列表' },
   'images.tagsOf': { en: 'Tags of {repo}', zh: '{repo} 的版本' },
   'images.title': { en: 'My Images', zh: '我的镜像' },
+
+  // a11y
+  'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 
 let lang = chooseLanguage();

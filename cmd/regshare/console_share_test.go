@@ -82,8 +82,8 @@ func (p *page) openSharing(t *testing.T, repo string, n int) {
 		&& document.querySelectorAll('#sharing-body tr').length === %d && (%d > 0 || !document.getElementById('sharing-empty').textContent.includes('…'))`, repo, n, n))
 }
 
-// openDialog opens Share image and waits for it.
-func (p *page) openDialog(t *testing.T) {
+// openShareDialog opens Share image and waits for it.
+func (p *page) openShareDialog(t *testing.T) {
 	t.Helper()
 	p.do(t, "open Share image", chromedp.Click(chromedp.ID("share-open")), chromedp.WaitVisible(chromedp.ID("share-with")))
 }
@@ -235,7 +235,7 @@ func TestConsoleShare(t *testing.T) {
 func localTimes(t *testing.T, d *devSystem, p *page, loc *time.Location, repo string) {
 	ns, name, _ := strings.Cut(repo, "/")
 	p.openSharing(t, repo, 0)
-	p.openDialog(t)
+	p.openShareDialog(t)
 	today := day(time.Now(), loc, 0)
 	if got := eval[string](t, p, `document.getElementById('share-until').min`); got != today.Format(time.DateOnly) {
 		t.Errorf("%s: the earliest day %q, want today there, %s", loc, got, today.Format(time.DateOnly))
@@ -305,7 +305,7 @@ func localTimes(t *testing.T, d *devSystem, p *page, loc *time.Location, repo st
 // field.
 func followingErrors(t *testing.T, d *devSystem, p *page) {
 	p.openSharing(t, "acme/web", 1)
-	p.openDialog(t)
+	p.openShareDialog(t)
 	invalid := func(id string) string {
 		return eval[string](t, p, fmt.Sprintf(`document.getElementById(%q).getAttribute('aria-invalid') || ''`, id))
 	}
@@ -372,7 +372,7 @@ func followingErrors(t *testing.T, d *devSystem, p *page) {
 // presetsAndEditInstead checks the validity presets in the tab's zone
 // loc, then that the duplicate's "Edit that share instead" edits it.
 func presetsAndEditInstead(t *testing.T, d *devSystem, p *page, loc *time.Location) {
-	p.openDialog(t)
+	p.openShareDialog(t)
 	now := time.Now()
 	l := now.In(loc)
 	quarterEnd := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+4), 0, 0, 0, 0, 0, loc)

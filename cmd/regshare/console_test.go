@@ -33,10 +33,11 @@ import (
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "write the console screenshots shown in the README under docs/")
 
-// The console's screenshots in the README, written with -update-screenshots.
+// The console's screenshots in the README, written with -update-screenshots
+// in every look: console-sharing-1280-light.png, …-400-dark.png.
 const (
-	shotSharing = "console-sharing.png"
-	shotShared  = "console-shared-images.png"
+	shotSharing = "console-sharing"
+	shotShared  = "console-shared-images"
 )
 
 const installChromium = "the console's browser tests need Debian's chromium: apt-get install -y chromium"
@@ -276,20 +277,26 @@ func shotOnFailure(t *testing.T, pages ...*page) {
 	}
 }
 
-// docShot writes a README screenshot under docs/ when asked to.
-func docShot(t *testing.T, p *page, file string) {
+// docShot writes a README screenshot under docs/ when asked to, at 1280
+// and 400 px, light and dark (looks), named name-<width>-<scheme>.png.
+func docShot(t *testing.T, p *page, name string) {
 	t.Helper()
 	if !*updateScreenshots {
 		return
 	}
 	// Without the passing notice of an earlier action.
 	eval[string](t, p, `document.getElementById('status').textContent = ''`)
-	path := filepath.Join("..", "..", "docs", file)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Join("..", "..", "docs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.screenshot(path); err != nil {
-		t.Fatalf("screenshot %s: %v", file, err)
+	defer p.emulate(t, looks[0])
+	for _, l := range looks {
+		p.emulate(t, l)
+		file := fmt.Sprintf("%s-%d-%s.png", name, l.width, l.scheme)
+		if err := p.screenshot(filepath.Join(dir, file)); err != nil {
+			t.Fatalf("screenshot %s: %v", file, err)
+		}
 	}
 }
 

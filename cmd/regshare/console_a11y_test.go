@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// axeSource is axe-core, vendored as a test fixture (testdata/axe).
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	return string(b), err
+})
+
+// axeRun runs the rules of WCAG 2.0, 2.1 and 2.2, levels A and AA, and
+// keeps the serious and critical findings.
+const axeRun = `axe.run(document, {
+	runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']},
+	resultTypes: ['violations'],
+}).then((r) => r.violations.map((v) => ({
+	id: v.id, help: v.help,
+	nodes: v.nodes.filter((n) => n.impact === 'serious' || n.impact === 'critical').map((n) => ({
+		target: n.target.map(String).join(' » '), impact: n.impact,
+		summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 240)})),
+})).filter((v) => v.nodes.length))`
+
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target  string `json:"target"`
+		Impact  string `json:"impact"`
+		Summary string `json:"summary"`
+	} `json:"nodes"`
+}
+
+// axe runs axe-core in the page as it is shown and fails on every serious
+// or critical violation of WCAG 2.2 A and AA. Any console test may call it.
+// The script goes in through the DevTools protocol, which the page's CSP
+// does not govern; nothing is fetched.
+func (p *page) axe(t *testing.T, where string) {
+	t.Helper()
+	if !eval[bool](t, p, `typeof window.axe === 'object'`) {
+		src, err := axeSource()
+		if err != nil {
+			t.Fatalf("axe-core: %v", err)
+		}
+		p.do(t, "load axe-core", chromedp.Evaluate[chromedp.Void](src))
+	}
+	for _, v := range eval[[]axeViolation](t, p, axeRun) {
+		var nodes []string
+		for _, n := range v.Nodes {
+			nodes = append(nodes, fmt.Sprintf("\t%s (%s): %s", n.Target, n.Impact, n.Summary))
+		}
+		t.Errorf("%s: axe %s: %s\n%s", where, v.ID, v.Help, strings.Join(nodes, "\n"))
+	}
+}
+
+// look is a window width and a colour scheme the console is seen in.
+type look struct {
+	width  int64
+	scheme string // prefers-color-scheme: light or dark
+}
+
+func (l look) String() string { return fmt.Sprintf("%d px, %s", l.width, l.scheme) }
+
+var looks = []look{{1280, "light"}, {1280, "dark"}, {400, "light"}, {400, "dark"}}
+
+// emulate shows the page at l's width, in l's colour scheme.
+func (p *page) emulate(t *testing.T, l look) {
+	t.Helper()
+	p.do(t, "show at "+l.String(), chromedp.EmulateViewport(l.width, 800),
+		func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: l.scheme}}})
+			return chromedp.Void{}, err
+		})
+}
+
+// checkScreen checks what the page shows in every look: axe, and the
+// contrast of the fields' borders and of the focus ring, which axe does
+// not measure (the ring at 1280 px only: its colours do not change with
+// the width, and Tab through every control is slow). It leaves the page
+// at 1280 px, light.
+func (p *page) checkScreen(t *testing.T, where string) {
+	t.Helper()
+	defer p.emulate(t, looks[0])
+	for _, l := range looks {
+		p.emulate(t, l)
+		at := where + " at " + l.String()
+		p.axe(t, at)
+		p.checkBorders(t, at)
+		if l.width == 1280 {
+			p.checkFocusRing(t, at)
+		}
+	}
+}
+
+// TestConsoleAccessibility shows every screen of the console, at 1280 and
+// 400 px, light and dark, to an owner (alice), a manager (gus), a
+// recipient (gina) and an administrator (root), each in a tab of their
+// own and at the same time, and checks each screen with axe and with the
+// contrast checks axe does not make. It also checks that pull commands
+// break only between their parts, that required fields are marked, and
+// that errors do not move the dialog.
+func TestConsoleAccessibility(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a registry and a browser")
+	}
+	exe := chromium(t)
+	d := startDev(t)
+	created := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
+	d.push(t, "alice", "acme/web:1.0", created)
+	d.push(t, "alice", "acme/web:latest", created)
+	d.push(t, "alice", "acme/team/api:latest", created)
+	d.share(t, "alice", "acme", "web", "globex")
+	d.share(t, "alice", "acme", "team$api", "globex")
+	b := newBrowser(t, exe, d.info.API)
+
+	// as runs f in a tab of user's, beside the others.
+	as := func(user string, f func(t *testing.T, p *page)) {
+		t.Run(user, func(t *testing.T) {
+			t.Parallel()
+			p := b.tab(t, user)
+			defer shotOnFailure(t, p)
+			p.login(t, user, d.users[user].Password)
+			f(t, p)
+		})
+	}
+	as("alice", func(t *testing.T, p *page) {
+		p.waitFor(t, "My Images", `document.querySelector('#private-body a[href="#/image/acme/web"]')`)
+		p.checkScreen(t, "Private Images")
+		p.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))
+		p.waitFor(t, "no shared image", emptyList("shared"))
+		p.checkScreen(t, "Shared Images, none")
+		p.goTo(t, "#/image/acme/team/api")
+		p.waitFor(t, "the tags", `document.querySelector('#tags-body tr')`)
+		p.checkScreen(t, "Tags")
+		p.narrow(t, func() { p.checkPullCommands(t, "Tags at 400 px") })
+		p.checkPullCommands(t, "Tags at 1280 px")
+		p.goTo(t, "#/image/acme/web?tab=sharing")
+		p.waitFor(t, "the share", `document.querySelector('#sharing-body tr[data-domain="globex"]')`)
+		p.checkScreen(t, "Sharing")
+
+		p.openDialog(t, "#share-open", "share-dialog")
+		p.checkScreen(t, "Share Image dialog")
+		p.checkNoJump(t)
+		p.checkScreen(t, "Share Image dialog with errors")
+		p.closeDialog(t, "share-cancel", "share-dialog")
+		p.openDialog(t, `#sharing-body tr[data-domain="globex"] button:not(.danger)`, "share-dialog")
+		p.checkScreen(t, "Edit Share dialog")
+		p.closeDialog(t, "share-cancel", "share-dialog")
+		p.openDialog(t, `#sharing-body tr[data-domain="globex"] button.danger`, "revoke-dialog")
+		p.checkScreen(t, "Revoke dialog")
+		p.closeDialog(t, "revoke-cancel", "revoke-dialog")
+		p.openDialog(t, "#password-open", "password-dialog")
+		p.checkScreen(t, "Change password dialog")
+		p.closeDialog(t, "password-cancel", "password-dialog")
+
+		p.checkRequired(t)
+		p.checkDark(t)
+		p.do(t, "log out", chromedp.Click(chromedp.ID("logout")))
+		p.waitFor(t, "the login dialog", `document.getElementById('login-dialog').open`)
+		p.checkScreen(t, "Login dialog")
+	})
+	as("gus", func(t *testing.T, p *page) {
+		p.do(t, "open Users", chromedp.Click(chromedp.ID("nav-users")))
+		p.waitFor(t, "the users", `document.querySelector('#users-body tr[data-user="gina"]')`)
+		p.checkScreen(t, "Users")
+		p.openDialog(t, "#user-create-open", "user-dialog")
+		p.checkScreen(t, "Create user dialog")
+		p.do(t, "create una", chromedp.SendKeys(chromedp.ID("user-name"), "una"+kb.Enter))
+		p.waitFor(t, "the password", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		p.checkScreen(t, "A new user's password")
+		p.closeDialog(t, "secret-done", "secret-dialog")
+		p.waitFor(t, "una", `document.querySelector('#users-body tr[data-user="una"]')`)
+		p.openDialog(t, `#users-body tr[data-user="una"] button[data-action="role"]`, "role-dialog")
+		p.checkScreen(t, "Change role dialog")
+		p.closeDialog(t, "role-cancel", "role-dialog")
+		p.openDialog(t, `#users-body tr[data-user="una"] button[data-action="delete"]`, "confirm-dialog")
+		p.checkScreen(t, "Delete user dialog")
+		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
+
+		p.do(t, "open Robot accounts", chromedp.Click(chromedp.ID("nav-robots")))
+		p.waitFor(t, "no robot", `!document.getElementById('robots-empty').hidden && document.getElementById('robots-empty').textContent.includes('no robot')`)
+		p.checkScreen(t, "Robot accounts, none")
+		p.openDialog(t, "#robot-create-open", "robot-dialog")
+		p.checkScreen(t, "Create robot account dialog")
+		p.do(t, "create a robot", chromedp.SendKeys(chromedp.ID("robot-name"), "ci"),
+			chromedp.SendKeys(chromedp.CSS(`#robot-perms .perm-repo`), "acme/web"), chromedp.Click(chromedp.ID("robot-submit")))
+		p.waitFor(t, "the secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		p.checkScreen(t, "A new robot's secret")
+		p.closeDialog(t, "secret-done", "secret-dialog")
+		p.waitFor(t, "the robot", `document.querySelector('#robots-body tr[data-robot="ci"]')`)
+		p.checkScreen(t, "Robot accounts")
+		p.openDialog(t, `#robots-body tr[data-robot="ci"] button[data-action="rotate"]`, "rotate-dialog")
+		p.checkScreen(t, "Rotate secret dialog")
+		p.closeDialog(t, "rotate-cancel", "rotate-dialog")
+	})
+	as("gina", func(t *testing.T, p *page) {
+		p.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))
+		p.waitFor(t, "the shared images", `document.querySelectorAll('#shared-body tr').length === 2`)
+		p.checkScreen(t, "Shared Images")
+		p.narrow(t, func() {
+			if p.checkPullCommands(t, "Shared Images at 400 px") == 0 {
+				t.Error("Shared Images at 400 px: every pull command fits on one line; the check needs one that does not")
+			}
+		})
+		p.checkPullCommands(t, "Shared Images at 1280 px")
+		p.do(t, "open Private Images", chromedp.Click(chromedp.ID("tab-private")))
+		p.waitFor(t, "no private image", emptyList("private"))
+		p.checkScreen(t, "Private Images, none")
+		p.goTo(t, "#/image/acme/team/api")
+		p.waitFor(t, "the tags", `document.querySelector('#tags-body tr')`)
+		p.checkScreen(t, "A shared image's tags")
+	})
+	as("root", func(t *testing.T, p *page) {
+		p.do(t, "open Domains", chromedp.Click(chromedp.ID("nav-domains")))
+		p.waitFor(t, "the domains", `document.querySelector('#domains-body tr[data-domain="globex"]')`)
+		p.checkScreen(t, "Domains")
+		p.openDialog(t, "#domain-create-open", "domain-dialog")
+		p.checkScreen(t, "Create domain dialog")
+		p.do(t, "create initech", chromedp.SendKeys(chromedp.ID("domain-name"), "initech"), chromedp.Click(chromedp.ID("domain-submit")))
+		p.waitFor(t, "initech", `!document.getElementById('domain-dialog').open && document.querySelector('#domains-body tr[data-domain="initech"]')`)
+		p.openDialog(t, `#domains-body tr[data-domain="initech"] button[data-action="edit"]`, "domain-dialog")
+		p.checkScreen(t, "Edit domain dialog")
+		p.closeDialog(t, "domain-cancel", "domain-dialog")
+		p.openDialog(t, `#domains-body tr[data-domain="initech"] button[data-action="delete"]`, "confirm-dialog")
+		p.checkScreen(t, "Delete domain dialog")
+		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
+	})
+}
+
+// emptyList is true when the list panel (private or shared) is shown,
+// loaded and empty.
+func emptyList(panel string) string {
+	return fmt.Sprintf(`!document.getElementById('panel-%[1]s').hidden && !document.getElementById('%[1]s-empty').hidden &&
+		!document.getElementById('%[1]s-empty').textContent.startsWith('Loading')`, panel)
+}
+
+// openDialog clicks what css selects and waits for the dialog to open.
+func (p *page) openDialog(t *testing.T, css, dialog string) {
+	t.Helper()
+	p.do(t, "open "+dialog, chromedp.Click(chromedp.CSS(css)))
+	p.waitFor(t, dialog, fmt.Sprintf(`document.getElementById(%q).open`, dialog))
+}
+
+// closeDialog clicks the button with id and waits for the dialog to close.
+func (p *page) closeDialog(t *testing.T, id, dialog string) {
+	t.Helper()
+	p.do(t, "close "+dialog, chromedp.Click(chromedp.ID(id)))
+	p.waitFor(t, dialog+" to close", fmt.Sprintf(`!document.getElementById(%q).open`, dialog))
+}
