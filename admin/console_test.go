@@ -242,6 +242,7 @@ func TestConsoleListings(t *testing.T) {
 	pushCreated(t, rr, "gina", "globex/app:1", created)
 	e.share("alice", "acme/web", "globex", base.Add(time.Hour), "until one")
 	e.share("alice", "acme/web", "initech", base.Add(10*time.Minute), "brief")
+	e.share("alice", "acme/team/api", "initech", base.Add(10*time.Minute), "brief")
 	e.clock.Add(20 * time.Minute) // initech's share has expired
 
 	list := func(user, query string) ([]shareapi.Repository, response) {
@@ -276,11 +277,12 @@ func TestConsoleListings(t *testing.T) {
 	if !slices.Equal(web.SharedWith, []string{"globex"}) || web.ExpiredShares != 1 {
 		t.Errorf("acme/web shared with %v and %d expired, want [globex] and 1: an expired share is not counted as sharing", web.SharedWith, web.ExpiredShares)
 	}
-	if api := rows[0]; api.NumImages == nil || *api.NumImages != 2 || api.Shares != 0 || api.SharedWith == nil || len(api.SharedWith) != 0 ||
-		api.Updated != created.Add(3*time.Hour).Format(time.RFC3339) {
-		t.Errorf("acme/team/api row: %+v, want 2 tags, no share (an empty list), updated when its newest tag's image was", api)
+	if api := rows[0]; api.NumImages == nil || *api.NumImages != 2 || api.Shares != 1 || api.ExpiredShares != 1 || api.SharedWith == nil ||
+		len(api.SharedWith) != 0 || api.Updated != created.Add(3*time.Hour).Format(time.RFC3339) {
+		t.Errorf("acme/team/api row: %+v, want 2 tags, an expired share and no valid one (an empty list), updated when its newest tag's image was", api)
 	}
 	for query, want := range map[string][]string{
+		// Shared now: acme/team/api's only share has expired.
 		"shared=true":      {"acme/web"},
 		"shared=false":     {"acme/team/api"},
 		"name=team":        {"acme/team/api"},

@@ -27,8 +27,8 @@ type repoRow struct {
 }
 
 // repoQuery is what GET /v2/manage/repos asks: filters namespace, name
-// (substring) and shared (true: with at least one share; false: with
-// none), and the order.
+// (substring) and shared (true: with at least one valid share; false:
+// with none), and the order.
 type repoQuery struct {
 	page
 	namespace, name string
@@ -103,7 +103,9 @@ func (c *console) repositories(w http.ResponseWriter, r *http.Request, u grants.
 			Namespace: rns, Name: rname, Path: c.cfg.RegistryHost + "/" + repo, DomainName: u.Domain, SharedWith: []string{},
 		}}
 		c.countShares(o, now)
-		if q.shared != nil && (o.Shares > 0) != *q.shared {
+		// Shared means shared now: an image whose shares have all expired
+		// is not.
+		if q.shared != nil && (len(o.SharedWith) > 0) != *q.shared {
 			continue
 		}
 		rows = append(rows, o)
