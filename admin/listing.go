@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,8 +86,6 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 		center:    v.Get("center"),
 		namespace: v.Get("namespace"),
 		name:      v.Get("name"),
-		order:     cmp.Or(v.Get("order_column"), "updated_at"),
-		desc:      true,
 	}
 	if q.center != "self" && q.center != "thirdparty" {
 		return q, errBadQuery("center must be self or thirdparty")
@@ -102,17 +101,27 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 	if q.page, err = parsePage(r); err != nil {
 		return q, err
 	}
-	if q.order != "updated_at" && q.order != "name" && q.order != "namespace" {
-		return q, errBadQuery("order_column must be updated_at, name or namespace")
+	q.order, q.desc, err = parseOrder(v, true, "updated_at", "name", "namespace")
+	return q, err
+}
+
+// parseOrder reads order_column, one of columns (the first unless given),
+// and order_type, asc or desc (desc unless given, when desc is set).
+func parseOrder(v url.Values, desc bool, columns ...string) (string, bool, error) {
+	col := cmp.Or(v.Get("order_column"), columns[0])
+	if !slices.Contains(columns, col) {
+		return "", false, errBadQuery("order_column must be %s", strings.Join(columns, ", "))
 	}
 	switch v.Get("order_type") {
-	case "", "desc":
+	case "":
 	case "asc":
-		q.desc = false
+		desc = false
+	case "desc":
+		desc = true
 	default:
-		return q, errBadQuery("order_type must be asc or desc")
+		return "", false, errBadQuery("order_type must be asc or desc")
 	}
-	return q, nil
+	return col, desc, nil
 }
 
 // sharedRepositories lists what the caller's domain shared (center=self,

@@ -39,7 +39,7 @@ type repoQuery struct {
 
 func parseRepoQuery(r *http.Request) (repoQuery, error) {
 	v := r.URL.Query()
-	q := repoQuery{namespace: v.Get("namespace"), name: v.Get("name"), order: cmp.Or(v.Get("order_column"), "name")}
+	q := repoQuery{namespace: v.Get("namespace"), name: v.Get("name")}
 	var err error
 	if q.page, err = parsePage(r); err != nil {
 		return q, err
@@ -51,17 +51,8 @@ func parseRepoQuery(r *http.Request) (repoQuery, error) {
 		}
 		q.shared = &b
 	}
-	if !slices.Contains([]string{"name", "updated", "num_images", "shares"}, q.order) {
-		return q, errBadQuery("order_column must be name, updated, num_images or shares")
-	}
-	switch v.Get("order_type") {
-	case "", "asc":
-	case "desc":
-		q.desc = true
-	default:
-		return q, errBadQuery("order_type must be asc or desc")
-	}
-	return q, nil
+	q.order, q.desc, err = parseOrder(v, false, "name", "updated", "num_images", "shares")
+	return q, err
 }
 
 // repositories lists the repositories of the caller's domain that the
