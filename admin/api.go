@@ -234,6 +234,11 @@ func repository(r *http.Request) string {
 		// make it a name the authority refuses.
 		ns = "/" + ns + "/"
 	}
+	// "$" alone names the whole namespace, as a namespace share ("acme/");
+	// a trailing "$" a prefix below it ("sdk$" is "acme/sdk/").
+	if r.PathValue("repository") == "$" {
+		return ns + "/"
+	}
 	return ns + "/" + strings.ReplaceAll(r.PathValue("repository"), "$", "/")
 }
 

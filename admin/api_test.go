@@ -212,7 +212,7 @@ func TestCreateRefused(t *testing.T) {
 		{name: "repository dot-dot last", repo: "team$..", body: ok, status: 400, code: codeBadRepository},
 		{name: "repository escaped dot-dot", repo: "team%2F..", body: ok, status: 400, code: codeBadRepository},
 		{name: "repository empty component", repo: "team$$api", body: ok, status: 400, code: codeBadRepository},
-		{name: "repository trailing separator", repo: "web$", body: ok, status: 400, code: codeBadRepository},
+		{name: "repository trailing separators", repo: "web$$", body: ok, status: 400, code: codeBadRepository},
 		{name: "repository with a colon", repo: "web:1.0", body: ok, status: 400, code: codeBadRepository},
 		{name: "repository too long", repo: strings.Repeat("a", grants.MaxNameLength), body: ok, status: 400, code: codeBadRepository},
 		{name: "namespace in upper case", ns: "Acme", body: ok, status: 400, code: codeBadRepository},

@@ -60,9 +60,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, u grants.Principal)
 }
 
 // checkExists refuses a repository the registry does not have, when there
-// is a registry to ask.
+// is a registry to ask. A namespace share covers repositories to come: it
+// is not checked.
 func (a *API) checkExists(ctx context.Context, repo string) error {
-	if !a.cfg.CheckRepository || a.reg == nil {
+	if !a.cfg.CheckRepository || a.reg == nil || grants.IsPrefix(repo) {
 		return nil
 	}
 	_, ok, err := a.reg.Tags(ctx, repo)

@@ -30,6 +30,7 @@ type sharedRow struct {
 	repository string
 	created    time.Time
 	updated    time.Time
+	deadline   time.Time // thirdparty: the share's; zero: permanent
 }
 
 type listQuery struct {
@@ -141,7 +142,7 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 	if q.center == "self" {
 		rows = a.selfRows(u, now)
 	} else {
-		rows = a.thirdpartyRows(u, now)
+		rows = a.thirdpartyRows(r.Context(), u, now)
 	}
 	rows = slices.DeleteFunc(rows, func(o *sharedRow) bool {
 		return (q.namespace != "" && o.Namespace != q.namespace) ||
@@ -172,6 +173,10 @@ func (a *API) sharedRepositories(w http.ResponseWriter, r *http.Request, u grant
 
 func (a *API) row(repository, owner string) *sharedRow {
 	ns, name, _ := strings.Cut(repository, "/")
+	kind := "repository"
+	if grants.IsPrefix(repository) {
+		kind = "namespace"
+	}
 	return &sharedRow{
 		SharedRepository: shareapi.SharedRepository{
 			Namespace:  ns,
@@ -179,6 +184,7 @@ func (a *API) row(repository, owner string) *sharedRow {
 			Path:       a.cfg.RegistryHost + "/" + repository,
 			DomainName: owner,
 			Tags:       []string{},
+			Kind:       kind,
 		},
 		repository: repository,
 	}
@@ -216,7 +222,7 @@ func (a *API) selfRows(u grants.Principal, now time.Time) []*sharedRow {
 	return rows
 }
 
-func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*sharedRow {
+func (a *API) thirdpartyRows(ctx context.Context, u grants.Principal, now time.Time) []*sharedRow {
 	var rows []*sharedRow
 	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
 		o := a.row(s.Repository, s.Owner)
@@ -226,9 +232,69 @@ func (a *API) thirdpartyRows(u grants.Principal, now time.Time) []*sharedRow {
 		o.UpdatedAt = s.Updated.UTC().Format(time.RFC3339)
 		o.Deadline = formatDeadline(s.Deadline)
 		o.Description = s.Description
+		o.deadline = s.Deadline
 		rows = append(rows, o)
 	}
-	return rows
+	return a.expandNamespaces(ctx, rows)
+}
+
+// expandNamespaces gives the recipient a row for each repository of the
+// registry's catalog that a namespace share covers, in place of the
+// share's own row, as a repository shared with it. A repository covered
+// twice (its own share and a namespace's, or two namespaces') is listed
+// once, from the share that grants it: in force, and lasting longest.
+// Without a catalog, the namespace share's row stays as it is.
+func (a *API) expandNamespaces(ctx context.Context, rows []*sharedRow) []*sharedRow {
+	if a.reg == nil || !slices.ContainsFunc(rows, func(o *sharedRow) bool { return o.Kind == "namespace" }) {
+		return rows
+	}
+	catalog, err := a.reg.Catalog(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "registry catalog", "err", err)
+		return rows
+	}
+	byRepo := map[string]*sharedRow{}
+	var out []*sharedRow
+	add := func(o *sharedRow) {
+		if old, ok := byRepo[o.repository]; ok {
+			if !grantsLonger(o, old) {
+				return
+			}
+			*old = *o
+			return
+		}
+		byRepo[o.repository] = o
+		out = append(out, o)
+	}
+	for _, o := range rows {
+		if o.Kind != "namespace" {
+			add(o)
+			continue
+		}
+		for _, repo := range catalog {
+			if strings.HasPrefix(repo, o.repository) {
+				e := *o
+				e.Namespace, e.Name, _ = strings.Cut(repo, "/")
+				e.Path, e.repository = a.cfg.RegistryHost+"/"+repo, repo
+				e.Kind, e.SharedAs = "repository", o.repository
+				e.Tags = []string{}
+				add(&e)
+			}
+		}
+	}
+	return out
+}
+
+// grantsLonger reports whether row x's share grants more than y's: in
+// force where y is not, or until later (permanent is longest).
+func grantsLonger(x, y *sharedRow) bool {
+	if x.Status != y.Status {
+		return x.Status
+	}
+	if x.deadline.IsZero() || y.deadline.IsZero() {
+		return x.deadline.IsZero() && !y.deadline.IsZero()
+	}
+	return x.deadline.After(y.deadline)
 }
 
 // fillTags reads each row's tags from the registry within one time budget;
@@ -245,7 +311,7 @@ func (a *API) fillTags(ctx context.Context, rows []*sharedRow, thirdparty bool) 
 			if ctx.Err() != nil {
 				break
 			}
-			if thirdparty && !o.Status {
+			if (thirdparty && !o.Status) || o.Kind == "namespace" {
 				continue
 			}
 			if tags, ok, err := a.reg.Tags(ctx, o.repository); err == nil && ok {

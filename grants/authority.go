@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,13 +24,15 @@ var (
 )
 
 // repositoryName checks a name a share can be made of: a valid repository
-// below a namespace.
+// below a namespace, or a namespace prefix ending in '/' (IsPrefix), which
+// may be the namespace itself.
 func repositoryName(repository string) error {
-	if err := ValidateRepository(repository); err != nil {
+	name, prefix := strings.CutSuffix(repository, "/")
+	if err := ValidateRepository(name); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadRepository, err)
 	}
-	if Namespace(repository) == repository {
-		return fmt.Errorf("%w: %q is a namespace, not a repository below one", ErrBadRepository, repository)
+	if !prefix && Namespace(repository) == repository {
+		return fmt.Errorf("%w: %q is a namespace, not a repository below one; share %q for every repository below it", ErrBadRepository, repository, repository+"/")
 	}
 	return nil
 }
@@ -46,7 +49,7 @@ func (g *Grants) MayView(p Principal, repository string) (string, error) {
 	if err := g.current(p); err != nil {
 		return "", err
 	}
-	owner, ok := g.dir.Load().RepositoryOwner(repository)
+	owner, ok := g.dir.Load().ShareOwner(repository)
 	if !ok || owner != p.Domain {
 		return "", fmt.Errorf("%w: %s", ErrNotOwner, repository)
 	}

@@ -240,6 +240,16 @@ func (d *Directory) RepositoryOwner(repository string) (string, bool) {
 	return d.NamespaceOwner(ns)
 }
 
+// ShareOwner returns the domain that owns what a share names: a
+// repository (RepositoryOwner), or a namespace prefix, the namespace
+// itself included ("acme/").
+func (d *Directory) ShareOwner(repository string) (string, bool) {
+	if IsPrefix(repository) {
+		return d.NamespaceOwner(Namespace(repository))
+	}
+	return d.RepositoryOwner(repository)
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -248,10 +248,30 @@ func (g *Grants) decideRepository(dir *Directory, u User, a Access, shares bool,
 	if !owned || !shares || !(slices.Contains(a.Actions, ActionPull) || slices.Contains(a.Actions, ActionAll)) {
 		return nil, false, time.Time{}
 	}
-	if s, ok := g.index.Get(Key{a.Name, u.Domain}); ok && effectiveUnder(s, owner, now) {
+	if s, ok := g.shareFor(a.Name, u.Domain, owner, now); ok {
 		return pullOnly, true, s.Deadline
 	}
 	return nil, false, time.Time{}
+}
+
+// shareFor finds the share in force that lets domain pull repository
+// (owned by owner): its own share, or that of a namespace prefix above it
+// (one index lookup each). Of several, the one that lasts longest grants,
+// so that a token lives as long as any of them allows.
+func (g *Grants) shareFor(repository, domain, owner string, now time.Time) (Share, bool) {
+	best, found := g.index.Get(Key{repository, domain})
+	found = found && effectiveUnder(best, owner, now)
+	if found && best.Permanent() {
+		return best, true
+	}
+	ancestors(repository, func(prefix string) bool {
+		s, ok := g.index.Get(Key{prefix, domain})
+		if ok && effectiveUnder(s, owner, now) && (!found || s.Permanent() || s.Deadline.After(best.Deadline)) {
+			best, found = s, true
+		}
+		return !(found && best.Permanent())
+	})
+	return best, found
 }
 
 // pullOnly is what a share grants. Capacity 1: an append copies it.
@@ -261,7 +281,7 @@ var pullOnly = []string{ActionPull}[:1:1]
 // its recipient domain exists, and its owner still owns the namespace
 // (moving a namespace to another domain ends the old owner's shares).
 func effective(dir *Directory, s Share, now time.Time) bool {
-	owner, ok := dir.RepositoryOwner(s.Repository)
+	owner, ok := dir.ShareOwner(s.Repository)
 	return ok && dir.HasDomain(s.Recipient) && effectiveUnder(s, owner, now)
 }
 

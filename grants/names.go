@@ -37,6 +37,23 @@ func ValidateRepository(name string) error {
 	return nil
 }
 
+// IsPrefix reports whether a share's repository is a namespace prefix
+// ("acme/sdk/", or "acme/" for a whole namespace): the share covers every
+// repository below it, present and future.
+func IsPrefix(repository string) bool { return strings.HasSuffix(repository, "/") }
+
+// ancestors calls f with each namespace prefix of repository, the longest
+// first ("acme/sdk/" then "acme/" for "acme/sdk/cli"), until f returns
+// false: the shares that may cover it besides its own. A name has at most
+// MaxNameLength/2 of them.
+func ancestors(repository string, f func(prefix string) bool) {
+	for i := len(repository) - 1; i > 0; i-- {
+		if repository[i] == '/' && !f(repository[:i+1]) {
+			return
+		}
+	}
+}
+
 // ValidateNamespace reports whether ns is a single valid path component.
 func ValidateNamespace(ns string) error {
 	if !component.MatchString(ns) || len(ns) > MaxNameLength {

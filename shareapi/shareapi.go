@@ -64,6 +64,13 @@ type SharedRepository struct {
 	DomainName string   `json:"domain_name"`
 	Tags       []string `json:"tags"`
 	Status     bool     `json:"status"`
+	// Kind is "repository", or "namespace" for a namespace share (Name
+	// ends in "/"; it covers every repository below it, present and
+	// future).
+	Kind string `json:"kind"`
+	// SharedAs, center=thirdparty only, names the namespace share a row
+	// comes from (the recipient sees each repository below it).
+	SharedAs string `json:"shared_as,omitempty"`
 	CreatedAt  string   `json:"created_at"`
 	UpdatedAt  string   `json:"updated_at"`
 	// center=self only: the domains it is shared with.
