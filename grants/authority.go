@@ -156,16 +156,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	if err != nil {
 		return Share{}, err
 	}
-	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
-		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
-	}
-	s.Owner = owner
-	s.CreatorID, s.CreatorName, s.UpdatedBy = p.Name, p.Name, p.Name
-	s.Created, s.Updated = now.UTC(), now.UTC()
-	if s.Deadline, err = NormalDeadline(s.Deadline); err != nil {
-		return Share{}, err
-	}
-	if err := s.Validate(now); err != nil {
+	if s, err = g.newShare(p, owner, s, now); err != nil {
 		return Share{}, err
 	}
 	if err := errors.Join(g.writable(), g.current(p)); err != nil {
@@ -174,19 +165,42 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 	c, req := change(ctx, p, now)
 	ev, err := g.store.Create(ctx, s, c)
 	switch {
-	case errors.Is(err, ErrExists):
-		g.settle(ctx) // a GET after the 409 finds the share
-		return Share{}, fmt.Errorf("%w: %s is already shared with %s", ErrExists, s.Repository, s.Recipient)
-	case errors.Is(err, ErrTooMany):
-		return Share{}, fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, s.Repository, MaxSharesPerRepository)
 	case err != nil:
-		return Share{}, err
+		return Share{}, g.refusal(ctx, EventCreate, s.Key(), err)
 	case ev.Action != EventCreate || ev.After == nil:
 		return Share{}, fmt.Errorf("%w: change %s is not a create", ErrIDReused, c.ID)
 	}
 	req.Replayed = ev.Replayed
 	g.settle(ctx)
 	return *ev.After, nil
+}
+
+// newShare is s as p creates it in owner's namespace at now, with its
+// owner, creator and times set, or why it cannot be made.
+func (g *Grants) newShare(p Principal, owner string, s Share, now time.Time) (Share, error) {
+	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
+		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
+	}
+	s.Owner = owner
+	s.CreatorID, s.CreatorName, s.UpdatedBy = p.Name, p.Name, p.Name
+	s.Created, s.Updated = now.UTC(), now.UTC()
+	var err error
+	if s.Deadline, err = NormalDeadline(s.Deadline); err != nil {
+		return Share{}, err
+	}
+	return s, s.Validate(now)
+}
+
+// refusal words the store's refusal of a change of k (op: its action).
+func (g *Grants) refusal(ctx context.Context, op string, k Key, err error) error {
+	switch {
+	case op == EventCreate && errors.Is(err, ErrExists):
+		g.settle(ctx) // a GET after the 409 finds the share
+		return fmt.Errorf("%w: %s is already shared with %s", ErrExists, k.Repository, k.Recipient)
+	case op == EventCreate && errors.Is(err, ErrTooMany):
+		return fmt.Errorf("%w: %s is already shared with %d domains", ErrTooMany, k.Repository, MaxSharesPerRepository)
+	}
+	return err
 }
 
 // ErrIDReused: a change ID (an idempotency key) was used before for a
@@ -206,8 +220,25 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 		return Share{}, Share{}, err
 	}
 	c, req := change(ctx, p, now)
-	ev, err := g.store.Update(ctx, k, c, func(old Share) (Share, error) {
-		before = old // for the caller's record of a refusal
+	ev, err := g.store.Update(ctx, k, c, g.updater(p, owner, now, fn, &before))
+	if err != nil {
+		return before, Share{}, err
+	}
+	if ev.Action != EventUpdate || ev.Before == nil || ev.After == nil {
+		return Share{}, Share{}, fmt.Errorf("%w: change %s is not an update", ErrIDReused, c.ID)
+	}
+	req.Replayed = ev.Replayed
+	g.settle(ctx)
+	return *ev.Before, *ev.After, nil
+}
+
+// updater is the store's function of an update by p of a share of owner's
+// at now: fn's share, its key, owner, creator and creation time kept. It
+// keeps the share it was given in *before, for the caller's record of a
+// refusal.
+func (g *Grants) updater(p Principal, owner string, now time.Time, fn func(Share) Share, before *Share) func(Share) (Share, error) {
+	return func(old Share) (Share, error) {
+		*before = old
 		if old.Owner != owner {
 			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
 		}
@@ -230,16 +261,7 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 			vnow = time.Time{}
 		}
 		return s, s.Validate(vnow)
-	})
-	if err != nil {
-		return before, Share{}, err
 	}
-	if ev.Action != EventUpdate || ev.Before == nil || ev.After == nil {
-		return Share{}, Share{}, fmt.Errorf("%w: change %s is not an update", ErrIDReused, c.ID)
-	}
-	req.Replayed = ev.Replayed
-	g.settle(ctx)
-	return *ev.Before, *ev.After, nil
 }
 
 // Revoke removes a share on behalf of p and returns it; tokens issued

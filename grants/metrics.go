@@ -79,7 +79,7 @@ func InstrumentStore(store Store, reg prometheus.Registerer) (Store, error) {
 		}
 	}
 	// Every series at zero from the start, so that alerts on them work.
-	for _, op := range []string{"create", "update", "delete"} {
+	for _, op := range []string{"create", "update", "delete", "batch"} {
 		s.latency.WithLabelValues(op)
 		s.errors.WithLabelValues(op)
 	}
@@ -112,4 +112,11 @@ func (s *instrumentedStore) Delete(ctx context.Context, k Key, c Change) (Event,
 	ev, err := s.Store.Delete(ctx, k, c)
 	s.observe("delete", start, err)
 	return ev, err
+}
+
+func (s *instrumentedStore) ChangeShares(ctx context.Context, ops []ShareOp, c Change) ([]Event, error) {
+	start := time.Now()
+	evs, err := s.Store.ChangeShares(ctx, ops, c)
+	s.observe("batch", start, err)
+	return evs, err
 }

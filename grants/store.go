@@ -39,6 +39,15 @@ type Store interface {
 	Update(ctx context.Context, k Key, c Change, fn func(old Share) (Share, error)) (Event, error)
 	// Delete removes a share on behalf of c, or fails with ErrNotFound.
 	Delete(ctx context.Context, k Key, c Change) (Event, error)
+	// ChangeShares makes every op of a batch, as c, in one transaction, or
+	// none: an *OpsError says which ops were refused and why (the rules of
+	// Create, Update and Delete, the repository limit counting the batch's
+	// own creates, decided inside the transaction), ErrBatchTooLarge that
+	// the batch does not fit one transaction. It returns one event per op,
+	// each recorded in its share's history; a batch whose c.ID the
+	// histories hold already is not made again (its events are returned,
+	// replayed). Create, Update and Delete are batches of one.
+	ChangeShares(ctx context.Context, ops []ShareOp, c Change) ([]Event, error)
 	// EndTokens records a token end, replacing one of its Key; the store
 	// may forget it once its Until has passed.
 	EndTokens(ctx context.Context, e TokenEnd) error
@@ -132,75 +141,63 @@ func (m *MemoryStore) Get(ctx context.Context, k Key) (Share, error) {
 }
 
 func (m *MemoryStore) Create(ctx context.Context, s Share, c Change) (Event, error) {
-	if err := ctx.Err(); err != nil {
-		return Event{}, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if ev, ok := Find(m.history[s.Key()], c.ID); ok {
-		return ev, nil
-	}
-	if _, ok := m.shares[s.Key()]; ok {
-		return Event{}, ErrExists
-	}
-	n := 0
-	for k := range m.shares {
-		if k.Repository == s.Repository {
-			n++
-		}
-	}
-	if n >= MaxSharesPerRepository {
-		return Event{}, ErrTooMany
-	}
-	m.shares[s.Key()] = s
-	return m.record(s.Key(), CreateEvent(s, c.ID), Apply(m.sink, &s, Key{}))
-}
-
-// record appends ev to k's history and returns it with err.
-func (m *MemoryStore) record(k Key, ev Event, err error) (Event, error) {
-	m.history[k] = append(m.history[k], ev)
-	return ev, err
+	return One(m.ChangeShares(ctx, []ShareOp{CreateOp(s)}, c))
 }
 
 func (m *MemoryStore) Update(ctx context.Context, k Key, c Change, fn func(Share) (Share, error)) (Event, error) {
-	if err := ctx.Err(); err != nil {
-		return Event{}, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if ev, ok := Find(m.history[k], c.ID); ok {
-		return ev, nil
-	}
-	old, ok := m.shares[k]
-	if !ok {
-		return Event{}, ErrNotFound
-	}
-	s, err := fn(old)
-	if err != nil {
-		return Event{}, err
-	}
-	if s.Key() != k {
-		return Event{}, ErrKeyChanged
-	}
-	m.shares[k] = s
-	return m.record(k, UpdateEvent(old, s, c.ID), Apply(m.sink, &s, Key{}))
+	return One(m.ChangeShares(ctx, []ShareOp{UpdateOp(k, fn)}, c))
 }
 
 func (m *MemoryStore) Delete(ctx context.Context, k Key, c Change) (Event, error) {
+	return One(m.ChangeShares(ctx, []ShareOp{RevokeOp(k)}, c))
+}
+
+// ChangeShares plans the batch against the shares and commits it, all
+// under one lock.
+func (m *MemoryStore) ChangeShares(ctx context.Context, ops []ShareOp, c Change) ([]Event, error) {
+	if err := ValidateOps(ops); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
-		return Event{}, err
+		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if ev, ok := Find(m.history[k], c.ID); ok {
-		return ev, nil
+	evs, err := ReplayOps(len(ops), c.ID, func(i int) (Event, bool, error) {
+		ev, ok := Find(m.history[ops[i].Target()], c.ID)
+		return ev, ok, nil
+	})
+	if evs != nil || err != nil {
+		return evs, err
 	}
-	old, ok := m.shares[k]
-	if !ok {
-		return Event{}, ErrNotFound
+	evs, err = PlanShares(ops, c, func(k Key) (Share, bool, error) {
+		s, ok := m.shares[k]
+		return s, ok, nil
+	}, m.count)
+	if err != nil {
+		return nil, err
 	}
-	delete(m.shares, k)
-	return m.record(k, RevokeEvent(old, c), Apply(m.sink, nil, k))
+	for i, ev := range evs {
+		k := ops[i].Target()
+		if ev.Action == EventRevoke {
+			delete(m.shares, k)
+		} else {
+			m.shares[k] = *ev.After
+		}
+		m.history[k] = append(m.history[k], ev)
+	}
+	return evs, ApplyEvents(m.sink, ops, evs)
+}
+
+// count counts the shares of repository.
+func (m *MemoryStore) count(repository string) int {
+	n := 0
+	for k := range m.shares {
+		if k.Repository == repository {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *MemoryStore) EndTokens(ctx context.Context, e TokenEnd) error {

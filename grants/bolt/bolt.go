@@ -113,40 +113,6 @@ func (st *Store) Follow(ctx context.Context, sink grants.Sink) (grants.Feed, err
 	return grants.InSync, nil
 }
 
-// change commits fn as the change c of the share k, then hands the sink
-// what fn made: the share it put, or (a revocation) k removed. A change
-// whose ID k's history holds already is not made again: fn does not run,
-// and the earlier event is returned.
-func (st *Store) change(ctx context.Context, k grants.Key, c grants.Change, fn func(tx *bbolt.Tx) (grants.Event, *grants.Share, error)) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var (
-		ev  grants.Event
-		put *grants.Share
-	)
-	if err := st.db.Update(func(tx *bbolt.Tx) error {
-		old, ok, err := replayed(tx, k, c)
-		if ok || err != nil {
-			ev = old
-			return err
-		}
-		ev, put, err = fn(tx)
-		return err
-	}); err != nil {
-		return grants.Event{}, err
-	}
-	switch {
-	case ev.Replayed:
-		return ev, nil
-	case ev.Action == grants.EventRevoke:
-		return ev, grants.Apply(st.sink, nil, k)
-	}
-	return ev, grants.Apply(st.sink, put, grants.Key{})
-}
-
 func (st *Store) List(ctx context.Context) ([]grants.Share, error) {
 	var out []grants.Share
 	err := st.db.View(func(tx *bbolt.Tx) error {
@@ -186,14 +152,6 @@ func (st *Store) Get(ctx context.Context, k grants.Key) (grants.Share, error) {
 	return s, err
 }
 
-// put writes s and appends ev to its history.
-func (st *Store) put(tx *bbolt.Tx, s grants.Share, ev grants.Event) error {
-	if err := tx.Bucket(bucketShares).Put(key(s.Key()), grants.EncodeShare(s)); err != nil {
-		return err
-	}
-	return appendEvent(tx, s.Key(), ev)
-}
-
 // historyPrefix is the key NUL: NUL occurs in neither name.
 func historyPrefix(k grants.Key) []byte { return append(key(k), 0) }
 
@@ -210,19 +168,6 @@ func appendEvent(tx *bbolt.Tx, k grants.Key, ev grants.Event) error {
 	return b.Put(binary.BigEndian.AppendUint64(historyPrefix(k), seq), v)
 }
 
-// replayed finds the event of an earlier change with c's ID in k's history.
-func replayed(tx *bbolt.Tx, k grants.Key, c grants.Change) (grants.Event, bool, error) {
-	if c.ID == "" {
-		return grants.Event{}, false, nil
-	}
-	evs, err := history(tx, k)
-	if err != nil {
-		return grants.Event{}, false, err
-	}
-	ev, ok := grants.Find(evs, c.ID)
-	return ev, ok, nil
-}
-
 // countRepository counts the shares of repository.
 func countRepository(tx *bbolt.Tx, repository string) int {
 	prefix := append([]byte(repository), 0)
@@ -235,55 +180,87 @@ func countRepository(tx *bbolt.Tx, repository string) int {
 }
 
 func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (grants.Event, error) {
-	return st.change(ctx, s.Key(), c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
-		if tx.Bucket(bucketShares).Get(key(s.Key())) != nil {
-			return grants.Event{}, nil, grants.ErrExists
-		}
-		if countRepository(tx, s.Repository) >= grants.MaxSharesPerRepository {
-			return grants.Event{}, nil, grants.ErrTooMany
-		}
-		ev := grants.CreateEvent(s, c.ID)
-		return ev, &s, st.put(tx, s, ev)
-	})
+	return grants.One(st.ChangeShares(ctx, []grants.ShareOp{grants.CreateOp(s)}, c))
 }
 
 func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
-	return st.change(ctx, k, c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
-		kb := key(k)
-		v := tx.Bucket(bucketShares).Get(kb)
-		if v == nil {
-			return grants.Event{}, nil, grants.ErrNotFound
-		}
-		old, err := grants.DecodeShare(kb, v)
-		if err != nil {
-			return grants.Event{}, nil, err
-		}
-		s, err := fn(old)
-		if err != nil {
-			return grants.Event{}, nil, err
-		}
-		if s.Key() != k {
-			return grants.Event{}, nil, grants.ErrKeyChanged
-		}
-		ev := grants.UpdateEvent(old, s, c.ID)
-		return ev, &s, st.put(tx, s, ev)
-	})
+	return grants.One(st.ChangeShares(ctx, []grants.ShareOp{grants.UpdateOp(k, fn)}, c))
 }
 
 func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
-	return st.change(ctx, k, c, func(tx *bbolt.Tx) (grants.Event, *grants.Share, error) {
-		b := tx.Bucket(bucketShares)
+	return grants.One(st.ChangeShares(ctx, []grants.ShareOp{grants.RevokeOp(k)}, c))
+}
+
+// ChangeShares plans the batch against the file and commits it, the shares
+// and one history event per op, in one bbolt transaction (one fsync), then
+// hands the sink what changed. A batch whose c.ID the histories hold was
+// made before: nothing is written, and its events are returned.
+func (st *Store) ChangeShares(ctx context.Context, ops []grants.ShareOp, c grants.Change) ([]grants.Event, error) {
+	if err := grants.ValidateOps(ops); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var evs []grants.Event
+	if err := st.db.Update(func(tx *bbolt.Tx) (err error) {
+		evs, err = grants.ReplayOps(len(ops), c.ID, func(i int) (grants.Event, bool, error) {
+			h, err := history(tx, ops[i].Target())
+			ev, ok := grants.Find(h, c.ID)
+			return ev, ok, err
+		})
+		if evs != nil || err != nil {
+			return err
+		}
+		if evs, err = grants.PlanShares(ops, c, lookup(tx), func(repo string) int { return countRepository(tx, repo) }); err != nil {
+			return err
+		}
+		return write(tx, ops, evs)
+	}); err != nil {
+		return nil, err
+	}
+	if evs[0].Replayed {
+		return evs, nil
+	}
+	return evs, grants.ApplyEvents(st.sink, ops, evs)
+}
+
+// lookup reads a share in tx, for PlanShares.
+func lookup(tx *bbolt.Tx) func(grants.Key) (grants.Share, bool, error) {
+	b := tx.Bucket(bucketShares)
+	return func(k grants.Key) (grants.Share, bool, error) {
 		kb := key(k)
 		v := b.Get(kb)
 		if v == nil {
-			return grants.Event{}, nil, grants.ErrNotFound
+			return grants.Share{}, false, nil
 		}
-		ev := grants.RevokeRecord(v, c) // before Delete: v is bbolt's memory
-		if err := b.Delete(kb); err != nil {
-			return grants.Event{}, nil, err
+		// Decoded into strings of its own: v is bbolt's memory.
+		s, err := grants.DecodeShare(kb, v)
+		return s, true, err
+	}
+}
+
+// write puts or deletes each op's share and appends its event.
+func write(tx *bbolt.Tx, ops []grants.ShareOp, evs []grants.Event) error {
+	b := tx.Bucket(bucketShares)
+	for i, ev := range evs {
+		k := ops[i].Target()
+		var err error
+		if ev.Action == grants.EventRevoke {
+			err = b.Delete(key(k))
+		} else {
+			err = b.Put(key(k), grants.EncodeShare(*ev.After))
 		}
-		return ev, nil, appendEvent(tx, k, ev)
-	})
+		if err == nil {
+			err = appendEvent(tx, k, ev)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (st *Store) History(ctx context.Context, k grants.Key) ([]grants.Event, error) {

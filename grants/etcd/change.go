@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,13 +14,14 @@ import (
 	"github.com/regshare/regshare/grants"
 )
 
-// A change is one transaction that writes the share and its history event
-// under a key named by the change's ID, on condition that the key is new:
-// a change is made at most once, and a retry of one that landed finds its
-// event. Each attempt also requires its own fence key to be absent. When an
+// A change is a batch of share changes (see batch.go), made by one
+// transaction that writes each share and its history event under a key
+// named by the change's ID, on condition that those keys are new: a change
+// is made at most once, and a retry of one that landed finds its events.
+// Each attempt also requires its own fence key to be absent. When an
 // attempt's answer is lost (a timeout, a cut connection), resolve writes
-// that fence unless the event is there: afterwards the attempt can never
-// apply, so one answer tells whether the change was made.
+// that fence unless the first op's event is there: afterwards the attempt
+// can never apply, so one answer tells whether the change was made.
 //
 // Fences live below the shares prefix, so the watch sees every revision
 // regshare writes; nothing reads them back.
@@ -33,10 +32,6 @@ type attempt struct {
 	op, id     string
 	k          grants.Key
 	sk, hk, fk string
-}
-
-func (st *Store) newAttempt(op string, k grants.Key, id string) attempt {
-	return attempt{st: st, op: op, id: id, k: k, sk: st.shareKey(k), hk: st.historyKey(k, id), fk: st.fences + randomHex()}
 }
 
 // fenceTTL is how long a fence stays: an attempt that etcd has not taken
@@ -58,41 +53,6 @@ func (st *Store) historyKey(k grants.Key, id string) string {
 	}
 	h := sha256.Sum256([]byte(id))
 	return st.historyPrefix(k) + hex.EncodeToString(h[:16])
-}
-
-// commit runs the transaction if(conds, the event and the fence are new)
-// then(ops, the event) else(the event, the share, extra...). A lost answer
-// is resolved. done reports the change made (or found made before: ev is
-// then its event); otherwise resp's else branch says why not.
-func (a attempt) commit(ctx context.Context, ev grants.Event, conds []clientv3.Cmp, ops []clientv3.Op, extra ...clientv3.Op) (resp *clientv3.TxnResponse, done bool, out grants.Event, err error) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return nil, false, grants.Event{}, err
-	}
-	conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.hk), "=", 0), clientv3.Compare(clientv3.CreateRevision(a.fk), "=", 0))
-	ops = append(ops, clientv3.OpPut(a.hk, string(b)))
-	err = a.st.do(ctx, a.op, func(ctx context.Context) (err error) {
-		resp, err = a.st.cli.Txn(ctx).If(conds...).Then(ops...).Else(append([]clientv3.Op{clientv3.OpGet(a.hk), clientv3.OpGet(a.sk)}, extra...)...).Commit()
-		return err
-	})
-	if err != nil {
-		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// The caller left: the outcome is still learnt, for the log.
-			go a.settle(err)
-			return nil, false, grants.Event{}, fmt.Errorf("%w (%v)", grants.ErrOutcomeUnknown, err)
-		}
-		out, err := a.resolve(context.WithoutCancel(ctx), err)
-		return nil, err == nil, out, err
-	}
-	if resp.Succeeded {
-		a.st.ack(resp.Header.Revision)
-		return resp, true, ev, nil
-	}
-	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
-		out, err := a.made(kvs[0].Value, kvs[0].ModRevision)
-		return resp, err == nil, out, err
-	}
-	return resp, false, grants.Event{}, nil
 }
 
 // made is the change found made before, from its event record.
@@ -213,53 +173,6 @@ func (st *Store) changeContext(ctx context.Context) (context.Context, context.Ca
 	return context.WithTimeout(ctx, st.cfg.RequestTimeout)
 }
 
-// Create writes s and its history event if no share has its key and its
-// repository has fewer than grants.MaxSharesPerRepository shares, both
-// decided inside the transaction: two replicas racing see one success.
-func (st *Store) Create(ctx context.Context, s grants.Share, c grants.Change) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	ctx, cancel := st.changeContext(ctx)
-	defer cancel()
-	ev := grants.CreateEvent(s, c.ID)
-	sv, err := json.Marshal(s)
-	if err != nil {
-		return grants.Event{}, err
-	}
-	a := st.newAttempt("create", s.Key(), c.ID)
-	repo := st.shares + repositoryEscaper.Replace(s.Repository) + "@"
-	for {
-		n, rev, err := st.count(ctx, repo)
-		if err != nil {
-			return grants.Event{}, err
-		}
-		conds := []clientv3.Cmp{
-			clientv3.Compare(clientv3.CreateRevision(a.sk), "=", 0),
-			// No share of the repository was made since it was counted
-			// (a removal only lowers the count).
-			clientv3.Compare(clientv3.CreateRevision(repo), "<", rev+1).WithPrefix(),
-		}
-		if n >= grants.MaxSharesPerRepository {
-			conds = append(conds, clientv3.Compare(clientv3.CreateRevision(a.sk), "=", -1)) // never: only the else branch
-		}
-		resp, done, out, err := a.commit(ctx, ev, conds, []clientv3.Op{clientv3.OpPut(a.sk, string(sv))})
-		switch {
-		case err != nil || done:
-			return out, err
-		case len(resp.Responses[1].GetResponseRange().Kvs) > 0:
-			st.ack(resp.Responses[1].GetResponseRange().Kvs[0].ModRevision) // a GET after the 409 finds it
-			return grants.Event{}, grants.ErrExists
-		case n >= grants.MaxSharesPerRepository:
-			return grants.Event{}, grants.ErrTooMany
-		}
-		st.m.conflicts.Inc() // another share of the repository was made: count again
-		if err := backOff(ctx); err != nil {
-			return grants.Event{}, err
-		}
-	}
-}
-
 // backOff waits a few random milliseconds after a lost race, so that
 // writers racing for one repository or share do not retry in step.
 func backOff(ctx context.Context) error {
@@ -273,101 +186,4 @@ func backOff(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("%w: etcd: %w (lost races for the share all along)", grants.ErrUnavailable, ctx.Err())
 	}
-}
-
-// count counts the keys below prefix, and says at which revision.
-func (st *Store) count(ctx context.Context, prefix string) (int64, int64, error) {
-	var resp *clientv3.GetResponse
-	if err := st.do(ctx, "count", func(ctx context.Context) (err error) {
-		resp, err = st.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
-		return err
-	}); err != nil {
-		return 0, 0, err
-	}
-	return resp.Count, resp.Header.Revision, nil
-}
-
-// Update reads the share, applies fn and writes the result only if the
-// share has not changed since it was read; otherwise it starts over, so no
-// concurrent update is lost (fn may then run more than once).
-func (st *Store) Update(ctx context.Context, k grants.Key, c grants.Change, fn func(grants.Share) (grants.Share, error)) (grants.Event, error) {
-	return st.changeShare(ctx, "update", k, c, func(sk string, v []byte) (grants.Event, clientv3.Op, error) {
-		old, err := grants.DecodeShare([]byte(sk), v)
-		if err != nil {
-			return grants.Event{}, clientv3.Op{}, err
-		}
-		s, err := fn(old)
-		if err != nil {
-			return grants.Event{}, clientv3.Op{}, err
-		}
-		if s.Key() != k {
-			return grants.Event{}, clientv3.Op{}, grants.ErrKeyChanged
-		}
-		sv, err := json.Marshal(s)
-		if err != nil {
-			return grants.Event{}, clientv3.Op{}, err
-		}
-		return grants.UpdateEvent(old, s, c.ID), clientv3.OpPut(sk, string(sv)), nil
-	})
-}
-
-// Delete removes the share if it has not changed since it was read, and
-// records who revoked it.
-func (st *Store) Delete(ctx context.Context, k grants.Key, c grants.Change) (grants.Event, error) {
-	return st.changeShare(ctx, "delete", k, c, func(sk string, v []byte) (grants.Event, clientv3.Op, error) {
-		return grants.RevokeRecord(v, c), clientv3.OpDelete(sk), nil
-	})
-}
-
-// changeShare changes an existing share: it reads the share's record v,
-// has change say the event and the write, and commits them only if the
-// share has not changed since it was read; after a lost race it starts
-// over.
-func (st *Store) changeShare(ctx context.Context, op string, k grants.Key, c grants.Change,
-	change func(sk string, v []byte) (grants.Event, clientv3.Op, error)) (grants.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return grants.Event{}, err
-	}
-	ctx, cancel := st.changeContext(ctx)
-	defer cancel()
-	a := st.newAttempt(op, k, c.ID)
-	for {
-		modRev, v, ev, err := a.current(ctx)
-		if err != nil || ev.Replayed {
-			return ev, err
-		}
-		ev, write, err := change(a.sk, v)
-		if err != nil {
-			return grants.Event{}, err
-		}
-		_, done, out, err := a.commit(ctx, ev, []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(a.sk), "=", modRev)}, []clientv3.Op{write})
-		if err != nil || done {
-			return out, err
-		}
-		st.m.conflicts.Inc()
-		if err := backOff(ctx); err != nil {
-			return grants.Event{}, err
-		}
-	}
-}
-
-// current reads the share with the revision a change must compare, and
-// the change's event if it was made before (ev.Replayed).
-func (a attempt) current(ctx context.Context) (modRev int64, v []byte, ev grants.Event, err error) {
-	var resp *clientv3.TxnResponse
-	if err := a.st.do(ctx, a.op, func(ctx context.Context) (err error) {
-		resp, err = a.st.cli.Txn(ctx).Then(clientv3.OpGet(a.hk), clientv3.OpGet(a.sk)).Commit()
-		return err
-	}); err != nil {
-		return 0, nil, grants.Event{}, err
-	}
-	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
-		ev, err := a.made(kvs[0].Value, kvs[0].ModRevision)
-		return 0, nil, ev, err
-	}
-	kvs := resp.Responses[1].GetResponseRange().Kvs
-	if len(kvs) == 0 {
-		return 0, nil, grants.Event{}, grants.ErrNotFound
-	}
-	return kvs[0].ModRevision, kvs[0].Value, grants.Event{}, nil
 }

@@ -17,6 +17,10 @@ const (
 	DefaultRequestTimeout = 5 * time.Second
 	DefaultSyncTimeout    = time.Second
 	DefaultResolveTimeout = time.Second
+	// DefaultMaxTxnOps and DefaultMaxRequestBytes are etcd's own defaults
+	// of --max-txn-ops and --max-request-bytes.
+	DefaultMaxTxnOps       = 128
+	DefaultMaxRequestBytes = 1536 * 1024
 )
 
 // Config says how to reach etcd and where regshare's keys live in it.
@@ -55,7 +59,22 @@ type Config struct {
 	// granting through shares; then it fails closed. Default 3 × the
 	// progress interval.
 	StaleAfter time.Duration `yaml:"stale_after"`
+	// MaxTxnOps and MaxRequestBytes are what etcd's --max-txn-ops and
+	// --max-request-bytes allow one transaction (default: etcd's defaults,
+	// 128 and 1.5 MiB). A change of several shares at once is one
+	// transaction of 2 operations per share and a few more; one that does
+	// not fit is refused whole. Raise them together with etcd's flags
+	// (e.g. 4096 and 8 MiB), never above them.
+	MaxTxnOps       int `yaml:"max_txn_ops"`
+	MaxRequestBytes int `yaml:"max_request_bytes"`
 }
+
+// The least max_txn_ops and max_request_bytes: a directory change and a
+// share change of one share each need this much.
+const (
+	minTxnOps       = 8
+	minRequestBytes = 64 << 10
+)
 
 // Secret is a string that never prints.
 type Secret string
@@ -88,6 +107,12 @@ func (c Config) withDefaults() Config {
 	if c.StaleAfter <= 0 {
 		c.StaleAfter = 3 * c.ProgressInterval
 	}
+	if c.MaxTxnOps <= 0 {
+		c.MaxTxnOps = DefaultMaxTxnOps
+	}
+	if c.MaxRequestBytes <= 0 {
+		c.MaxRequestBytes = DefaultMaxRequestBytes
+	}
 	return c
 }
 
@@ -107,6 +132,12 @@ func (c Config) Validate() error {
 	}
 	if c.Password != "" && c.PasswordFile != "" {
 		errs = append(errs, errors.New("etcd.password and etcd.password_file exclude each other"))
+	}
+	if c.MaxTxnOps != 0 && c.MaxTxnOps < minTxnOps {
+		errs = append(errs, fmt.Errorf("etcd.max_txn_ops: %d, want at least %d (etcd's default is %d)", c.MaxTxnOps, minTxnOps, DefaultMaxTxnOps))
+	}
+	if c.MaxRequestBytes != 0 && c.MaxRequestBytes < minRequestBytes {
+		errs = append(errs, fmt.Errorf("etcd.max_request_bytes: %d, want at least %d (etcd's default is %d)", c.MaxRequestBytes, minRequestBytes, DefaultMaxRequestBytes))
 	}
 	if (c.Password != "" || c.PasswordFile != "") && c.Username == "" {
 		errs = append(errs, errors.New("etcd.username is required with a password"))

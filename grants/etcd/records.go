@@ -22,10 +22,6 @@ import (
 //
 // where the name is %-escaped as a recipient is.
 
-// maxTxnOps is etcd's default bound of the operations of one transaction
-// (--max-txn-ops); a record change needing more is refused whole.
-const maxTxnOps = 128
-
 func (st *Store) recordKey(r grants.Ref) string {
 	return st.dir + r.Kind + "/" + recipientEscaper.Replace(r.Name)
 }
@@ -64,8 +60,10 @@ func (st *Store) ChangeRecords(ctx context.Context, c grants.RecordChange) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if n := len(c.Writes) + 2 + 2*len(c.Revoke); n > maxTxnOps { // + its history event and perhaps its fence
-		return fmt.Errorf("%w: the change writes %d records at once, at most %d fit one etcd transaction; revoke some shares first", grants.ErrInvalid, n, maxTxnOps)
+	// A record change needing more operations than one etcd transaction
+	// takes (max_txn_ops) is refused whole.
+	if n := len(c.Writes) + 2 + 2*len(c.Revoke); n > st.cfg.MaxTxnOps { // + its history event and perhaps its fence
+		return fmt.Errorf("%w: the change writes %d records at once, at most %d fit one etcd transaction; revoke some shares first", grants.ErrInvalid, n, st.cfg.MaxTxnOps)
 	}
 	ctx, cancel := st.changeContext(ctx)
 	defer cancel()

@@ -127,6 +127,8 @@ func Open(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Store, erro
 		Username:             cfg.Username,
 		Password:             password,
 		Logger:               zap.NewNop(), // failures are reported by the store itself
+		// The client's own bound (2 MiB) must not refuse what etcd takes.
+		MaxCallSendMsgSize: max(2<<20, cfg.MaxRequestBytes+64<<10),
 		DialOptions: []grpc.DialOption{
 			// gRPC's default waits up to 2 minutes between attempts: too
 			// long for an index that must catch up once etcd is back.

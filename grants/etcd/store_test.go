@@ -187,12 +187,14 @@ func TestConfigValidate(t *testing.T) {
 		"password, no user":  {Endpoints: []string{"127.0.0.1:2379"}, Password: "x"},
 		"password twice":     {Endpoints: []string{"127.0.0.1:2379"}, Username: "u", Password: "x", PasswordFile: "p"},
 		"comma in endpoints": {Endpoints: []string{"a:1,b:2"}},
+		"max_txn_ops 4":      {Endpoints: []string{"127.0.0.1:2379"}, MaxTxnOps: 4},
+		"max_request 1 KiB":  {Endpoints: []string{"127.0.0.1:2379"}, MaxRequestBytes: 1024},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate accepted %+v", name, c)
 		}
 	}
-	if err := (etcd.Config{Endpoints: []string{"https://etcd:2379"}, Username: "u", Password: "x"}).Validate(); err != nil {
+	if err := (etcd.Config{Endpoints: []string{"https://etcd:2379"}, Username: "u", Password: "x", MaxTxnOps: 4096, MaxRequestBytes: 8 << 20}).Validate(); err != nil {
 		t.Errorf("Validate of a good config: %v", err)
 	}
 	if s := fmt.Sprintf("%v %+v %#v", etcd.Secret("hunter2"), etcd.Config{Password: "hunter2"}, etcd.Config{Password: "hunter2"}); strings.Contains(s, "hunter2") {

@@ -35,7 +35,9 @@ type Server struct {
 	// initial and token are set for a cluster's members; empty, the
 	// server is a cluster of one.
 	initial, token string
-	front          *Proxy
+	// maxTxnOps is etcd's --max-txn-ops; 0: its default (128).
+	maxTxnOps uint
+	front     *Proxy
 	// bin is the etcd binary of an external server; empty, etcd is
 	// embedded. out is what that etcd wrote, over all its runs.
 	bin     string
@@ -52,6 +54,17 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := newServer(t, "test")
+	t.Cleanup(s.Stop)
+	s.start()
+	return s
+}
+
+// StartMaxTxnOps is Start with etcd's --max-txn-ops at n, as a deployment
+// that takes changes of many shares at once sets it.
+func StartMaxTxnOps(t testing.TB, n uint) *Server {
+	t.Helper()
+	s := newServer(t, "test")
+	s.maxTxnOps = n
 	t.Cleanup(s.Stop)
 	s.start()
 	return s
@@ -96,6 +109,9 @@ func (s *Server) config() *embed.Config {
 	}
 	if s.started {
 		cfg.ClusterState = embed.ClusterStateFlagExisting
+	}
+	if s.maxTxnOps > 0 {
+		cfg.MaxTxnOps = s.maxTxnOps
 	}
 	// Elections take one election timeout: keep it short.
 	cfg.TickMs, cfg.ElectionMs = 10, 100
