@@ -113,6 +113,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle("GET "+base+"/{access_domain}/history", a.authed(a.history))
 	}
 	mux.Handle("GET /v2/manage/shared-repositories", a.authed(a.sharedRepositories))
+	a.registerBulk(mux)
 	mux.Handle("POST /v2/manage/logout", a.authed(a.logout))
 	mux.Handle("POST /v2/manage/session/renew", a.authed(a.renew))
 	mux.Handle("POST /v2/manage/user/sign-out-everywhere", a.authed(a.signOutEverywhere))
@@ -178,11 +179,16 @@ func (a *API) authed(h handler) http.Handler {
 
 // count records a share change's result: ok, refused (4xx) or error.
 func (a *API) count(method string, err error) {
-	op, ok := shareOps[method]
-	if !ok || a.ops == nil {
-		return
+	if op, ok := shareOps[method]; ok {
+		a.countOp(op, err)
 	}
-	a.ops.WithLabelValues(op, result(err)).Inc()
+}
+
+// countOp records the result of one change of op (create, update, revoke).
+func (a *API) countOp(op string, err error) {
+	if a.ops != nil {
+		a.ops.WithLabelValues(op, result(err)).Inc()
+	}
 }
 
 // result names the outcome of a change: ok, refused (4xx) or error.
@@ -199,11 +205,13 @@ func result(err error) string {
 }
 
 // auditChange records a share change, done or refused, with the share
-// before and after it.
-func (a *API) auditChange(r *http.Request, u grants.Principal, creq *grants.Request, action string, k grants.Key, before, after *grants.Share, err error) {
+// before and after it, and extra attributes (a bulk change's pairs say
+// "bulk", true).
+func (a *API) auditChange(r *http.Request, u grants.Principal, creq *grants.Request, action string, k grants.Key, before, after *grants.Share, err error, extra ...any) {
 	attrs := []any{"actor", u.Name, "domain", u.Domain, "client", a.creds.Client(r), "action", action,
 		"target", slog.GroupValue(slog.String("repository", k.Repository), slog.String("access_domain", k.Recipient)),
 		"result", result(err)}
+	attrs = append(attrs, extra...)
 	if creq != nil && creq.Replayed {
 		attrs = append(attrs, "replayed", true) // the change was made by an earlier attempt
 	}

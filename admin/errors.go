@@ -77,6 +77,7 @@ var ruleErrors = []struct {
 	{err: grants.ErrTooMany, status: 400, n: 8},
 	{err: grants.ErrDeadlineRange, status: 400, n: 5},
 	{err: grants.ErrTooManyAccounts, status: 400, n: 13, account: true},
+	{err: grants.ErrBatchTooLarge, status: 400, n: 15},
 	{err: grants.ErrNotOwner, status: 403, n: 1},
 	{err: grants.ErrRole, status: 403, n: 2},
 	{err: grants.ErrPreviousOwner, status: 403, n: 4},

@@ -31,6 +31,7 @@ func TestRuleErrorCodes(t *testing.T) {
 		{grants.ErrBadRepository, "REGSHARE.4000007", ""},
 		{grants.ErrTooMany, "REGSHARE.4000008", ""},
 		{grants.ErrDeadlineRange, "REGSHARE.4000005", ""},
+		{fmt.Errorf("%w: 2001 pairs", grants.ErrBatchTooLarge), "REGSHARE.4000015", "2001 pairs"},
 		{grants.ErrNotOwner, "REGSHARE.4030001", ""},
 		{grants.ErrRole, "REGSHARE.4030002", ""},
 		{grants.ErrPreviousOwner, "REGSHARE.4030004", ""},

@@ -23,6 +23,14 @@ const maxIdempotencyKey = 255
 // changeContext names the change r asks for when it carries an
 // Idempotency-Key, and returns the context to make it under.
 func changeContext(r *http.Request, u grants.Principal, body []byte) (context.Context, *grants.Request, error) {
+	// The share's names, not the path's spelling ("repos", "$"): a retry
+	// may spell it otherwise.
+	return nameChange(r, u.Domain, u.Name, r.Method, repository(r), r.PathValue("access_domain"), string(body))
+}
+
+// nameChange names the change of r by parts and its Idempotency-Key, if
+// it carries one.
+func nameChange(r *http.Request, parts ...string) (context.Context, *grants.Request, error) {
 	req := &grants.Request{}
 	keys := r.Header.Values("Idempotency-Key")
 	switch {
@@ -32,9 +40,7 @@ func changeContext(r *http.Request, u grants.Principal, body []byte) (context.Co
 		return nil, nil, errBadIdempotencyKey
 	}
 	h := sha256.New()
-	// The share's names, not the path's spelling ("repos", "$"): a retry
-	// may spell it otherwise.
-	for _, part := range []string{u.Domain, u.Name, r.Method, repository(r), r.PathValue("access_domain"), string(body), keys[0]} {
+	for _, part := range append(parts, keys[0]) {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

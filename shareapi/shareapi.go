@@ -44,6 +44,68 @@ type UpdateShare struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// BulkCreate is the body of POST /v2/manage/shares: share every
+// repository with every domain, one change for all the pairs. A repository
+// is a full name ("acme/web"), or a namespace prefix ending in "/"
+// ("acme/sdk/", or "acme/" for the whole namespace).
+type BulkCreate struct {
+	Repositories  []string `json:"repositories"`
+	AccessDomains []string `json:"access_domains"`
+	Permit        string   `json:"permit"`
+	Deadline      string   `json:"deadline"`
+	Description   string   `json:"description"`
+}
+
+// BulkUpdate is the body of PATCH /v2/manage/shares: change the share of
+// every pair as UpdateShare does one (an absent field keeps its value).
+type BulkUpdate struct {
+	Repositories  []string `json:"repositories"`
+	AccessDomains []string `json:"access_domains"`
+	Permit        *string  `json:"permit,omitempty"`
+	Deadline      *string  `json:"deadline,omitempty"`
+	Description   *string  `json:"description,omitempty"`
+}
+
+// BulkRevoke is the body of POST /v2/manage/shares/revoke: revoke the
+// share of every pair.
+type BulkRevoke struct {
+	Repositories  []string `json:"repositories"`
+	AccessDomains []string `json:"access_domains"`
+}
+
+// BulkResult is the answer of a bulk change, made (written) or refused:
+// one result per pair, repositories in the order given, each with every
+// domain in the order given.
+type BulkResult struct {
+	// Written is true when every pair was changed, false when none was.
+	Written bool         `json:"written"`
+	Results []PairResult `json:"results"`
+}
+
+// The results of one pair.
+const (
+	ResultCreated    = "created"
+	ResultUpdated    = "updated"
+	ResultRevoked    = "revoked"
+	ResultRefused    = "refused"     // errorCode and errorMessage say why
+	ResultNotWritten = "not_written" // not refused itself, but another pair was
+)
+
+// PairResult is what a bulk change did to one repository and domain.
+type PairResult struct {
+	// Repository is the full name as the request gave it: "acme/web", or
+	// "acme/sdk/" and "acme/" for namespace shares.
+	Repository   string `json:"repository"`
+	AccessDomain string `json:"access_domain"`
+	// Kind is "repository" or "namespace", as in SharedRepository.
+	Kind   string `json:"kind"`
+	Result string `json:"result"`
+	// Share is the share after a create or update, before a revocation.
+	Share        *Share `json:"share,omitempty"`
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+}
+
 // Event is one change of a share, in GET .../{access_domain}/history: the
 // share before and after it, each with its status as of the change.
 type Event struct {
@@ -70,9 +132,9 @@ type SharedRepository struct {
 	Kind string `json:"kind"`
 	// SharedAs, center=thirdparty only, names the namespace share a row
 	// comes from (the recipient sees each repository below it).
-	SharedAs string `json:"shared_as,omitempty"`
-	CreatedAt  string   `json:"created_at"`
-	UpdatedAt  string   `json:"updated_at"`
+	SharedAs  string `json:"shared_as,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 	// center=self only: the domains it is shared with.
 	AccessDomains []Recipient `json:"access_domains,omitempty"`
 	// center=thirdparty only; PullCommand only while the share is valid.
