@@ -17,6 +17,9 @@ type answerError struct {
 	msg    string
 	// retryAfter is the answer's Retry-After header, if any.
 	retryAfter string
+	// body is the answer when it is not an SWR error (a bulk change's
+	// refusal, for one).
+	body []byte
 }
 
 func (e *answerError) Error() string { return e.msg }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -142,19 +143,22 @@ func (c *client) send(ctx context.Context, method, path string, body any, extra 
 			return nil, nil, &answerError{status: resp.StatusCode, code: e[0].ErrorCode, retryAfter: resp.Header.Get("Retry-After"),
 				msg: fmt.Sprintf("%s (%s)", terminalSafe(e[0].ErrorMessage), terminalSafe(e[0].ErrorCode))}
 		}
-		return nil, nil, &answerError{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), msg: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		return nil, nil, &answerError{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: data,
+			msg: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}
 	return data, resp.Header, nil
 }
 
 // sharePath is the API path of a repository's shares: "acme/team/api"
-// becomes namespaces/acme/repositories/team$api.
+// becomes namespaces/acme/repositories/team$api. A namespace share keeps
+// its trailing "/" as "$": "acme/sdk/" is sdk$, and "acme/" (the whole
+// namespace) is "$" alone.
 func sharePath(repo, domain string) (string, error) {
 	ns, rest, ok := strings.Cut(repo, "/")
-	if !ok || ns == "" || rest == "" {
-		return "", fmt.Errorf("repository %q: want namespace/name, e.g. acme/web", repo)
+	if !ok || ns == "" || rest == "" && !strings.HasSuffix(repo, "/") {
+		return "", fmt.Errorf("repository %q: want namespace/name, e.g. acme/web, or a namespace share ending in /, e.g. acme/sdk/ or acme/", repo)
 	}
-	p := "/v2/manage/namespaces/" + url.PathEscape(ns) + "/repositories/" + url.PathEscape(strings.ReplaceAll(rest, "/", "$")) + "/access-domains"
+	p := "/v2/manage/namespaces/" + url.PathEscape(ns) + "/repositories/" + url.PathEscape(strings.ReplaceAll(cmp.Or(rest, "/"), "/", "$")) + "/access-domains"
 	if domain != "" {
 		p += "/" + url.PathEscape(domain)
 	}
@@ -178,13 +182,18 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 const shareUsage = `Usage:
-  regshare share create REPO --with DOMAIN (--until DATE | --permanent) [--description TEXT]
+  regshare share create REPO... --with DOMAIN [--with DOMAIN]... (--until DATE | --permanent) [--description TEXT]
   regshare share list REPO
-  regshare share update REPO --with DOMAIN [--until DATE | --permanent] [--description TEXT]
-  regshare share revoke REPO --with DOMAIN
+  regshare share update REPO... --with DOMAIN [--with DOMAIN]... [--until DATE | --permanent] [--description TEXT]
+  regshare share revoke REPO... --with DOMAIN [--with DOMAIN]...
   regshare shared-with-me
   regshare shared-by-me
 DATE is YYYY-MM-DD (through the end of that day, UTC) or an RFC 3339 time.
+A REPO ending in / is a namespace share: acme/sdk/ covers every repository
+below acme/sdk, present and future, and acme/ the whole namespace.
+With several REPOs or domains, every REPO with every DOMAIN is one change:
+all pairs are made or none, and a table says per pair what was done, or
+why it was refused (then nothing was written, and the exit status is 1).
 create, update and revoke retry by themselves while the server answers 503,
 under one Idempotency-Key (--idempotency-key KEY to choose it, so that a
 script may run the command again safely).
@@ -208,7 +217,11 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, shareUsage) }
 	cf := addClientFlags(fs)
-	with := fs.String("with", "", "the domain shared with")
+	var withs []string
+	fs.Func("with", "a domain shared with (repeat it for several)", func(v string) error {
+		withs = append(withs, v)
+		return nil
+	})
 	until := fs.String("until", "", "valid until this date or time")
 	permanent := fs.Bool("permanent", false, "valid until revoked")
 	key := fs.String("idempotency-key", "", "name of this change, so that running the command again is safe (default: a new one, kept across the command's own retries)")
@@ -221,7 +234,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	if len(pos) == 0 || sub == "list" && len(pos) != 1 {
 		return fmt.Errorf("share %s: want one repository, e.g. acme/web", sub)
 	}
 	if *until != "" && *permanent {
@@ -232,10 +245,17 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		deadline = "forever"
 	}
 	needWith := sub != "list"
-	if needWith && *with == "" {
+	if needWith && len(withs) == 0 {
 		return fmt.Errorf("share %s: --with DOMAIN is required", sub)
 	}
-	path, err := sharePath(pos[0], *with)
+	if sub != "list" && (len(pos) > 1 || len(withs) > 1) {
+		return bulkCommand(ctx, sub, bulkArgs{repos: pos, domains: withs, deadline: deadline, description: description, key: *key}, cf, stdin, stdout, stderr)
+	}
+	with := ""
+	if len(withs) == 1 {
+		with = withs[0]
+	}
+	path, err := sharePath(pos[0], with)
 	if err != nil {
 		return err
 	}
@@ -246,7 +266,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		if deadline == "" {
 			return errors.New("share create: give --until DATE or --permanent")
 		}
-		req := shareapi.CreateShare{AccessDomain: *with, Permit: "read", Deadline: deadline}
+		req := shareapi.CreateShare{AccessDomain: with, Permit: "read", Deadline: deadline}
 		if description != nil {
 			req.Description = *description
 		}
@@ -283,7 +303,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return err
 	}
 	if sub == "revoke" {
-		fmt.Fprintf(stdout, "revoked: %s is no longer shared with %s\n", pos[0], *with)
+		fmt.Fprintf(stdout, "revoked: %s is no longer shared with %s\n", pos[0], with)
 		return nil
 	}
 	if *cf.output == "json" {
