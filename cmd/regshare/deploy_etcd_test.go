@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,6 +104,7 @@ func TestDeployEtcdFiles(t *testing.T) {
 		Services map[string]struct {
 			Profiles []string
 			Volumes  []string
+			Command  []string
 		}
 	}
 	if err := yaml.Unmarshal(data, &compose); err != nil {
@@ -113,6 +115,18 @@ func TestDeployEtcdFiles(t *testing.T) {
 	}
 	if !slices.Contains(compose.Services["regshare"].Volumes, "./regshare.etcd.compose.yaml:/etc/regshare/regshare.etcd.yaml:ro") {
 		t.Error("compose.yaml: regshare does not mount regshare.etcd.compose.yaml")
+	}
+	// The etcd of compose.yaml takes a transaction of the size its
+	// regshare is told: bulk changes are bounded by it.
+	composeCfg, err := loadConfig(filepath.Join(deployDir, "regshare.etcd.compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := composeCfg.Store.Etcd
+	for _, flag := range []string{fmt.Sprintf("--max-txn-ops=%d", e.MaxTxnOps), fmt.Sprintf("--max-request-bytes=%d", e.MaxRequestBytes)} {
+		if e.MaxTxnOps <= 128 || !slices.Contains(compose.Services["etcd"].Command, flag) {
+			t.Errorf("compose.yaml: etcd does not run with %s, as regshare.etcd.compose.yaml says (above etcd's default)", flag)
+		}
 	}
 
 	// Kubernetes: the etcd component patches the base.
