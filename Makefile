@@ -25,6 +25,7 @@ FUZZ := \
 	./tokenauth:FuzzRecipientScope \
 	./admin:FuzzParseDeadline \
 	./admin:FuzzShareBody \
+	./admin:FuzzBulkBody \
 	./admin:FuzzRepositoryPath \
 	./admin:FuzzParseDuration \
 	./grants:FuzzValidateRepository \
