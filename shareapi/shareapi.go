@@ -70,12 +70,13 @@ type SharedRepository struct {
 	Kind string `json:"kind"`
 	// SharedAs, center=thirdparty only, names the namespace share a row
 	// comes from (the recipient sees each repository below it).
-	SharedAs string `json:"shared_as,omitempty"`
-	CreatedAt  string   `json:"created_at"`
-	UpdatedAt  string   `json:"updated_at"`
+	SharedAs  string `json:"shared_as,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 	// center=self only: the domains it is shared with.
 	AccessDomains []Recipient `json:"access_domains,omitempty"`
-	// center=thirdparty only; PullCommand only while the share is valid.
+	// center=thirdparty only; PullCommand only while the share is valid,
+	// and only on a repository's row (Kind "repository").
 	Deadline    string `json:"deadline,omitempty"`
 	PullCommand string `json:"pull_command,omitempty"`
 	// Description is the owner's description of the share; center=thirdparty
