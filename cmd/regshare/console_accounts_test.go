@@ -125,8 +125,6 @@ func TestConsoleAccounts(t *testing.T) {
 	d := startDev(t)
 	d.push(t, "alice", "acme/web:1.0", time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC))
 	d.share(t, "alice", "acme", "web", "globex")
-	// The console shows local times: the browser's zone is UTC.
-	t.Setenv("TZ", "UTC")
 	b := newBrowser(t, exe, d.info.API)
 
 	step := func(name string, pages []*page, f func(t *testing.T)) {

@@ -100,7 +100,6 @@ func TestConsoleI18nScreens(t *testing.T) {
 	exe := chromium(t)
 	d := startDev(t)
 	x := setupI18nScreens(t, d)
-	t.Setenv("TZ", "UTC")
 	b := newBrowser(t, exe, d.info.API)
 	alice, gina := b.tab(t, "alice"), b.tab(t, "gina")
 	alice.emulateLanguage(t, "zh-CN")
