@@ -29,7 +29,8 @@ FUZZ := \
 	./admin:FuzzRepositoryPath \
 	./admin:FuzzParseDuration \
 	./grants:FuzzValidateRepository \
-	./grants:FuzzDecodeShare
+	./grants:FuzzDecodeShare \
+	./grants:FuzzNamespaceShare
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

@@ -321,7 +321,9 @@ func (a *API) fillTags(ctx context.Context, rows []*sharedRow, thirdparty bool) 
 	}
 	if thirdparty {
 		for _, o := range rows {
-			if !o.Status {
+			// A prefix is no reference docker pulls: a namespace share's
+			// own row (kept when there is no catalog) has no command.
+			if !o.Status || o.Kind == "namespace" {
 				continue
 			}
 			o.PullCommand = "docker pull " + o.Path

@@ -78,6 +78,39 @@ func benchShares(n int) []grants.Share {
 	return out
 }
 
+// benchMixedShares returns n shares: nine in ten are benchShares's, one in
+// ten namespace shares (prefixes of the fillers' namespaces, and first
+// acme/sdk/ with globex, until a month from now: dated, so that the
+// decision walks every ancestor of the name).
+func benchMixedShares(n int) []grants.Share {
+	out := benchShares(n - n/10)
+	created := now.Add(-30 * 24 * time.Hour)
+	out = append(out, grants.Share{
+		Repository: "acme/sdk/", Owner: "acme", Recipient: "globex", Permit: grants.PermitRead,
+		Deadline: now.Add(30 * 24 * time.Hour), Description: "every SDK repository for globex",
+		CreatorID: "alice", CreatorName: "alice", Created: created, Updated: created,
+	})
+	for i := 1; i < n/10; i++ {
+		r := i / benchFanout
+		owner := r % benchTenants
+		s := grants.Share{
+			Repository:  fmt.Sprintf("%s/team-%d/", benchTenant(owner), r),
+			Owner:       benchTenant(owner),
+			Recipient:   benchTenant(owner + 1 + i%benchFanout),
+			Permit:      grants.PermitRead,
+			CreatorID:   "admin-" + benchTenant(owner),
+			CreatorName: "admin-" + benchTenant(owner),
+			Created:     created,
+			Updated:     created,
+		}
+		if i%4 == 0 {
+			s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func shareCount(n int) string {
 	switch {
 	case n >= 1_000_000 && n%1_000_000 == 0:
@@ -106,25 +139,50 @@ func (s listStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, err
 // before timing, so that the collection of what building a large index
 // left does not fall on its loop. make bench runs it several times and
 // takes medians.
+//
+// With namespace shares mixed in (one in ten), it asks for a name below
+// acme/sdk/ (acme/sdk/cli: its own share, then acme/sdk/, which is dated,
+// and acme/ are looked up) and for a name of acme that no share covers
+// (acme/tools/cli: as many lookups, none found).
 func BenchmarkAuthorize(b *testing.B) {
 	all := benchShares(1_000_000)
 	for _, n := range []int{1_000, 100_000, 1_000_000} {
 		b.Run("shares="+shareCount(n), func(b *testing.B) {
-			g, err := grants.New(context.Background(), benchDirectory(b), listStore{shares: all[:n]})
-			if err != nil {
-				b.Fatal(err)
-			}
-			u := lookup(b, g, "gina")
-			req := []grants.Access{{Type: grants.TypeRepository, Name: "acme/web", Actions: []string{grants.ActionPull}}}
-			if d := g.Authorize(u, req, now); !slices.Equal(d[0].Actions, []string{grants.ActionPull}) {
-				b.Fatalf("gina is granted %v on acme/web, want pull", d[0].Actions)
-			}
-			runtime.GC()
-			b.ReportAllocs()
-			for b.Loop() {
-				g.Authorize(u, req, now)
-			}
+			g := benchGrants(b, all[:n])
+			benchDecide(b, g, "acme/web", true)
 		})
+	}
+	all = nil
+	for _, n := range []int{1_000, 1_000_000} {
+		mixed := benchMixedShares(n)
+		b.Run("shares="+shareCount(n)+",namespaces="+shareCount(n/10), func(b *testing.B) {
+			g := benchGrants(b, mixed)
+			b.Run("name=covered", func(b *testing.B) { benchDecide(b, g, "acme/sdk/cli", true) })
+			b.Run("name=uncovered", func(b *testing.B) { benchDecide(b, g, "acme/tools/cli", false) })
+		})
+	}
+}
+
+func benchGrants(b *testing.B, shares []grants.Share) *grants.Grants {
+	b.Helper()
+	g, err := grants.New(context.Background(), benchDirectory(b), listStore{shares: shares})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+// benchDecide times gina's pull of repo, which must be granted iff pull.
+func benchDecide(b *testing.B, g *grants.Grants, repo string, pull bool) {
+	u := lookup(b, g, "gina")
+	req := []grants.Access{{Type: grants.TypeRepository, Name: repo, Actions: []string{grants.ActionPull}}}
+	if d := g.Authorize(u, req, now); slices.Equal(d[0].Actions, []string{grants.ActionPull}) != pull {
+		b.Fatalf("gina is granted %v on %s, want pull %v", d[0].Actions, repo, pull)
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Authorize(u, req, now)
 	}
 }
 

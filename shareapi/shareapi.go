@@ -137,7 +137,8 @@ type SharedRepository struct {
 	UpdatedAt string `json:"updated_at"`
 	// center=self only: the domains it is shared with.
 	AccessDomains []Recipient `json:"access_domains,omitempty"`
-	// center=thirdparty only; PullCommand only while the share is valid.
+	// center=thirdparty only; PullCommand only while the share is valid,
+	// and only on a repository's row (Kind "repository").
 	Deadline    string `json:"deadline,omitempty"`
 	PullCommand string `json:"pull_command,omitempty"`
 	// Description is the owner's description of the share; center=thirdparty

@@ -14,25 +14,33 @@ import (
 	"github.com/regshare/regshare/tokenauth"
 )
 
-// matrixFixture: acme/web is shared with globex (permanently), acme/old was
+// matrixFixture: acme/web and the namespace prefix acme/sdk/ are shared
+// with globex (permanently); acme/old and the prefix acme/past/ were
 // shared with globex until an hour before testNow. gina is a globex user.
 func matrixFixture(t *testing.T) (*tokenFixture, *httptest.Server) {
 	t.Helper()
 	f := newTokenFixture(t, tokenauth.AlgES256)
 	f.share(t, "acme/web", "globex", time.Time{})
+	f.share(t, "acme/sdk/", "globex", time.Time{})
 	alice, _ := f.grants.Directory().Principal("alice")
-	if _, err := f.grants.Create(context.Background(), alice, grants.Share{
-		Repository: "acme/old", Recipient: "globex", Permit: grants.PermitRead, Deadline: testNow.Add(-time.Hour),
-	}, testNow.Add(-2*time.Hour)); err != nil {
-		t.Fatal(err)
+	for _, repo := range []string{"acme/old", "acme/past/"} {
+		if _, err := f.grants.Create(context.Background(), alice, grants.Share{
+			Repository: repo, Recipient: "globex", Permit: grants.PermitRead, Deadline: testNow.Add(-time.Hour),
+		}, testNow.Add(-2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ts := httptest.NewServer(f.handler)
 	t.Cleanup(ts.Close)
 	return f, ts
 }
 
-// pullWeb is the only thing a recipient may ever be granted of acme.
-var pullWeb = []tokenauth.AccessEntry{acc("repository", "acme/web", "pull")}
+// pullWeb is the only thing a recipient may ever be granted of acme/web,
+// and pullSDK of acme/sdk/cli, below the namespace share acme/sdk/.
+var (
+	pullWeb = []tokenauth.AccessEntry{acc("repository", "acme/web", "pull")}
+	pullSDK = []tokenauth.AccessEntry{acc("repository", "acme/sdk/cli", "pull")}
+)
 
 // TestRecipientMatrix tries, as a user of the domain acme/web is shared
 // with, every way around pull-only through GET /token, and checks exactly
@@ -80,6 +88,38 @@ func TestRecipientMatrix(t *testing.T) {
 		{"prefix of the shared name", []string{"repository:acme/we:pull"}, none},
 		{"the namespace itself", []string{"repository:acme:pull"}, none},
 		{"another repository of the owner", []string{"repository:acme/api:pull"}, none},
+		// Below the namespace share acme/sdk/: pull only.
+		{"below the prefix, every action", []string{"repository:acme/sdk/cli:pull,push,delete,*"}, pullSDK},
+		{"below the prefix, wildcard", []string{"repository:acme/sdk/cli:*"}, pullSDK},
+		{"below the prefix, push and delete only", []string{"repository:acme/sdk/cli:push,delete"}, none},
+		{"below the prefix, class plugin", []string{"repository(plugin):acme/sdk/cli:push,pull"}, pullSDK},
+		{"two levels below the prefix", []string{"repository:acme/sdk/go/v2:pull,push"}, []tokenauth.AccessEntry{acc("repository", "acme/sdk/go/v2", "pull")}},
+		// Just outside it, and spellings of names below it.
+		{"the prefix's name", []string{"repository:acme/sdk:pull"}, none},
+		{"the prefix itself", []string{"repository:acme/sdk/:pull"}, none},
+		{"a sibling the prefix's name begins", []string{"repository:acme/sdk2/x:pull"}, none},
+		{"that sibling itself", []string{"repository:acme/sdk2:pull"}, none},
+		{"a name the prefix begins with", []string{"repository:acme/sd:pull"}, none},
+		{"below that name", []string{"repository:acme/sd/k:pull"}, none},
+		{"beside the prefix", []string{"repository:acme/secret:pull"}, none},
+		{"upper case below the prefix", []string{"repository:acme/SDK/cli:pull"}, none},
+		{"upper case namespace below the prefix", []string{"repository:ACME/sdk/cli:pull"}, none},
+		{"dot component below the prefix", []string{"repository:acme/sdk/./cli:pull"}, none},
+		{"dot-dot out of the prefix", []string{"repository:acme/sdk/../secret:pull"}, none},
+		{"dot-dot into the prefix", []string{"repository:acme/secret/../sdk/cli:pull"}, none},
+		{"empty component below the prefix", []string{"repository:acme/sdk//cli:pull"}, none},
+		{"trailing slash below the prefix", []string{"repository:acme/sdk/cli/:pull"}, none},
+		{"escaped slash after the prefix", []string{"repository:acme/sdk%2Fcli:pull"}, none},
+		{"escaped separators", []string{"repository:acme%2Fsdk%2Fcli:pull"}, none},
+		{"double-escaped slash after the prefix", []string{"repository:acme/sdk%252Fcli:pull"}, none},
+		{"the prefix in a look-alike namespace", []string{"repository:acmex/sdk/cli:pull"}, none},
+		{"registry host before the prefix", []string{"repository:localhost:5000/acme/sdk/cli:pull"}, none},
+		{"expired namespace share", []string{"repository:acme/past/x:pull"}, none},
+		{"all prefix attempts in one request", []string{
+			"repository:acme/sdk:*", "repository:acme/sdk/:*", "repository:acme/sdk2/x:*", "repository:acme/sd:*",
+			"repository:acme/SDK/cli:*", "repository:acme/sdk/../secret:*", "repository:acme/past/x:*",
+			"repository:acme/sdk/cli:push,delete", "repository:acme/sdk/cli:pull,push",
+		}, pullSDK},
 		// Other resource types and classes.
 		{"catalog", []string{"registry:catalog:*"}, none},
 		{"catalog, pull", []string{"registry:catalog:pull"}, none},
@@ -141,6 +181,9 @@ func TestRecipientMatrixRawQuery(t *testing.T) {
 		{"scope=repository:acme%252Fweb:pull", []tokenauth.AccessEntry{}},
 		{"scope=repository:acme/web%00:pull", []tokenauth.AccessEntry{}},
 		{"scope=repository:acme/web:pull&scope=repository:acme/web:push", pullWeb},
+		{"scope=repository:acme%2Fsdk%2Fcli:pull,push", pullSDK},
+		{"scope=repository:acme%2Fsdk%252Fcli:pull", []tokenauth.AccessEntry{}},
+		{"scope=repository:acme%2Fsdk:pull", []tokenauth.AccessEntry{}},
 	} {
 		req, err := http.NewRequest(http.MethodGet, ts.URL+"/token?service="+testService+"&"+c.raw, nil)
 		if err != nil {
@@ -242,10 +285,12 @@ func TestRecipientTokensForOnePurpose(t *testing.T) {
 
 // FuzzRecipientScope: whatever scope a recipient asks, the answer is a
 // token or a 400, and the token never grants anything of acme but pull on
-// acme/web, nor any action of globex beyond gina's role (read).
+// acme/web and on valid names strictly below the namespace share
+// acme/sdk/, nor any action of globex beyond gina's role (read).
 func FuzzRecipientScope(f *testing.F) {
 	fx := newTokenFixture(f, tokenauth.AlgES256)
 	fx.share(f, "acme/web", "globex", time.Time{})
+	fx.share(f, "acme/sdk/", "globex", time.Time{})
 	for _, s := range []string{
 		"repository:acme/web:pull,push,delete,*",
 		"repository:ACME/web:pull",
@@ -261,6 +306,17 @@ func FuzzRecipientScope(f *testing.F) {
 		"foo:acme/web:pull",
 		"repository:globex/app:*",
 		"repository:acme/web:pull repository:acme/web:push",
+		"repository:acme/sdk/cli:pull,push,delete,*",
+		"repository:acme/sdk:pull",
+		"repository:acme/sdk/:pull",
+		"repository:acme/sdk2/x:pull",
+		"repository:acme/sd:pull",
+		"repository:acme/SDK/cli:pull",
+		"repository:acme/sdk/../secret:*",
+		"repository:acme/sdk/./cli:*",
+		"repository:acme/sdk//cli:*",
+		"repository:acme%2Fsdk%2Fcli:pull",
+		"repository(plugin):acme/sdk/go/v2:*",
 	} {
 		f.Add(s)
 	}
@@ -278,8 +334,11 @@ func FuzzRecipientScope(f *testing.F) {
 		}
 		claims, _ := fx.parse(t, response{rec.Code, rec.Header(), rec.Body.Bytes()}.token(t).Token)
 		for _, a := range claims.Access {
+			below := func(prefix string) bool {
+				return strings.HasPrefix(a.Name, prefix) && len(a.Name) > len(prefix) && grants.ValidateRepository(a.Name) == nil
+			}
 			ok := a.Type == "repository" && reflect.DeepEqual(a.Actions, []string{"pull"}) &&
-				(a.Name == "acme/web" || strings.HasPrefix(a.Name, "globex/") && grants.ValidateRepository(a.Name) == nil)
+				(a.Name == "acme/web" || below("acme/sdk/") || below("globex/"))
 			if !ok {
 				t.Fatalf("scope %q granted %+v", scope, a)
 			}

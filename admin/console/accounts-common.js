@@ -36,11 +36,12 @@ export function accountCommon(h) {
     return el('span', { class: `badge ${kind}`, title }, text);
   }
 
-  // A time the API left unset (or the zero time of a record from the
-  // configuration file) shows as a dash.
+  // A time: local, in the user's language, UTC on hover. One the API left
+  // unset (or the zero time of a record from the configuration file)
+  // shows as a dash.
   function whenEl(iso) {
     if (!iso || iso.startsWith('0001-')) return '—';
-    return h.timeEl(iso, h.utcTime(new Date(iso)));
+    return h.timeEl(iso);
   }
 
   function updatedEl(o) {
@@ -67,8 +68,10 @@ export function accountCommon(h) {
   const deleteButton = (name, onclick, opts) => actionButton(t('accounts.action.delete'), t('accounts.aria.delete', { name }), 'delete', onclick, { danger: true, ...opts });
 
   // apiMessage is what the account pages say of a refusal they know, in
-  // the user's language (vars.name names the account); any other keeps
-  // the API's message.
+  // the user's language (vars.name names the account); one of the codes
+  // whose console sentence (humanError) fits these pages too, that
+  // sentence (the share refusals' speak of images); any other keeps the
+  // API's message.
   const KNOWN = {
     'REGSHARE.4030005': () => t('accounts.error.notAdmin'),
     'REGSHARE.4030006': () => t('accounts.error.notManager'),
@@ -78,10 +81,13 @@ export function accountCommon(h) {
     'REGSHARE.4090002': (e, vars) => (vars && vars.name ? t('accounts.error.exists', vars) : ''),
     'REGSHARE.4090005': () => t('accounts.error.conflict'),
   };
+  const GENERIC = /^REGSHARE\.(401|4040003|4090002|5)/;
   function apiMessage(e, vars) {
     if (e.status === 0) return t('accounts.error.offline');
     const known = KNOWN[e.code];
-    return (known && known(e, vars)) || e.message;
+    const said = known && known(e, vars);
+    if (said) return said;
+    return GENERIC.test(e.code || '') ? h.humanError(e) : e.message;
   }
 
   // actionButton is a row's button; label names it with its row for
@@ -252,7 +258,7 @@ export function accountCommon(h) {
     $('secret-form').addEventListener('submit', (ev) => { ev.preventDefault(); $('secret-dialog').close(); secretClosed(); });
     $('secret-dialog').addEventListener('close', secretClosed);
     $('secret-copy').addEventListener('click', (ev) => h.copyText($('secret-value').textContent, ev.currentTarget, ev.currentTarget.dataset.what));
-    $('secret-login-copy').addEventListener('click', (ev) => h.copyText($('secret-login').textContent, ev.currentTarget));
+    $('secret-login-copy').addEventListener('click', (ev) => h.copyText($('secret-login').textContent, ev.currentTarget, t('accounts.secret.theLogin')));
   }
 
   return {

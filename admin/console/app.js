@@ -6,8 +6,8 @@
 // accounts.js).
 import { accountPages } from './accounts.js';
 import {
-  $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, listFailed, loadSession, loading,
-  runeCount, setCurrent, setSession, state, timeEl, utcTime,
+  $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, humanError, listFailed, loadSession,
+  loading, runeCount, setCurrent, setSession, state, timeEl,
 } from './core.js';
 import { initLanguageSwitch, t, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
@@ -65,7 +65,7 @@ async function login(ev) {
       return;
     }
     if (!resp.ok) {
-      error.textContent = t('login.failed', { status: `${resp.status} ${resp.statusText}`.trim() });
+      error.textContent = t('login.failed', { status: resp.status });
       return;
     }
     const tok = await resp.json();
@@ -75,7 +75,7 @@ async function login(ev) {
     try {
       state.me = (await api('GET', '/v2/manage/user')).data;
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = humanError(e);
       return;
     }
     $('login-dialog').close();
@@ -110,7 +110,7 @@ async function signOutEverywhere() {
   try {
     await api('POST', '/v2/manage/user/sign-out-everywhere');
   } catch (e) {
-    window.alert(t('top.sign-out-everywhere-failed', { reason: e.message }));
+    window.alert(t('top.sign-out-everywhere-failed', { reason: humanError(e) }));
     return;
   }
   forget();
@@ -124,6 +124,7 @@ function forget() {
   for (const id of ['private-body', 'shared-body', 'tags-body', 'sharing-body']) $(id).replaceChildren();
   accounts.reset();
   for (const v of VIEWS) $(`view-${v}`).hidden = true;
+  document.title = t('app.title');
   showUser();
   openLogin('', false);
 }
@@ -185,7 +186,7 @@ function route(focus) {
 // ---- account pages --------------------------------------------------
 
 const accounts = accountPages({
-  $, el, cell, api, announce, copyText, fill, loading, listFailed, timeEl, utcTime, runeCount, formatCount,
+  $, el, cell, api, announce, copyText, fill, humanError, loading, listFailed, timeEl, runeCount, formatCount,
   me: () => state.me,
   gen: () => state.gen,
   // endSession forgets the token (a new password ends it) and asks for
@@ -196,9 +197,21 @@ const VIEWS = ['images', 'image', ...accounts.views];
 
 // ---- wiring ---------------------------------------------------------
 
+// redraw shows the page again in the language just chosen: translatePage
+// has done index.html's strings (the dialogs' static texts and the
+// page's title among them); the top bar and the page shown (its lists,
+// its title) are drawn again. What a script wrote into a dialog that is
+// open (its title, a message, a hint) stays in the former language until
+// the dialog is opened again: a modal dialog leaves the switch out of
+// reach anyway.
+function redraw() {
+  showUser();
+  route(false);
+}
+
 function init() {
   translatePage();
-  initLanguageSwitch(() => route(false));
+  initLanguageSwitch(redraw);
   hooks.expired = (user) => { stopSession(); openLogin(user, true); };
   initSession((user, why) => openLogin(user, why));
   $('login-form').addEventListener('submit', login);

@@ -44,7 +44,7 @@ export const cell = (label, ...children) => el('td', { 'data-label': label }, ..
 
 export {
   addDays, atLocalMidnight, dateText, deadlineDate, deadlineEl, deadlineText, endOfDay, endOfQuarter, endsADay,
-  formatCount, localDate, localTime, localToday, pad, runeCount, sizeText, timeEl, timeZone, utcDate, utcTime,
+  formatCount, localDate, localTime, localToday, pad, runeCount, sizeText, timeEl, timeZone,
 } from './time.js';
 
 // ---- session --------------------------------------------------------
@@ -122,7 +122,7 @@ const changeRetries = [1000, 2000, 4000];
 // opts.retry is false: the account API does not promise to answer a
 // retried create with the first one's secret.
 export async function api(method, path, body, opts) {
-  if (!state.session) throw new ApiError(401, 'REGSHARE.4010001', 'Not logged in.');
+  if (!state.session) throw new ApiError(401, 'REGSHARE.4010001', t('app.notLoggedIn'));
   const headers = { Authorization: `Bearer ${state.session.token}`, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const change = method !== 'GET';
@@ -139,11 +139,11 @@ export async function api(method, path, body, opts) {
     }
     const retry = change && (!opts || opts.retry !== false) && attempt < changeRetries.length && (resp === null || resp.status === 503);
     if (!retry) break;
-    announce('regshare could not confirm the change yet; trying again…');
+    announce(t('app.retrying'));
     await new Promise((r) => setTimeout(r, changeRetries[attempt]));
   }
   if (resp === null) {
-    throw new ApiError(0, '', 'regshare did not answer. Check your connection and try again.');
+    throw new ApiError(0, '', t('errors.network'));
   }
   const text = await resp.text();
   let data = null;
@@ -152,7 +152,7 @@ export async function api(method, path, body, opts) {
   }
   if (!resp.ok) {
     const first = (Array.isArray(data) && data[0]) || {};
-    const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || `${resp.status} ${resp.statusText}`, first.detail);
+    const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || t('errors.status', { status: resp.status }), first.detail);
     if (resp.status === 401) expire();
     throw err;
   }
@@ -177,8 +177,9 @@ export function announce(msg) {
   toastTimer = setTimeout(() => { s.textContent = ''; }, 5000);
 }
 
-// copyText copies text and announces it, or only what it is (a secret
-// is never put in the status line).
+// copyText copies text and announces it, or only what it is (what: a
+// secret is never put in the status line, and a pull command is said by
+// its image, not read out).
 export async function copyText(text, button, what) {
   let ok = false;
   try {
@@ -193,10 +194,10 @@ export async function copyText(text, button, what) {
     ta.remove();
     button.focus();
   }
-  announce(ok ? (what ? `Copied ${what}.` : `Copied: ${text}`) : 'Could not copy; select the text and copy it.');
+  announce(ok ? (what ? t('app.copiedWhat', { what }) : t('app.copiedText', { text })) : t('app.copyFailed'));
   if (ok) {
-    button.textContent = 'Copied';
-    setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+    button.textContent = t('app.copied');
+    setTimeout(() => { button.textContent = t('app.copy'); }, 1500);
   }
 }
 
@@ -209,21 +210,22 @@ export function pullCommandEl(cmd, what) {
     // Focusable: a command wider than its box scrolls, by keyboard too.
     el('code', { tabindex: 0 }, parts.slice(0, -1)),
     el('button', {
-      type: 'button', class: 'small', 'aria-label': `Copy the pull command of ${what}`,
-      onclick: (ev) => copyText(cmd, ev.currentTarget),
-    }, 'Copy'));
+      type: 'button', class: 'small', 'aria-label': t('app.copyPull', { what }),
+      onclick: (ev) => copyText(cmd, ev.currentTarget, t('app.pullCommandOf', { what })),
+    }, t('app.copy')));
 }
 
 export function badge(valid) {
-  return el('span', { class: `badge ${valid ? 'valid' : 'expired'}` }, valid ? 'Valid' : 'Expired');
+  return el('span', { class: `badge ${valid ? 'valid' : 'expired'}` }, valid ? t('app.valid') : t('app.expired'));
 }
 
-// sentence gives a server message a capital and a full stop.
+// sentence gives a server message a capital and a full stop; a message
+// of the console's own (in Chinese too) keeps the stop it has.
 function sentence(s) {
   const m = String(s || '').trim();
   if (!m) return '';
   const first = m[0].toUpperCase() + m.slice(1);
-  return /[.!?…:]$/.test(first) ? first : `${first}.`;
+  return /[.!?…:。！？：]$/.test(first) ? first : `${first}.`;
 }
 
 // humanError is what to tell a person about e (an ApiError, or any
@@ -242,11 +244,11 @@ export function humanError(e, overrides) {
 }
 
 // showError writes e into target for people, the API's code in small
-// print (its own message on hover); with retry, a network error gets a
-// Retry button that calls it.
+// print (its own message on hover, in English as the API writes it);
+// with retry, a network error gets a Retry button that calls it.
 export function showError(target, e, opts = {}) {
   const parts = [humanError(e, opts.overrides)];
-  if (e && e.code) parts.push(' ', el('small', { class: 'error-code', title: e.message || '' }, e.code));
+  if (e && e.code) parts.push(' ', el('small', { class: 'error-code', title: e.message || '', lang: 'en' }, e.code));
   if (opts.retry && e instanceof ApiError && e.status === 0) {
     parts.push(' ', el('button', { type: 'button', class: 'small retry', onclick: opts.retry }, t('errors.retry')));
   }

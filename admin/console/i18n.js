@@ -10,7 +10,12 @@
 // (t('users.title'), not t(`users.${x}`)), so that a test can find every
 // key used and check that STRINGS has it. Keys that must be built at run
 // time are listed in a comment on the line or the line above, after
-// "i18n-keys:" (i18n-keys: users.role.read users.role.write).
+// "i18n-keys:" (i18n-keys: users.role.read users.role.write). Only
+// index.html's <noscript> is written there in both languages: without
+// scripts nothing is translated. STRINGS is one table while it stays
+// under about 800 lines (it is data); past that, its groups would move
+// to modules of their own in this folder (strings-<group>.js), merged
+// here.
 
 const LANG_KEY = 'regshare.lang';
 export const LANGUAGES = { en: 'English', zh: '中文' };
@@ -21,7 +26,8 @@ export const LANGUAGES = { en: 'English', zh: '中文' };
 //
 // Glossary, English → Chinese (Simplified, as SWR's console says it):
 //   domain (a tenant) 租户 · namespace 命名空间 · repository 仓库 ·
-//   image 镜像 · tag 标签 · user 用户 · robot account 机器人账号 ·
+//   image 镜像 · tag 版本 (SWR's 镜像版本) · user 用户 ·
+//   robot account 机器人账号 ·
 //   administrator 管理员 · role 角色 (read 只读, write 读写, manage 管理) ·
 //   permission 权限 · pull 拉取 · push 推送 · delete 删除 · share 共享 ·
 //   revoke 撤销 · valid until 有效期至 · validity, expiry 有效期 ·
@@ -33,6 +39,8 @@ export const LANGUAGES = { en: 'English', zh: '中文' };
 //   save 保存 · cancel 取消 · copy 复制 · done 完成.
 //   Kept as they are: regshare, docker, docker login, CI, API, UTC, and
 //   what the API returns (names, codes, commands).
+//   My Images 我的镜像, its tabs Private Images 自有镜像 and Shared
+//   Images 他人共享, as SWR names them.
 // Chinese punctuation is full-width (，。：（）“”); a Latin word or a
 // {value} between Chinese words has a space on each side.
 export const STRINGS = {
@@ -77,6 +85,7 @@ export const STRINGS = {
   'accounts.secret.once': { en: 'It is shown only now: regshare does not keep it and cannot show it again. Copy it before you close this.', zh: '仅在此时显示：regshare 不会保存它，也无法再次显示。请在关闭前复制。' },
   'accounts.secret.password': { en: 'Password:', zh: '密码：' },
   'accounts.secret.secret': { en: 'Secret:', zh: '密钥：' },
+  'accounts.secret.theLogin': { en: 'the docker login command', zh: 'docker login 命令' },
   'accounts.secret.thePassword': { en: 'the password', zh: '密码' },
   'accounts.secret.theSecret': { en: 'the secret', zh: '密钥' },
   'accounts.source.console': { en: 'Console and API', zh: '控制台和 API' },
@@ -249,10 +258,27 @@ export const STRINGS = {
   'users.staticTitle': { en: "Declared in regshare's configuration file: this user is read-only here", zh: '在 regshare 的配置文件中声明：此用户在此只读' },
   'users.title': { en: 'Users', zh: '用户' },
 
+  // ---- app: the page itself and what every page shows (index.html,
+  // core.js): its title, the skip link, copying, a share's status, the
+  // API's calls ----
+  'app.copied': { en: 'Copied', zh: '已复制' },
+  'app.copiedText': { en: 'Copied: {text}', zh: '已复制：{text}' },
+  'app.copiedWhat': { en: 'Copied {what}.', zh: '已复制：{what}。' },
+  'app.copy': { en: 'Copy', zh: '复制' },
+  'app.copyFailed': { en: 'Could not copy; select the text and copy it.', zh: '无法复制，请选中文本后手动复制。' },
+  'app.copyPull': { en: 'Copy the pull command of {what}', zh: '复制 {what} 的拉取命令' },
+  'app.expired': { en: 'Expired', zh: '已过期' },
+  'app.notLoggedIn': { en: 'Not logged in.', zh: '未登录。' },
+  'app.pullCommandOf': { en: 'the pull command of {what}', zh: '{what} 的拉取命令' },
+  'app.retrying': { en: 'regshare could not confirm the change yet; trying again…', zh: 'regshare 尚未确认该变更，正在重试…' },
+  'app.skip': { en: 'Skip to content', zh: '跳到主要内容' },
+  'app.title': { en: 'regshare console', zh: 'regshare 控制台' },
+  'app.valid': { en: 'Valid', zh: '有效' },
+
   // ---- lang: the language switch ----
   'lang.switch': { en: 'Language', zh: '语言' },
 
-  // login dialog and top bar (app.js)
+  // ---- login, nav, role, top: the login dialog and the top bar (app.js) ----
   'login.expired': { en: 'Your session has expired. Log in again to continue where you were.', zh: '会话已过期。请重新登录，以便从上次的位置继续。' },
   'login.failed': { en: 'Login failed: {status}.', zh: '登录失败：{status}。' },
   'login.lead-1': { en: 'Use the user and password of', zh: '使用' },
@@ -267,19 +293,26 @@ export const STRINGS = {
   'login.user': { en: 'User', zh: '用户名' },
   'login.wrong': { en: 'Wrong user or password.', zh: '用户名或密码错误。' },
   'nav.my-images': { en: 'My Images', zh: '我的镜像' },
-  'nav.shared-images': { en: 'Shared Images', zh: '共享镜像' },
+  'nav.shared-images': { en: 'Shared Images', zh: '他人共享' },
   'role.manage': { en: 'manage', zh: '管理' },
   'role.read': { en: 'read', zh: '只读' },
   'role.write': { en: 'write', zh: '读写' },
+  'top.logout': { en: 'Log out', zh: '退出登录' },
+  'top.nav': { en: 'Main', zh: '主导航' },
+  'top.sign-out-everywhere': { en: 'Sign out everywhere', zh: '在所有设备上退出登录' },
   'top.sign-out-everywhere-confirm': {
     en: 'Sign out everywhere? Every console session and every docker login of yours (CI included) must log in again.',
-    zh: '确定要在所有位置退出吗？您的所有控制台会话和 docker login（包括 CI）都需要重新登录。',
+    zh: '确定要在所有设备上退出登录吗？您的所有控制台会话和 docker login（包括 CI）都需要重新登录。',
   },
-  'top.sign-out-everywhere-failed': { en: 'Could not sign out everywhere: {reason}', zh: '无法在所有位置退出：{reason}' },
+  'top.sign-out-everywhere-failed': { en: 'Could not sign out everywhere: {reason}', zh: '无法在所有设备上退出登录：{reason}' },
+  'top.sign-out-everywhere-title': {
+    en: 'End every API token and docker login identity token of yours, on every device',
+    zh: '结束您在所有设备上的全部 API 令牌和 docker login 身份令牌',
+  },
   'top.who': { en: '{name} · {domain} ({role})', zh: '{name} · {domain}（{role}）' },
   'top.who-admin': { en: '{name} · {domain} ({role}, administrator)', zh: '{name} · {domain}（{role}，管理员）' },
 
-  // session (session.js, the idle dialog)
+  // ---- session: the idle dialog (session.js) ----
   'session.idle-ended': {
     en: 'You were logged out after {minutes} minutes without activity. Log in again to continue where you were.',
     zh: '您已超过 {minutes} 分钟未操作，已自动退出。请重新登录，以便从上次的位置继续。',
@@ -292,7 +325,7 @@ export const STRINGS = {
     zh: '您已有一段时间未使用控制台。为保障安全，将在 {seconds} 秒后自动退出。',
   },
 
-  // ---- share: an image's page, the share, revoke and history dialogs
+  // ---- share: an image's page, the share, revoke and history dialogs ----
   'share.backMine': { en: 'My Images', zh: '我的镜像' },
   'share.backShared': { en: 'Shared Images', zh: '他人共享' },
   'share.cancel': { en: 'Cancel', zh: '取消' },
@@ -304,7 +337,7 @@ export const STRINGS = {
   'share.colDigest': { en: 'Digest', zh: '摘要' },
   'share.colDomain': { en: 'Domain', zh: '租户' },
   'share.colPermission': { en: 'Permission', zh: '权限' },
-  'share.colPull': { en: 'Pull command', zh: '下载指令' },
+  'share.colPull': { en: 'Pull command', zh: '拉取命令' },
   'share.colSize': { en: 'Size', zh: '大小' },
   'share.colStatus': { en: 'Status', zh: '状态' },
   'share.colTag': { en: 'Tag', zh: '版本' },
@@ -338,7 +371,7 @@ export const STRINGS = {
   'share.listLoading': { en: 'Loading…', zh: '加载中…' },
   'share.noPull': {
     en: 'You cannot pull this image: it is not your domain\'s, and it is not shared with your domain (or its share has expired). Ask its owner to share it.',
-    zh: '您无法下载该镜像：它不属于您的租户，也未共享给您的租户（或共享已过期）。请联系其所有者共享。',
+    zh: '您无法拉取该镜像：它不属于您的租户，也未共享给您的租户（或共享已过期）。请联系其所有者共享。',
   },
   'share.noTags': { en: 'This repository has no tags.', zh: '该仓库没有版本。' },
   'share.notShared': { en: 'This image is not shared with any domain.', zh: '该镜像未共享给任何租户。' },
@@ -348,12 +381,12 @@ export const STRINGS = {
   'share.permission': { en: 'Permission', zh: '权限' },
   'share.permitHint': {
     en: 'Pull is the only permission: the domain\'s users can pull this image and nothing else.',
-    zh: '下载是唯一的权限：该租户的用户只能下载此镜像，不能做其他操作。',
+    zh: '拉取是唯一的权限：该租户的用户只能拉取此镜像，不能做其他操作。',
   },
-  'share.permitPull': { en: 'Pull', zh: '下载' },
+  'share.permitPull': { en: 'Pull', zh: '拉取' },
   'share.preset30': { en: '30 days', zh: '30 天' },
   'share.preset90': { en: '90 days', zh: '90 天' },
-  'share.presetForever': { en: 'Permanent', zh: '永久' },
+  'share.presetForever': { en: 'Permanent', zh: '永久有效' },
   'share.presetQuarter': { en: 'End of quarter', zh: '本季度末' },
   'share.presetsLabel': { en: 'Common validities', zh: '常用有效期' },
   'share.readonly': {
@@ -365,14 +398,14 @@ export const STRINGS = {
   'share.revokeLabel': { en: 'Revoke the share with {domain}', zh: '撤销与 {domain} 的共享' },
   'share.revokeText': {
     en: 'Revoke the share of {repo} with {domain}? Its users will no longer be able to pull it.',
-    zh: '确定撤销 {repo} 与 {domain} 的共享吗？该租户的用户将无法再下载它。',
+    zh: '确定撤销 {repo} 与 {domain} 的共享吗？该租户的用户将无法再拉取它。',
   },
   'share.revokeTitle': { en: 'Revoke share', zh: '撤销共享' },
   'share.revoked': { en: 'The share of {repo} with {domain} was revoked.', zh: '{repo} 与 {domain} 的共享已撤销。' },
   'share.sharingCaption': { en: 'Domains the image is shared with', zh: '该镜像共享给的租户' },
   'share.sharingLead': {
     en: 'Domains this image is shared with. Their users can pull it until the date shown.',
-    zh: '该镜像共享给的租户。其用户在所示日期之前可以下载它。',
+    zh: '该镜像共享给的租户。其用户在所示日期之前可以拉取它。',
   },
   'share.tabSharing': { en: 'Sharing', zh: '共享' },
   'share.tabTags': { en: 'Tags', zh: '版本' },
@@ -394,20 +427,21 @@ export const STRINGS = {
   'share.with': { en: 'Share with', zh: '共享给' },
   'share.withHint': {
     en: 'The name of the domain (tenant) whose users may pull this image.',
-    zh: '租户名称：该租户的用户可以下载此镜像。',
+    zh: '租户名称：该租户的用户可以拉取此镜像。',
   },
 
-  // ---- time: how times are shown (share)
+  // ---- time: how times are shown (time.js) ----
   'time.localZone': { en: 'local time', zh: '本地时间' },
   'time.permanent': { en: 'Permanent', zh: '永久有效' },
 
-  // ---- errors: the API's codes, said for people (share); humanError
+  // ---- errors: the API's codes, said for people (humanError, core.js) ----
   'errors.network': { en: 'regshare did not answer. Check your connection, then try again.', zh: 'regshare 没有响应。请检查网络连接，然后重试。' },
   'errors.retry': { en: 'Retry', zh: '重试' },
+  'errors.status': { en: 'regshare answered with an error ({status}). Try again, or tell the administrator.', zh: 'regshare 返回了错误（{status}）。请重试，或联系系统管理员。' },
   'errors.REGSHARE.4000001': { en: 'regshare could not read the request. Reload the page and try again.', zh: 'regshare 无法解析该请求。请刷新页面后重试。' },
   'errors.REGSHARE.4000002': { en: 'There is no such domain. Check its name.', zh: '该租户不存在，请检查名称。' },
   'errors.REGSHARE.4000003': { en: 'An image cannot be shared with its own domain.', zh: '镜像不能共享给其所属的租户。' },
-  'errors.REGSHARE.4000004': { en: 'Pull is the only permission that can be given.', zh: '只能授予下载权限。' },
+  'errors.REGSHARE.4000004': { en: 'Pull is the only permission that can be given.', zh: '只能授予拉取权限。' },
   'errors.REGSHARE.4000005': { en: 'Choose a date in the future.', zh: '请选择将来的日期。' },
   'errors.REGSHARE.4000006': { en: 'The description is longer than 1,000 characters. Shorten it.', zh: '描述超过 1,000 个字符，请缩短。' },
   'errors.REGSHARE.4000007': { en: 'This is not a valid image name.', zh: '镜像名称无效。' },
@@ -441,7 +475,7 @@ export const STRINGS = {
     en: 'This is declared in regshare\'s configuration file, so it is read-only here. Change the file instead.',
     zh: '这是在 regshare 配置文件中声明的，此处只读。请修改配置文件。',
   },
-  'errors.REGSHARE.4030010': { en: 'You cannot disable, demote or delete yourself.', zh: '您不能禁用、降级或删除自己。' },
+  'errors.REGSHARE.4030010': { en: 'You cannot disable, demote or delete yourself.', zh: '您不能停用、降级或删除自己。' },
   'errors.REGSHARE.4030011': { en: 'The current password is wrong.', zh: '当前密码错误。' },
   'errors.REGSHARE.4040001': {
     en: 'This share does not exist any more: someone may have revoked it. Reload the list.',
@@ -473,13 +507,13 @@ export const STRINGS = {
     zh: 'regshare 无法确认变更是否已完成。请刷新列表查看，必要时再重试。',
   },
 
-  // images: My Images, its Private Images and Shared Images lists
-  // (images.js, images-shared.js, lists.js).
+  // ---- images: My Images, its Private Images and Shared Images lists
+  // (images.js, images-shared.js, lists.js) ----
   'images.askOwner': { en: 'This share has expired. Ask {owner} to renew it.', zh: '此共享已过期。请联系 {owner} 续期。' },
   'images.byDigest': { en: 'By digest, always this image:', zh: '按摘要拉取（始终为此镜像）：' },
   'images.colDescription': { en: 'Description', zh: '描述' },
   'images.colImage': { en: 'Image', zh: '镜像' },
-  'images.colOwner': { en: 'Owner domain', zh: '所属账号' },
+  'images.colOwner': { en: 'Owner domain', zh: '所属租户' },
   'images.colPull': { en: 'Pull command', zh: '拉取命令' },
   'images.colSharedWith': { en: 'Shared with', zh: '共享给' },
   'images.colStatus': { en: 'Status', zh: '状态' },
@@ -487,8 +521,8 @@ export const STRINGS = {
   'images.colUntil': { en: 'Valid until', zh: '有效期至' },
   'images.colUpdated': { en: 'Last update', zh: '最近更新' },
   'images.digestOf': { en: '{ref} by digest', zh: '{ref}（按摘要）' },
-  'images.domains.one': { en: '1 domain', zh: '1 个账号' },
-  'images.domains.other': { en: '{n} domains', zh: '{n} 个账号' },
+  'images.domains.one': { en: '1 domain', zh: '1 个租户' },
+  'images.domains.other': { en: '{n} domains', zh: '{n} 个租户' },
   'images.expiredShares': { en: '+ {n} expired', zh: '另有 {n} 个已过期' },
   'images.expiresDays.one': { en: 'Expires in 1 day', zh: '1 天后过期' },
   'images.expiresDays.other': { en: 'Expires in {n} days', zh: '{n} 天后过期' },
@@ -497,29 +531,29 @@ export const STRINGS = {
   'images.expiresMinutes.one': { en: 'Expires in 1 minute', zh: '1 分钟后过期' },
   'images.expiresMinutes.other': { en: 'Expires in {n} minutes', zh: '{n} 分钟后过期' },
   'images.filterName': { en: 'Filter by name', zh: '按名称筛选' },
-  'images.filterShared': { en: 'Filter by image or owner domain', zh: '按镜像或所属账号筛选' },
+  'images.filterShared': { en: 'Filter by image or owner domain', zh: '按镜像或所属租户筛选' },
   'images.listSep': { en: ', ', zh: '、' },
   'images.namesAnd': { en: '{names} and {last}', zh: '{names}和{last}' },
   'images.namesMore': { en: '{names} and {n} more', zh: '{names}等另外 {n} 个' },
   'images.next': { en: 'Next', zh: '下一页' },
-  'images.noImages': { en: 'Your domain has no images yet.', zh: '您的账号还没有镜像。' },
-  'images.noImagesPush': { en: 'Your domain has no images yet. Push one with docker push.', zh: '您的账号还没有镜像。请使用 docker push 推送镜像。' },
+  'images.noImages': { en: 'Your domain has no images yet.', zh: '您的租户还没有镜像。' },
+  'images.noImagesPush': { en: 'Your domain has no images yet. Push one with docker push.', zh: '您的租户还没有镜像。请使用 docker push 推送镜像。' },
   'images.noMatch': { en: 'No image matches.', zh: '没有匹配的镜像。' },
-  'images.noShared': { en: 'No image is shared with your domain.', zh: '没有镜像共享给您的账号。' },
+  'images.noShared': { en: 'No image is shared with your domain.', zh: '没有镜像共享给您的租户。' },
   'images.noSharedMatch': { en: 'No shared image matches.', zh: '没有匹配的共享镜像。' },
   'images.notShared': { en: 'Not shared', zh: '未共享' },
   'images.onlyShared': { en: 'Display only shared images', zh: '仅显示已共享的镜像' },
   'images.pages': { en: 'Pages of the list', zh: '列表分页' },
   'images.pastEnd': { en: 'No images on this page. Go back to the previous page.', zh: '此页没有镜像，请返回上一页。' },
   'images.previous': { en: 'Previous', zh: '上一页' },
-  'images.privateCaption': { en: 'Repositories of your domain', zh: '您账号的镜像仓库' },
-  'images.privateLead': { en: 'The repositories of your domain in the registry.', zh: '您的账号在镜像仓库中的镜像。' },
+  'images.privateCaption': { en: 'Repositories of your domain', zh: '您租户的仓库' },
+  'images.privateLead': { en: 'The repositories of your domain in the registry.', zh: '镜像仓库中属于您租户的仓库。' },
   'images.pullShown': { en: 'Showing the pull command of {ref}.', zh: '已显示 {ref} 的拉取命令。' },
   'images.range': { en: '{first}–{last} of {total}', zh: '第 {first}–{last} 个，共 {total} 个' },
   'images.readFailed': { en: 'The list could not be read.', zh: '无法读取列表。' },
   'images.retry': { en: 'Retry', zh: '重试' },
-  'images.sharedCaption': { en: 'Images shared with your domain', zh: '共享给您账号的镜像' },
-  'images.sharedLead': { en: 'Images other domains shared with yours. You can pull them, and only pull.', zh: '其他账号共享给您账号的镜像。您只能拉取这些镜像。' },
+  'images.sharedCaption': { en: 'Images shared with your domain', zh: '共享给您租户的镜像' },
+  'images.sharedLead': { en: 'Images other domains shared with yours. You can pull them, and only pull.', zh: '其他租户共享给您租户的镜像。您只能拉取这些镜像。' },
   'images.showing': { en: 'Showing {range}.', zh: '正在显示{range}。' },
   'images.tabPrivate': { en: 'Private Images', zh: '自有镜像' },
   'images.tabShared': { en: 'Shared Images', zh: '他人共享' },
@@ -527,7 +561,7 @@ export const STRINGS = {
   'images.tagsOf': { en: 'Tags of {repo}', zh: '{repo} 的版本' },
   'images.title': { en: 'My Images', zh: '我的镜像' },
 
-  // a11y
+  // ---- a11y: marks of accessibility ----
   'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 

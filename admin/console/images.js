@@ -3,7 +3,7 @@
 // shares made with the domain, images-shared.js). Each list keeps its
 // filter, sort and page in the hash's query (lists.js).
 import {
-  $, PAGE, announce, api, cell, el, fill, loading, state, timeEl, utcTime,
+  $, PAGE, announce, api, cell, el, fill, loading, state, timeEl,
 } from './core.js';
 import { locale, t, tn } from './i18n.js';
 import { initShared, renderShared } from './images-shared.js';
@@ -122,7 +122,7 @@ function privateRow(o) {
     cell(t('images.colImage'), el('a', { href: `#/image/${repo}` }, repo)),
     cell(t('images.colTags'), tags),
     cell(t('images.colSharedWith'), sharedWith(o)),
-    cell(t('images.colUpdated'), o.updated ? timeEl(o.updated, utcTime(new Date(o.updated))) : '—'));
+    cell(t('images.colUpdated'), o.updated ? timeEl(o.updated) : '—'));
 }
 
 // sharedWith names the domains the image is validly shared with, the

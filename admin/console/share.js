@@ -297,6 +297,9 @@ async function submitRevoke(ev) {
     revoking = null;
     $('revoke-dialog').close();
     announce(t('share.revoked', { repo, domain }));
+    // The list is redrawn from the server: keep the focus off the page's
+    // body meanwhile, then put it where the revoked row was.
+    restoreFocus(null);
     renderSharing(repo, state.gen).then(() => focusAfterRevoke(Math.max(0, index)));
   } catch (e) {
     if (e.status !== 401) showError($('revoke-error'), e);

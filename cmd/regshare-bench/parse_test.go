@@ -83,6 +83,10 @@ BenchmarkIndexLoadFromBolt/shares=1M-2 	       1	2600000000 ns/op	       336.0 h
 BenchmarkIndexLoadFromBolt/shares=1M-2 	       1	1800000000 ns/op	       336.0 heapB/share	         1.800 s/load
 BenchmarkTokenHandler/get-2 	  300000	      3700 ns/op	    4584 B/op	      24 allocs/op
 BenchmarkTokenHandler/refresh-2 	  150000	      8000 ns/op	   11240 B/op	      61 allocs/op
+BenchmarkAuthorize/shares=1k,namespaces=100/name=covered-2 	 1000000	      2000 ns/op	      96 B/op	       1 allocs/op
+BenchmarkAuthorize/shares=1M,namespaces=100k/name=covered-2 	 1000000	      2400 ns/op	      96 B/op	       1 allocs/op
+BenchmarkAuthorize/shares=1k,namespaces=100/name=uncovered-2 	 1000000	      2000 ns/op	      96 B/op	       1 allocs/op
+BenchmarkAuthorize/shares=1M,namespaces=100k/name=uncovered-2 	 1000000	      2700 ns/op	      96 B/op	       1 allocs/op
 `))
 	results := map[string]string{}
 	measured := map[string]string{}
@@ -90,20 +94,24 @@ BenchmarkTokenHandler/refresh-2 	  150000	      8000 ns/op	   11240 B/op	      6
 		results[r.figure], measured[r.figure] = r.result, r.measured
 	}
 	for figure, want := range map[string]string{
-		"Authorize, 1M shares":                                                    "MISS", // 1.4 × 1k
-		"Token handler, GET /token, Basic, warm (httptest)":                       "ok",
-		"Token handler, POST /token refresh_token (httptest)":                     "MISS", // 61 allocs
-		"Index heap after GC, 1M shares":                                          "ok",
-		"Start-up: load 1M shares from bbolt and build the index":                 "ok", // median 1.9 s
-		"First start on a file of the previous version (JSON records, rewritten)": "",   // reported
+		"Authorize, 1M shares":                                                         "MISS", // 1.4 × 1k
+		"Token handler, GET /token, Basic, warm (httptest)":                            "ok",
+		"Token handler, POST /token refresh_token (httptest)":                          "MISS", // 61 allocs
+		"Index heap after GC, 1M shares":                                               "ok",
+		"Start-up: load 1M shares from bbolt and build the index":                      "ok",   // median 1.9 s
+		"First start on a file of the previous version (JSON records, rewritten)":      "",     // reported
+		"Authorize, 1M shares (100k namespace shares), a name below a namespace share": "ok",   // 1.2 × 1k
+		"Authorize, 1M shares (100k namespace shares), a name no share covers":         "MISS", // 1.35 × 1k
+		"Authorize, 1k shares (100 namespace shares), a name no share covers":          "",     // the reference
 	} {
 		if got, ok := results[figure]; !ok || got != want {
 			t.Errorf("%s: result %q (present %v), want %q", figure, got, ok, want)
 		}
 	}
 	for figure, want := range map[string]string{
-		"Start-up: load 1M shares from bbolt and build the index":                 "1.90 s",
-		"First start on a file of the previous version (JSON records, rewritten)": "missing",
+		"Start-up: load 1M shares from bbolt and build the index":                      "1.90 s",
+		"First start on a file of the previous version (JSON records, rewritten)":      "missing",
+		"Authorize, 1M shares (100k namespace shares), a name below a namespace share": "2.40 µs/op, 1 allocs/op (1.20 × 1k)",
 	} {
 		if got := measured[figure]; got != want {
 			t.Errorf("%s: measured %q, want %q", figure, got, want)
@@ -114,6 +122,9 @@ BenchmarkTokenHandler/refresh-2 	  150000	      8000 ns/op	   11240 B/op	      6
 	for _, r := range rows(slow, nil) {
 		if r.figure == "Start-up: load 1M shares from bbolt and build the index" && r.result != "MISS" {
 			t.Errorf("start-up of 2.1 s: result %q, want MISS", r.result)
+		}
+		if strings.HasPrefix(r.figure, "Authorize, 1M shares (100k namespace shares)") && r.result != "MISS" {
+			t.Errorf("%s, not measured: result %q, want MISS", r.figure, r.result)
 		}
 	}
 }

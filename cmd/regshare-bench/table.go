@@ -116,6 +116,7 @@ func rows(gb goBench, scenarios []*scenario) []row {
 			}
 			out = append(out, r)
 		}
+		out = append(out, namespaceRows(gb)...)
 		const load = "BenchmarkIndexLoadFromBolt/shares=1M"
 		secs, heap := gb.get(load, "s/load"), gb.get(load, "heapB/share")
 		out = append(out,
@@ -183,6 +184,35 @@ func rows(gb goBench, scenarios []*scenario) []row {
 			r.result = check(ratio >= minRobotVsBare, ratio)
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// namespaceRows are Authorize's with one share in ten a namespace share
+// (100 of 1k, 100k of 1M), for a name below one (its own share and each
+// prefix above it looked up) and for a name no share covers; each 1M
+// figure is judged against the 1k one of the same name.
+func namespaceRows(gb goBench) []row {
+	var out []row
+	for _, name := range []struct{ sub, title string }{
+		{"covered", "a name below a namespace share"},
+		{"uncovered", "a name no share covers"},
+	} {
+		var at1k float64
+		for _, n := range []struct{ shares, namespaces string }{{"1k", "100"}, {"1M", "100k"}} {
+			bench := "BenchmarkAuthorize/shares=" + n.shares + ",namespaces=" + n.namespaces + "/name=" + name.sub
+			ns, allocs := gb.get(bench, "ns/op"), gb.get(bench, "allocs/op")
+			r := row{figure: fmt.Sprintf("Authorize, %s shares (%s namespace shares), %s", n.shares, n.namespaces, name.title),
+				measured: nsOp(ns) + ", " + num(allocs) + " allocs/op"}
+			if n.shares == "1k" {
+				at1k = ns
+			} else {
+				r.measured += fmt.Sprintf(" (%.2f × 1k)", ns/at1k)
+				r.target = fmt.Sprintf("≤ %.1f × 1k", maxAuthorizeRatio)
+				r.result = check(ns <= maxAuthorizeRatio*at1k, ns, at1k)
+			}
+			out = append(out, r)
+		}
 	}
 	return out
 }

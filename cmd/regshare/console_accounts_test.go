@@ -206,8 +206,8 @@ func TestConsoleAccounts(t *testing.T) {
 				t.Errorf("robot row %s: %q, want %q (row %q)", k, row[k], v, row)
 			}
 		}
-		if !strings.Contains(row["Expires"], time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly)) {
-			t.Errorf("robot row Expires: %q, want in 30 days", row["Expires"])
+		if !strings.Contains(row["Expires"], time.Now().UTC().AddDate(0, 0, 30).Format(shownDate)) {
+			t.Errorf("robot row Expires: %q, want in 30 days, in local time", row["Expires"])
 		}
 		if got := eval[map[string]bool](t, gus, `({img: document.querySelector('#robots-body img, #main img') !== null, alerted: window.alerted})`); got["img"] || got["alerted"] {
 			t.Errorf("the description was parsed as HTML: %v", got)

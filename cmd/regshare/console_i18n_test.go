@@ -35,12 +35,13 @@ func (p *page) emulateLanguage(t *testing.T, lang string) {
 }
 
 // englishOn lists the Latin words left in what the user sees and hears of
-// the page's main view, its open dialogs and status line: text nodes
-// shown (screen-reader-only text included) and the aria-label, title,
-// placeholder and data-label of elements shown, with the page's title.
-// Code and times are data (names, commands, dates), and so are words in
-// allowed; a word joined to others by '/', '$', '+', '.', '-' or digits
-// (acme/web, robot$globex+ci) is a name.
+// the page (its top bar, skip link, main view, open dialogs and status
+// line): text nodes shown (screen-reader-only text included) and the
+// aria-label, title, placeholder and data-label of elements shown, with
+// the page's title. Code and times are data (names, commands, dates), and
+// so are words in allowed and what is marked as in another language (the
+// switch's "English", the API's own message); a word joined to others by
+// '/', '$', '+', '.', '-' or digits (acme/web, robot$globex+ci) is a name.
 func (p *page) englishOn(t *testing.T, allowed []string) []string {
 	t.Helper()
 	b, _ := json.Marshal(allowed)
@@ -51,22 +52,21 @@ func (p *page) englishOn(t *testing.T, allowed []string) []string {
 			.filter((w) => /^[A-Za-z]{2,}$/.test(w) && !allowed.has(w.toLowerCase()));
 		// A select's options are shown with it; a datalist's are suggestions of data.
 		const shown = (e) => (e.tagName === 'OPTION' ? Boolean(e.closest('select')) && shown(e.closest('select')) : e.checkVisibility());
-		const data = (e) => e.closest('code, time');
-		const roots = [document.querySelector('main > section:not([hidden])'), ...document.querySelectorAll('dialog[open]'), document.getElementById('status')];
+		const page = document.documentElement.lang.split('-')[0];
+		const foreign = (e) => { const l = e.closest('[lang]'); return l !== document.documentElement && !l.lang.startsWith(page); };
+		const data = (e) => e.closest('code, time') || foreign(e);
 		const bad = words(document.title).map((w) => w + ' in the title "' + document.title + '"');
-		for (const root of roots.filter(Boolean)) {
-			const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-			for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-				const e = n.parentElement;
-				if (!shown(e) || data(e)) continue;
-				for (const w of words(n.data)) bad.push(w + ' in "' + n.data.trim().slice(0, 100) + '"');
-			}
-			for (const e of [root, ...root.querySelectorAll('*')]) {
-				if (!shown(e) || data(e)) continue;
-				for (const a of ['aria-label', 'title', 'placeholder', 'data-label']) {
-					const v = e.getAttribute(a);
-					for (const w of v ? words(v) : []) bad.push(w + ' in ' + a + '="' + v + '"');
-				}
+		const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+			const e = n.parentElement;
+			if (!shown(e) || data(e)) continue;
+			for (const w of words(n.data)) bad.push(w + ' in "' + n.data.trim().slice(0, 100) + '"');
+		}
+		for (const e of document.body.querySelectorAll('*')) {
+			if (!shown(e) || data(e)) continue;
+			for (const a of ['aria-label', 'title', 'placeholder', 'data-label']) {
+				const v = e.getAttribute(a);
+				for (const w of v ? words(v) : []) bad.push(w + ' in ' + a + '="' + v + '"');
 			}
 		}
 		return [...new Set(bad)];
@@ -115,6 +115,9 @@ func TestConsoleI18n(t *testing.T) {
 		t.Helper()
 		if left := root.englishOn(t, allowed); len(left) > 0 {
 			t.Errorf("%s in Chinese shows English:\n%s", where, strings.Join(left, "\n"))
+		}
+		if bad := root.badTimesOn(t); len(bad) > 0 {
+			t.Errorf("%s shows times that are not local with UTC on hover:\n%s", where, strings.Join(bad, "\n"))
 		}
 	}
 	open := func(t *testing.T, what, button, dialog string) {

@@ -183,6 +183,9 @@ func newBrowser(t *testing.T, exe, base string) *browser {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 		chromedp.Flag("lang", "en-US"),
+		// The console shows local times: the browser's own zone is UTC,
+		// whatever the machine's, and a tab may emulate another.
+		chromedp.Env("TZ=UTC"),
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
@@ -373,9 +376,7 @@ func TestConsole(t *testing.T) {
 	digest := d.push(t, "alice", "acme/web:1.0", created)
 	d.push(t, "alice", "acme/web:latest", created.Add(time.Hour))
 	d.push(t, "alice", "acme/tools/builder:2", created)
-	// The console shows local times: the browser's zone is UTC, as are
-	// the days below.
-	t.Setenv("TZ", "UTC")
+	// The browser's zone is UTC (newBrowser), as are the days below.
 	b := newBrowser(t, exe, d.info.API)
 
 	until := time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)

@@ -16,6 +16,7 @@ import (
 func RunTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 	t.Run("History", func(t *testing.T) { testHistory(t, open(t, newStore)) })
 	t.Run("TokenEnds", func(t *testing.T) { testTokenEnds(t, open(t, newStore)) })
+	t.Run("NamespaceShares", func(t *testing.T) { testNamespaceShares(t, open(t, newStore)) })
 	t.Run("Batch", func(t *testing.T) { RunBatchTests(t, newStore) })
 
 	t.Run("CreateGetRoundTrip", func(t *testing.T) {

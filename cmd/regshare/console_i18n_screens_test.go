@@ -1,0 +1,302 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// badTimesOn lists the times shown that are not local times with the UTC
+// time on hover: a <time> whose title is not "… UTC", whose text is in
+// UTC, or, on a Chinese page, whose text is not a Chinese date (年).
+func (p *page) badTimesOn(t *testing.T) []string {
+	t.Helper()
+	return eval[[]string](t, p, `(() => {
+		const zh = document.documentElement.lang.startsWith('zh');
+		return [...document.querySelectorAll('time')].filter((e) => e.checkVisibility())
+			.filter((e) => !e.title.endsWith(' UTC') || e.textContent.includes('UTC') || (zh && !e.textContent.includes('年')))
+			.map((e) => e.outerHTML.slice(0, 160));
+	})()`)
+}
+
+// i18nScreens is what TestConsoleI18nScreens set up, and how it checks a
+// screen.
+type i18nScreens struct {
+	d       *devSystem
+	allowed []string
+}
+
+// chinese fails when p's screen shows English or a time not in local time.
+func (x *i18nScreens) chinese(t *testing.T, p *page, where string) {
+	t.Helper()
+	if left := p.englishOn(t, x.allowed); len(left) > 0 {
+		t.Errorf("%s in Chinese shows English:\n%s", where, strings.Join(left, "\n"))
+	}
+	if bad := p.badTimesOn(t); len(bad) > 0 {
+		t.Errorf("%s shows times that are not local with UTC on hover:\n%s", where, strings.Join(bad, "\n"))
+	}
+}
+
+// setupI18nScreens pushes acme's images and shares them with globex, so
+// that every state of a share shows: valid for good (acme/web, changed
+// once, for its history), expiring in 3 days (acme/api), expired
+// (acme/old, and acme/web's share with ops), and one image shared with
+// four domains (acme/tools/builder). Descriptions are in Chinese: what
+// users write is not the console's English.
+func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
+	t.Helper()
+	d.push(t, "alice", "acme/web:1.0", imagesDay(5, 4))
+	d.push(t, "alice", "acme/web:latest", imagesDay(5, 5))
+	d.push(t, "alice", "acme/api:1.0", imagesDay(5, 1))
+	d.push(t, "alice", "acme/old:1", imagesDay(3, 1))
+	d.push(t, "alice", "acme/tools/builder:2", imagesDay(4, 1))
+	extra := []string{"hooli", "initech", "umbrella"}
+	for _, name := range extra {
+		if status, b := d.call(t, "root", "POST", "/v2/manage/domains", fmt.Sprintf(`{"name":%q,"namespaces":[%q]}`, name, name)); status != 201 {
+			t.Fatalf("create domain %s: %d %s", name, status, b)
+		}
+	}
+	end := time.Now().Add(2 * time.Second)
+	soon := end.UTC().Format(time.RFC3339)
+	d.shareUntil(t, "alice", "acme/web", "globex", "forever", "夜间构建")
+	d.shareUntil(t, "alice", "acme/web", "ops", soon, "")
+	d.shareUntil(t, "alice", "acme/old", "globex", soon, "旧版")
+	d.shareUntil(t, "alice", "acme/api", "globex", time.Now().Add(72*time.Hour).UTC().Format(time.RFC3339), "预览版")
+	for _, domain := range append([]string{"globex"}, extra...) {
+		d.shareUntil(t, "alice", "acme/tools/builder", domain, "forever", "")
+	}
+	if status, b := d.call(t, "alice", "PATCH", "/v2/manage/namespaces/acme/repositories/web/access-domains/globex", `{"description":"夜间构建，每日更新"}`); status/100 != 2 {
+		t.Fatalf("change the share of acme/web: %d %s", status, b)
+	}
+	allowed := chineseLatin(consoleStrings(t))
+	for _, u := range d.info.Users {
+		allowed = append(allowed, u.Name, u.Domain)
+	}
+	// Data: domains (nosuch, typed into Share image), a tag, the zone the
+	// hints name (TZ=UTC), and units of size, which Chinese writes so too.
+	allowed = append(allowed, extra...)
+	allowed = append(allowed, "nosuch", "latest", "utc", "kb", "mb", "gb")
+	time.Sleep(time.Until(end.Add(time.Second))) // the shares until soon have ended
+	return &i18nScreens{d: d, allowed: allowed}
+}
+
+// TestConsoleI18nScreens drives every screen that TestConsoleI18n (the
+// account pages) does not, in headless Chromium set to Chinese, and finds
+// no English left and every time local with UTC on hover: the login
+// dialog (empty, with errors), the top bar, My Images (Private Images
+// with its pager, no match and a failed read; Shared Images with shares
+// valid, expiring in 3 days and expired), an image's Tags and Sharing
+// tabs, the Share image dialog (empty, with field errors, the duplicate's
+// Edit that share instead, Edit), Revoke and History, a recipient's image
+// page, the idle warning and the login after the idle end. Then the
+// language switch redraws the page shown in English.
+func TestConsoleI18nScreens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a registry and a browser")
+	}
+	exe := chromium(t)
+	d := startDev(t)
+	x := setupI18nScreens(t, d)
+	b := newBrowser(t, exe, d.info.API)
+	alice, gina := b.tab(t, "alice"), b.tab(t, "gina")
+	alice.emulateLanguage(t, "zh-CN")
+	gina.emulateLanguage(t, "zh-CN")
+
+	// Each screen is checked even when an earlier one failed: the test
+	// lists all the English left.
+	step := func(name string, p *page, f func(t *testing.T)) {
+		t.Helper()
+		t.Run(name, func(t *testing.T) {
+			defer shotOnFailure(t, p)
+			f(t)
+		})
+	}
+	step("login dialog", alice, func(t *testing.T) { x.login(t, alice) })
+	step("top bar and Private Images", alice, func(t *testing.T) { x.private(t, alice) })
+	step("an image's Tags and Sharing", alice, func(t *testing.T) { x.image(t, alice) })
+	step("Share image, Edit, Revoke and History", alice, func(t *testing.T) { x.dialogs(t, alice) })
+	step("Shared Images and a recipient's image", gina, func(t *testing.T) { x.shared(t, gina) })
+	step("the idle warning and its end", alice, func(t *testing.T) { x.idle(t, b) })
+	step("the switch redraws the page in English", alice, func(t *testing.T) { x.switchLanguage(t, alice) })
+}
+
+func (x *i18nScreens) login(t *testing.T, p *page) {
+	p.do(t, "load the console", chromedp.Navigate(p.b.base+"/"))
+	p.waitFor(t, "the login dialog", `document.getElementById('login-dialog').open && document.documentElement.lang === 'zh-CN'`)
+	x.chinese(t, p, "the login dialog")
+	p.do(t, "log in without a password", chromedp.SendKeys(chromedp.ID("login-user"), "alice"), chromedp.Click(chromedp.ID("login-submit")))
+	p.waitFor(t, "the error", `document.getElementById('login-error').textContent === '请输入用户名和密码。'`)
+	x.chinese(t, p, "the login dialog with an error")
+	p.do(t, "log in with a wrong password", chromedp.SendKeys(chromedp.ID("login-password"), "wrong"), chromedp.Click(chromedp.ID("login-submit")))
+	p.waitFor(t, "the refusal", `document.getElementById('login-error').textContent === '用户名或密码错误。'`)
+	x.chinese(t, p, "the login dialog after a wrong password")
+}
+
+func (x *i18nScreens) private(t *testing.T, p *page) {
+	p.login(t, "alice", x.d.users["alice"].Password)
+	p.waitFor(t, "Private Images", `document.querySelectorAll('#private-body tr').length === 4`)
+	for repo, want := range map[string][]string{
+		"acme/tools/builder": {"globex、hooli等另外 2 个"},
+		"acme/old":           {"未共享", "另有 1 个已过期"},
+		"acme/web":           {"globex", "另有 1 个已过期"},
+	} {
+		got := p.imageRow(t, "private", repo)["共享给"]
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s shared with %q, want %q", repo, got, w)
+			}
+		}
+	}
+	x.chinese(t, p, "the top bar and Private Images")
+	p.goTo(t, "#/images?tab=private&limit=2")
+	p.waitFor(t, "the pager", `!document.getElementById('private-pager').hidden && document.getElementById('private-range').textContent !== ''`)
+	x.chinese(t, p, "Private Images with its pager")
+	p.goTo(t, "#/images?tab=private&name=zzz")
+	p.waitFor(t, "no match", `document.getElementById('private-empty').textContent === '没有匹配的镜像。'`)
+	x.chinese(t, p, "Private Images without a match")
+	p.goTo(t, "#/shared")
+	p.failNextRead(t, "/v2/manage/repos")
+	p.goTo(t, "#/images?tab=private")
+	p.waitFor(t, "the failed read", `!document.getElementById('private-retry').hidden && document.getElementById('private-error').textContent !== ''`)
+	x.chinese(t, p, "Private Images' failed read")
+}
+
+func (x *i18nScreens) image(t *testing.T, p *page) {
+	p.goTo(t, "#/image/acme/web")
+	p.waitFor(t, "the tags", `document.querySelectorAll('#tags-body tr').length === 2`)
+	p.do(t, "copy a pull command", chromedp.Click(chromedp.CSS(`#tags-body button`)))
+	p.waitFor(t, "the copy to be announced", `document.getElementById('status').textContent !== ''`)
+	x.chinese(t, p, "the Tags tab, a command copied")
+	p.openSharing(t, "acme/web", 2)
+	if got := p.rowCells(t, `#sharing-body tr[data-domain="ops"]`)["状态"]; got != "已过期" {
+		t.Errorf("the share with ops: status %q, want 已过期", got)
+	}
+	x.chinese(t, p, "the Sharing tab")
+}
+
+func (x *i18nScreens) dialogs(t *testing.T, p *page) {
+	p.openShareDialog(t)
+	x.chinese(t, p, "Share image, empty")
+	p.do(t, "submit it empty", chromedp.Click(chromedp.ID("share-submit")))
+	p.waitFor(t, "the field errors", `document.getElementById('share-with-error').textContent !== '' && document.getElementById('share-until-error').textContent !== ''`)
+	x.chinese(t, p, "Share image with field errors")
+	p.do(t, "share with no such domain",
+		chromedp.SendKeys(chromedp.ID("share-with"), "nosuch"),
+		chromedp.Click(chromedp.CSS(`#share-presets [data-preset="30"]`)),
+		chromedp.Click(chromedp.ID("share-submit")))
+	p.waitFor(t, "the API's refusal", `document.querySelector('#share-with-error .error-code')`)
+	x.chinese(t, p, "Share image refused by the API")
+	eval[string](t, p, `document.getElementById('share-with').value = ''`)
+	p.do(t, "share with globex again", chromedp.SendKeys(chromedp.ID("share-with"), "globex"), chromedp.Click(chromedp.ID("share-submit")))
+	p.waitFor(t, "Edit that share instead", `document.querySelector('#share-with-error button')`)
+	x.chinese(t, p, "Share image, already shared")
+	p.do(t, "edit that share instead", chromedp.Click(chromedp.CSS(`#share-with-error button`)))
+	p.waitFor(t, "the edit", `document.getElementById('share-title').textContent === '编辑共享'`)
+	x.chinese(t, p, "Edit share")
+	p.do(t, "cancel", chromedp.Click(chromedp.ID("share-cancel")))
+	p.waitFor(t, "the dialog to close", `!document.getElementById('share-dialog').open`)
+
+	// The expired share ends at a time, not at the end of a day.
+	p.do(t, "edit the share with ops", chromedp.Click(chromedp.CSS(`#sharing-body tr[data-domain="ops"] [data-action="edit"]`)))
+	p.waitFor(t, "the edit", `document.getElementById('share-dialog').open`)
+	x.chinese(t, p, "Edit share of an exact time")
+	p.do(t, "cancel", chromedp.Click(chromedp.ID("share-cancel")))
+	p.waitFor(t, "the dialog to close", `!document.getElementById('share-dialog').open`)
+
+	p.do(t, "open Revoke", chromedp.Click(chromedp.CSS(`#sharing-body tr[data-domain="ops"] [data-action="revoke"]`)))
+	p.waitFor(t, "Revoke", `document.getElementById('revoke-dialog').open`)
+	x.chinese(t, p, "Revoke")
+	p.do(t, "cancel", chromedp.Click(chromedp.ID("revoke-cancel")))
+	p.waitFor(t, "the dialog to close", `!document.getElementById('revoke-dialog').open`)
+
+	p.do(t, "open the history", chromedp.Click(chromedp.CSS(`#sharing-body tr[data-domain="globex"] [data-action="history"]`)))
+	p.waitFor(t, "its two events", `document.querySelectorAll('#history-list > li').length === 2`)
+	x.chinese(t, p, "History")
+	p.do(t, "close it", chromedp.Click(chromedp.ID("history-close")))
+	p.waitFor(t, "the dialog to close", `!document.getElementById('history-dialog').open`)
+}
+
+func (x *i18nScreens) shared(t *testing.T, p *page) {
+	p.login(t, "gina", x.d.users["gina"].Password)
+	p.waitFor(t, "Shared Images", `location.hash === '#/shared' && document.querySelectorAll('#shared-body tr').length === 4`)
+	for repo, want := range map[string]string{"acme/web": "有效", "acme/api": "3 天后过期", "acme/old": "已过期"} {
+		if got := p.imageRow(t, "shared", repo)["状态"]; got != want {
+			t.Errorf("%s: status %q, want %q", repo, got, want)
+		}
+	}
+	p.waitFor(t, "acme/api's pull commands", fmt.Sprintf(`document.querySelectorAll('%s code').length === 2`, imageRowCSS("shared", "acme/api")))
+	p.do(t, "choose a tag", chromedp.Click(chromedp.CSS(imageRowCSS("shared", "acme/web")+` button[data-tag="1.0"]`)))
+	p.waitFor(t, "the choice announced", `document.getElementById('status').textContent !== ''`)
+	x.chinese(t, p, "Shared Images")
+	p.do(t, "filter", chromedp.SendKeys(chromedp.ID("shared-filter"), "zzz"))
+	p.waitFor(t, "no match", `document.getElementById('shared-empty').textContent === '没有匹配的共享镜像。'`)
+	x.chinese(t, p, "Shared Images without a match")
+	p.goTo(t, "#/images?tab=private")
+	p.waitFor(t, "the empty Private Images", `document.getElementById('private-empty').textContent === '您的租户还没有镜像。'`)
+	x.chinese(t, p, "a recipient's empty Private Images")
+	p.goTo(t, "#/image/acme/web")
+	p.waitFor(t, "the tags", `document.querySelectorAll('#tags-body tr').length === 2 && document.getElementById('image-back').getAttribute('href') === '#/shared'`)
+	x.chinese(t, p, "a shared image's tags")
+	p.goTo(t, "#/image/acme/old")
+	p.waitFor(t, "the refusal", `document.getElementById('tags-error').textContent !== ''`)
+	x.chinese(t, p, "an image whose share has expired")
+}
+
+// idle lets 29 minutes pass without use in a tab of its own (its clock
+// is virtual from then on): the warning, then the login after the end.
+func (x *i18nScreens) idle(t *testing.T, b *browser) {
+	p := b.tab(t, "alice-idle")
+	defer shotOnFailure(t, p)
+	p.emulateLanguage(t, "zh-CN")
+	p.login(t, "alice", x.d.users["alice"].Password)
+	p.waitFor(t, "Private Images", `document.querySelector('#private-body tr')`)
+	p.stopTime(t)
+	p.passTime(t, 29*time.Minute+10*time.Second)
+	if !eval[bool](t, p, `document.getElementById('idle-dialog').open && document.getElementById('idle-text').textContent !== ''`) {
+		t.Fatal("no idle warning")
+	}
+	x.chinese(t, p, "the idle warning")
+	p.passTime(t, time.Minute)
+	if !eval[bool](t, p, `document.getElementById('login-dialog').open && !document.getElementById('login-expired').hidden`) {
+		t.Fatal("no login dialog after the idle end")
+	}
+	x.chinese(t, p, "the login after the idle end")
+}
+
+// switchLanguage turns the console to English on Private Images: the
+// list, the top bar, the page's title and a dialog's texts follow at
+// once; then back to Chinese.
+func (x *i18nScreens) switchLanguage(t *testing.T, p *page) {
+	choose := func(lang string) {
+		eval[bool](t, p, fmt.Sprintf(`(() => { const s = document.getElementById('lang-switch'); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, lang))
+	}
+	p.goTo(t, "#/images?tab=private")
+	p.waitFor(t, "Private Images", `document.querySelectorAll('#private-body tr').length === 4`)
+	choose("en")
+	p.waitFor(t, "the list in English", `(document.querySelector('#private-body td') || {dataset: {}}).dataset.label === 'Image'`)
+	got := eval[map[string]string](t, p, `({title: document.title, head: document.querySelector('#private-table th').textContent,
+		who: document.getElementById('who-text').textContent, logout: document.getElementById('logout').textContent,
+		when: document.querySelector('#private-body time').textContent})`)
+	want := map[string]string{"title": "My Images · regshare", "head": "Image", "who": "alice · acme (manage)", "logout": "Log out"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("after the switch %s: %q, want %q", k, got[k], v)
+		}
+	}
+	if strings.Contains(got["when"], "年") {
+		t.Errorf("after the switch a time is %q, still in Chinese", got["when"])
+	}
+	p.openSharing(t, "acme/web", 2)
+	p.do(t, "open Revoke", chromedp.Click(chromedp.CSS(`#sharing-body tr[data-domain="ops"] [data-action="revoke"]`)))
+	p.waitFor(t, "Revoke", `document.getElementById('revoke-dialog').open`)
+	if got := p.text(t, "#revoke-title") + " / " + p.text(t, "#revoke-text"); !strings.HasPrefix(got, "Revoke share / Revoke the share") {
+		t.Errorf("the Revoke dialog after the switch: %q", got)
+	}
+	p.do(t, "cancel", chromedp.Click(chromedp.ID("revoke-cancel")))
+	choose("zh")
+	p.waitFor(t, "the Sharing tab in Chinese", `(document.querySelector('#sharing-body td') || {dataset: {}}).dataset.label === '租户' && document.title === 'acme/web · regshare'`)
+	x.chinese(t, p, "the Sharing tab, back in Chinese")
+}
