@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
@@ -99,10 +100,12 @@ func TestBatchRaisedLimit(t *testing.T) {
 	st := open(t, cfg, nil)
 	defer st.Close()
 	ops := bulk(20, 30, "the SDK for partners")
+	start := time.Now()
 	evs, err := st.ChangeShares(t.Context(), ops, grants.Change{Actor: "alice", ID: "sdk-to-partners"})
 	if err != nil || len(evs) != 600 {
 		t.Fatalf("600 shares in one change = %d events, %v", len(evs), err)
 	}
+	t.Logf("600 shares in one etcd change: %v", time.Since(start))
 	shares, err := st.List(t.Context())
 	if err != nil || len(shares) != 600 {
 		t.Fatalf("List = %d shares, %v; want 600", len(shares), err)
