@@ -94,7 +94,7 @@ export function b64(s) {
   return btoa(bin);
 }
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, code, message, detail) {
     super(message);
     this.status = status;

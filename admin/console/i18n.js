@@ -18,7 +18,7 @@
 // here.
 
 const LANG_KEY = 'regshare.lang';
-export const LANGUAGES = { en: 'English', zh: '中文' };
+const LANGUAGES = { en: 'English', zh: '中文' };
 
 // STRINGS: key → { en, zh }. Keys are grouped by page (each group in one
 // block under a comment naming it); keep them sorted within a group. A
@@ -640,7 +640,7 @@ export function translatePage(root = document) {
 }
 
 // setLanguage switches to l and keeps the choice; the caller redraws.
-export function setLanguage(l) {
+function setLanguage(l) {
   if (!LANGUAGES[l]) return;
   lang = l;
   try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* private mode: for this page only */ }
