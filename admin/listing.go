@@ -291,10 +291,7 @@ func grantsLonger(x, y *sharedRow) bool {
 	if x.Status != y.Status {
 		return x.Status
 	}
-	if x.deadline.IsZero() || y.deadline.IsZero() {
-		return x.deadline.IsZero() && !y.deadline.IsZero()
-	}
-	return x.deadline.After(y.deadline)
+	return grants.Outlasts(x.deadline, y.deadline)
 }
 
 // fillTags reads each row's tags from the registry within one time budget;

@@ -57,25 +57,34 @@ func benchShares(n int) []grants.Share {
 		Created: created, Updated: created,
 	})
 	for i := 1; i < n; i++ {
-		r := i / benchFanout
-		owner := r % benchTenants
-		s := grants.Share{
-			Repository:  fmt.Sprintf("%s/app-%d", benchTenant(owner), r),
-			Owner:       benchTenant(owner),
-			Recipient:   benchTenant(owner + 1 + i%benchFanout),
-			Permit:      grants.PermitRead,
-			CreatorID:   "admin-" + benchTenant(owner),
-			CreatorName: "admin-" + benchTenant(owner),
-			Created:     created,
-			Updated:     created,
-		}
+		s := benchFiller(i, "%s/app-%d", created)
 		if i%4 == 0 {
-			s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
 			s.Description = "release candidate for partner testing"
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// benchFiller is the i-th filler share, of repository format (tenant and
+// repository number) with a tenant further on; one in four is dated.
+func benchFiller(i int, format string, created time.Time) grants.Share {
+	r := i / benchFanout
+	owner := r % benchTenants
+	s := grants.Share{
+		Repository:  fmt.Sprintf(format, benchTenant(owner), r),
+		Owner:       benchTenant(owner),
+		Recipient:   benchTenant(owner + 1 + i%benchFanout),
+		Permit:      grants.PermitRead,
+		CreatorID:   "admin-" + benchTenant(owner),
+		CreatorName: "admin-" + benchTenant(owner),
+		Created:     created,
+		Updated:     created,
+	}
+	if i%4 == 0 {
+		s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
+	}
+	return s
 }
 
 // benchMixedShares returns n shares: nine in ten are benchShares's, one in
@@ -91,22 +100,7 @@ func benchMixedShares(n int) []grants.Share {
 		CreatorID: "alice", CreatorName: "alice", Created: created, Updated: created,
 	})
 	for i := 1; i < n/10; i++ {
-		r := i / benchFanout
-		owner := r % benchTenants
-		s := grants.Share{
-			Repository:  fmt.Sprintf("%s/team-%d/", benchTenant(owner), r),
-			Owner:       benchTenant(owner),
-			Recipient:   benchTenant(owner + 1 + i%benchFanout),
-			Permit:      grants.PermitRead,
-			CreatorID:   "admin-" + benchTenant(owner),
-			CreatorName: "admin-" + benchTenant(owner),
-			Created:     created,
-			Updated:     created,
-		}
-		if i%4 == 0 {
-			s.Deadline = now.Add(time.Duration(i%365+1) * 24 * time.Hour)
-		}
-		out = append(out, s)
+		out = append(out, benchFiller(i, "%s/team-%d/", created))
 	}
 	return out
 }

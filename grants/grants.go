@@ -266,7 +266,7 @@ func (g *Grants) shareFor(repository, domain, owner string, now time.Time) (Shar
 	}
 	ancestors(repository, func(prefix string) bool {
 		s, ok := g.index.Get(Key{prefix, domain})
-		if ok && effectiveUnder(s, owner, now) && (!found || s.Permanent() || s.Deadline.After(best.Deadline)) {
+		if ok && effectiveUnder(s, owner, now) && (!found || Outlasts(s.Deadline, best.Deadline)) {
 			best, found = s, true
 		}
 		return !(found && best.Permanent())

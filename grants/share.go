@@ -60,6 +60,15 @@ type Share struct {
 // Permanent reports whether the share has no deadline.
 func (s Share) Permanent() bool { return s.Deadline.IsZero() }
 
+// Outlasts reports whether a share with deadline d ends after one with
+// deadline e (the zero time: permanent, which nothing outlasts).
+func Outlasts(d, e time.Time) bool {
+	if d.IsZero() || e.IsZero() {
+		return d.IsZero() && !e.IsZero()
+	}
+	return d.After(e)
+}
+
 // Valid reports whether the share grants access at now.
 func (s Share) Valid(now time.Time) bool {
 	return s.Permanent() || now.Before(s.Deadline)

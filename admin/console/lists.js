@@ -67,14 +67,12 @@ const retriable = (e) => e.status === 0 || e.status >= 500;
 export function failed(parts, e) {
   listFailed(parts.body, parts.empty, parts.error, e);
   if (!parts.error.textContent) parts.error.textContent = t('images.readFailed');
-  parts.table.hidden = true;
-  parts.retry.hidden = !retriable(e);
+  parts.retry.hidden = !retriable(e); // listFailed hid the table
 }
 
 // shown is a list drawn after a successful read.
 export function shown(parts) {
-  parts.table.hidden = false;
-  parts.retry.hidden = true;
+  parts.retry.hidden = true; // fill showed the table
 }
 
 // focusList puts the focus in a redrawn list (after Next, Previous or

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -112,12 +110,7 @@ func TestBulkCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a child process 12 times")
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("REGSHARE_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (set REGSHARE_CRASH_SEED to repeat the choices; the kill moments depend on timing too)", seed)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := crashRand(t)
 
 	setup := newChildSetup(t)
 	domains := map[string]childDomain{

@@ -172,6 +172,17 @@ func crashList(t *testing.T, base string) map[grants.Key]crashState {
 	return out
 }
 
+// crashRand draws a crash test's choices from a logged seed, or from
+// REGSHARE_CRASH_SEED to repeat them.
+func crashRand(t *testing.T) *rand.Rand {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("REGSHARE_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d (set REGSHARE_CRASH_SEED to repeat the choices; the kill moments depend on timing too)", seed)
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}
+
 // TestCrashSafety kills `regshare serve` with SIGKILL at random moments
 // while share changes stream at it, restarts it on the same bbolt file,
 // and checks that every acknowledged change is there and no refused one.
@@ -179,12 +190,7 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a child process 25 times")
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("REGSHARE_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (set REGSHARE_CRASH_SEED to repeat the choices; the kill moments depend on timing too)", seed)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := crashRand(t)
 
 	setup := newChildSetup(t)
 	domains := map[string]childDomain{
