@@ -178,6 +178,11 @@ func newBrowser(t *testing.T, exe, base string) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// Several tabs run at once, each a user: none is throttled or
+		// given less CPU for not being in front.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(profile),
@@ -240,10 +245,16 @@ func eval[T any](t *testing.T, p *page, expr string) T {
 }
 
 // waitFor waits until the JavaScript expression is true.
+// On a timeout it says where the tab was and what it showed.
 func (p *page) waitFor(t *testing.T, what, expr string) {
 	t.Helper()
 	p.do(t, "wait for "+what, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(25*time.Millisecond))(ctx, tg)
+		if err != nil {
+			if shown, e := chromedp.Evaluate[string](`location.hash + ' | ' + document.body.innerText.slice(0, 600)`)(ctx, tg); e == nil {
+				err = fmt.Errorf("%w; the tab shows %q", err, shown)
+			}
+		}
 		return chromedp.Void{}, err
 	})
 }
