@@ -145,6 +145,8 @@ func decodeRecord(r Record) (any, error) {
 		v = &RobotRecord{}
 	case KindRobotUse:
 		v = &RobotUse{}
+	case KindGroup:
+		v = &GroupRecord{}
 	default:
 		return nil, fmt.Errorf("unknown record kind %q", r.Kind)
 	}

@@ -178,7 +178,7 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 // newShare is s as p creates it in owner's namespace at now, with its
 // owner, creator and times set, or why it cannot be made.
 func (g *Grants) newShare(p Principal, owner string, s Share, now time.Time) (Share, error) {
-	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasDomain(s.Recipient) {
+	if s.Recipient != "" && s.Recipient != owner && !g.dir.Load().HasRecipient(s.Recipient) {
 		return Share{}, fmt.Errorf("%w %q", ErrUnknownDomain, s.Recipient)
 	}
 	s.Owner = owner
@@ -242,8 +242,8 @@ func (g *Grants) updater(p Principal, owner string, now time.Time, fn func(Share
 		if old.Owner != owner {
 			return Share{}, fmt.Errorf("%w (%s); it can only be revoked", ErrPreviousOwner, old.Owner)
 		}
-		if !g.dir.Load().HasDomain(old.Recipient) {
-			return Share{}, fmt.Errorf("%w %q: the domain was removed, so the share can only be revoked", ErrUnknownDomain, old.Recipient)
+		if !g.dir.Load().HasRecipient(old.Recipient) {
+			return Share{}, fmt.Errorf("%w %q: the domain or group was removed, so the share can only be revoked", ErrUnknownDomain, old.Recipient)
 		}
 		s := fn(old)
 		s.Repository, s.Recipient, s.Owner = old.Repository, old.Recipient, old.Owner

@@ -32,7 +32,7 @@ func (i DomainInfo) MaxRobotLifetime() time.Duration {
 // storedRecord is a record of the store, decoded once.
 type storedRecord struct {
 	rev int64
-	v   any // *DomainRecord, *string (a namespace's owner), *UserRecord, *RobotRecord
+	v   any // *DomainRecord, *string (a namespace's owner), *UserRecord, *RobotRecord, *GroupRecord
 }
 
 // records is the store's part of the directory, as the sink receives it.
@@ -66,6 +66,8 @@ func merge(static *Directory, rs records) *Directory {
 		namespaces: maps.Clone(static.namespaces),
 		domains:    maps.Clone(static.domains),
 		info:       maps.Clone(static.info),
+		groups:     map[string]groupInfo{},
+		memberOf:   map[string][]string{},
 		revs:       make(map[Ref]int64, len(rs)),
 	}
 	for ref, r := range rs {
@@ -95,6 +97,14 @@ func merge(static *Directory, rs records) *Directory {
 					UpdatedBy: v.UpdatedBy, Robot: v, ver: uint64(r.rev)}
 			}
 		}
+	}
+	for _, r := range rs {
+		if v, ok := r.v.(*GroupRecord); ok {
+			d.addGroup(v)
+		}
+	}
+	for _, gs := range d.memberOf {
+		slices.Sort(gs)
 	}
 	for dom, nss := range d.domains {
 		if !d.info[dom].Static {

@@ -103,6 +103,8 @@ type Directory struct {
 	namespaces map[string]string // namespace -> owning domain
 	domains    map[string][]string
 	info       map[string]DomainInfo
+	groups     map[string]groupInfo
+	memberOf   map[string][]string // domain -> the recipients of its groups ("@name"), sorted
 	// revs are the store's versions of its records, for the Expect of writes.
 	revs map[Ref]int64
 	// cost is the bcrypt cost most of the users' hashes have.
@@ -120,6 +122,8 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		namespaces: map[string]string{},
 		domains:    map[string][]string{},
 		info:       map[string]DomainInfo{},
+		groups:     map[string]groupInfo{},
+		memberOf:   map[string][]string{},
 		revs:       map[Ref]int64{},
 	}
 	var errs []error

@@ -248,28 +248,42 @@ func (g *Grants) decideRepository(dir *Directory, u User, a Access, shares bool,
 	if !owned || !shares || !(slices.Contains(a.Actions, ActionPull) || slices.Contains(a.Actions, ActionAll)) {
 		return nil, false, time.Time{}
 	}
-	if s, ok := g.shareFor(a.Name, u.Domain, owner, now); ok {
+	if s, ok := g.shareFor(dir, a.Name, u.Domain, owner, now); ok {
 		return pullOnly, true, s.Deadline
 	}
 	return nil, false, time.Time{}
 }
 
 // shareFor finds the share in force that lets domain pull repository
-// (owned by owner): its own share, or that of a namespace prefix above it
-// (one index lookup each). Of several, the one that lasts longest grants,
-// so that a token lives as long as any of them allows.
-func (g *Grants) shareFor(repository, domain, owner string, now time.Time) (Share, bool) {
-	best, found := g.index.Get(Key{repository, domain})
-	found = found && effectiveUnder(best, owner, now)
-	if found && best.Permanent() {
-		return best, true
-	}
-	ancestors(repository, func(prefix string) bool {
-		s, ok := g.index.Get(Key{prefix, domain})
+// (owned by owner): one made with the domain or with a group dir has it
+// in, of the repository or of a namespace prefix above it (one index
+// lookup each). Of several, the one that lasts longest grants, so that a
+// token lives as long as any of them allows.
+func (g *Grants) shareFor(dir *Directory, repository, domain, owner string, now time.Time) (best Share, found bool) {
+	consider := func(k Key) bool {
+		s, ok := g.index.Get(k)
 		if ok && effectiveUnder(s, owner, now) && (!found || Outlasts(s.Deadline, best.Deadline)) {
 			best, found = s, true
 		}
 		return !(found && best.Permanent())
+	}
+	more := consider(Key{repository, domain})
+	for _, r := range dir.memberOf[domain] {
+		more = more && consider(Key{repository, r})
+	}
+	if !more {
+		return best, found
+	}
+	ancestors(repository, func(prefix string) bool {
+		if !consider(Key{prefix, domain}) {
+			return false
+		}
+		for _, r := range dir.memberOf[domain] {
+			if !consider(Key{prefix, r}) {
+				return false
+			}
+		}
+		return true
 	})
 	return best, found
 }
@@ -278,11 +292,11 @@ func (g *Grants) shareFor(repository, domain, owner string, now time.Time) (Shar
 var pullOnly = []string{ActionPull}[:1:1]
 
 // effective reports whether s grants access at now: it has not expired,
-// its recipient domain exists, and its owner still owns the namespace
+// its recipient domain or group exists, and its owner still owns the namespace
 // (moving a namespace to another domain ends the old owner's shares).
 func effective(dir *Directory, s Share, now time.Time) bool {
 	owner, ok := dir.ShareOwner(s.Repository)
-	return ok && dir.HasDomain(s.Recipient) && effectiveUnder(s, owner, now)
+	return ok && dir.HasRecipient(s.Recipient) && effectiveUnder(s, owner, now)
 }
 
 // effectiveUnder is effective when the repository's owner is known.

@@ -43,7 +43,8 @@ var (
 	ErrWrongPassword = fmt.Errorf("%w: the current password is wrong", ErrForbidden)
 )
 
-// InUseError refuses to delete a domain that owns or receives shares.
+// InUseError refuses to delete a domain that owns or receives shares, or
+// a group ("@name") that receives them.
 type InUseError struct {
 	Domain string
 	Shares []Key
@@ -58,7 +59,11 @@ func (e *InUseError) Error() string {
 	if len(e.Shares) > 10 {
 		more = fmt.Sprintf(" and %d more", len(e.Shares)-10)
 	}
-	return fmt.Sprintf("domain %s owns or receives %d shares (%s%s): revoke them, or delete with force", e.Domain, len(e.Shares), strings.Join(names, ", "), more)
+	what := "domain " + e.Domain + " owns or receives"
+	if group, ok := GroupOf(e.Domain); ok {
+		what = "group " + group + " receives"
+	}
+	return fmt.Sprintf("%s %d shares (%s%s): revoke them, or delete with force", what, len(e.Shares), strings.Join(names, ", "), more)
 }
 
 // Event actions of directory records.
@@ -200,7 +205,8 @@ func (g *Grants) RecordHistory(ctx context.Context, p Principal, ref Ref) ([]Acc
 	case KindRobot:
 		domain, _, _ = strings.Cut(ref.Name, robotSeparator)
 	}
-	if ref.Kind == KindDomain && !isAdmin(p) || ref.Kind != KindDomain && g.mayManage(p, domain) != nil {
+	admins := ref.Kind == KindDomain || ref.Kind == KindGroup
+	if admins && !isAdmin(p) || !admins && g.mayManage(p, domain) != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNoAccount, ref)
 	}
 	return g.store.RecordHistory(ctx, ref)

@@ -201,6 +201,7 @@ func (g *Grants) DeleteDomain(ctx context.Context, p Principal, name string, for
 				ws = append(ws, del(dir, rr), RecordWrite{Ref: Ref{KindRobotUse, rr.Name}, Expect: Any})
 			}
 		}
+		ws = append(ws, leaveGroups(dir, name, now, p.Name)...)
 		return RecordChange{Writes: ws, Revoke: shares, Event: event(p, now, EventDeleteDomain, ref, map[string]bool{"force": force})}, nil
 	})
 	return c.Revoke, err
@@ -218,10 +219,13 @@ func (g *Grants) domainShares(dir *Directory, name string) []Key {
 	for _, s := range g.index.ByRecipient(name) {
 		out = append(out, s.Key())
 	}
-	slices.SortFunc(out, func(a, b Key) int {
-		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Recipient, b.Recipient))
-	})
+	slices.SortFunc(out, compareKeys)
 	return slices.Compact(out)
+}
+
+// compareKeys orders keys by repository, then recipient.
+func compareKeys(a, b Key) int {
+	return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Recipient, b.Recipient))
 }
 
 // mayAdminister checks that p is a current administrator.

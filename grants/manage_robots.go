@@ -63,7 +63,7 @@ func (g *Grants) checkPermissions(dir *Directory, domain string, perms []Permiss
 		case !slices.Equal(actions, []string{ActionPull}):
 			return nil, fmt.Errorf("%w: %s is not domain %s's; a shared repository can only be pulled", ErrRobotPermission, p.Repository, domain)
 		default:
-			if _, ok := g.shareFor(name, domain, owner, now); !owned || !ok {
+			if _, ok := g.shareFor(dir, name, domain, owner, now); !owned || !ok {
 				return nil, fmt.Errorf("%w: %s is not shared with domain %s", ErrRobotPermission, p.Repository, domain)
 			}
 		}

@@ -31,7 +31,7 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 	dir := g.dir.Load()
 	var keys []Key
 	for s := range g.index.All() {
-		if (!dir.HasDomain(s.Owner) || !dir.HasDomain(s.Recipient)) && s.Valid(now) {
+		if (!dir.HasDomain(s.Owner) || !dir.HasRecipient(s.Recipient)) && s.Valid(now) {
 			keys = append(keys, s.Key())
 		}
 	}
@@ -39,7 +39,7 @@ func (g *Grants) EndOrphans(ctx context.Context, now time.Time) (int, error) {
 	var errs []error
 	for _, k := range keys {
 		_, err := g.store.Update(ctx, k, Change{Actor: orphanActor, Time: now.UTC()}, func(s Share) (Share, error) {
-			if dir.HasDomain(s.Owner) && dir.HasDomain(s.Recipient) || !s.Valid(now) {
+			if dir.HasDomain(s.Owner) && dir.HasRecipient(s.Recipient) || !s.Valid(now) {
 				return Share{}, errNothingToEnd // changed meanwhile
 			}
 			s.Deadline, s.Updated, s.UpdatedBy = now.UTC(), now.UTC(), orphanActor

@@ -101,7 +101,7 @@ func (g *Grants) decideRobot(dir *Directory, b *RobotRecord, a Access, shares bo
 	case owned && owner == b.Domain:
 		actions = intersect(a.Actions, allowed)
 	case owned && shares:
-		if s, ok := g.shareFor(a.Name, b.Domain, owner, now); ok {
+		if s, ok := g.shareFor(dir, a.Name, b.Domain, owner, now); ok {
 			actions, shared, deadline = intersect(a.Actions, intersect(allowed, pullOnly)), true, s.Deadline
 		}
 	}

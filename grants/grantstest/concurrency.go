@@ -100,6 +100,7 @@ func RunConcurrencyTests(t *testing.T, newStore func(t *testing.T) grants.Store)
 func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Store) {
 	t.Run("ReopenRecords", func(t *testing.T) { testRecordReopen(t, open) })
 	t.Run("ReopenNamespaceShares", func(t *testing.T) { testReopenNamespaceShares(t, open) })
+	t.Run("ReopenGroupShares", func(t *testing.T) { testReopenGroupShares(t, open) })
 	t.Run("Reopen", func(t *testing.T) {
 		dir := t.TempDir()
 		st := open(t, dir)

@@ -299,7 +299,7 @@ func testRecordValidate(t *testing.T, st grants.Store) {
 		"no write":      nil,
 		"written twice": {good, w(ref(grants.KindUser, "twice"), `"1"`, 0), w(ref(grants.KindUser, "twice"), `"2"`, grants.Any)},
 		"deleted twice": {good, w(ref(grants.KindUser, "twice"), `"1"`, grants.Any), w(ref(grants.KindUser, "twice"), "", grants.Any)},
-		"unknown kind":  {good, w(ref("group", "g"), `"g"`, 0)},
+		"unknown kind":  {good, w(ref("team", "g"), `"g"`, 0)},
 		"no kind":       {good, w(ref("", "g"), `"g"`, 0)},
 		"no name":       {good, w(ref(grants.KindUser, ""), `"g"`, 0)},
 		"NUL in name":   {good, w(ref(grants.KindUser, "a\x00b"), `"g"`, 0)},
