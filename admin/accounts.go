@@ -26,6 +26,7 @@ var accountOps = []string{
 	grants.EventCreateDomain, grants.EventUpdateDomain, grants.EventDeleteDomain,
 	grants.EventCreateUser, grants.EventUpdateUser, grants.EventPasswordReset, grants.EventPasswordOwn, grants.EventDeleteUser,
 	grants.EventCreateRobot, grants.EventUpdateRobot, grants.EventRotateRobot, grants.EventDeleteRobot,
+	grants.EventCreateGroup, grants.EventUpdateGroup, grants.EventDeleteGroup,
 }
 
 // registerAccounts adds the account routes to mux.
@@ -169,6 +170,8 @@ func (a *API) accountHistory(kind string) handler {
 			}
 		case grants.KindRobot:
 			ref.Name = domain + "+" + r.PathValue("robot")
+		case grants.KindGroup:
+			ref.Name = r.PathValue("group")
 		}
 		events, err := a.grants.RecordHistory(r.Context(), u, ref)
 		if err != nil {
@@ -196,6 +199,8 @@ func (a *API) exists(ref grants.Ref) bool {
 	switch ref.Kind {
 	case grants.KindDomain:
 		return dir.HasDomain(ref.Name)
+	case grants.KindGroup:
+		return dir.HasGroup(ref.Name)
 	case grants.KindRobot:
 		domain, name, _ := strings.Cut(ref.Name, "+")
 		_, ok := dir.User(grants.RobotLogin(domain, name))

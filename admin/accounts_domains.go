@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/regshare/regshare/grants"
@@ -114,23 +113,15 @@ func (a *API) deleteDomain(w http.ResponseWriter, r *http.Request, u grants.Prin
 	defer func() {
 		a.auditAccount(r, u, grants.EventDeleteDomain, target{grants.KindDomain, name, name}, after, err)
 	}()
-	force := false
-	if v := r.URL.Query()["force"]; len(v) > 0 {
-		if len(v) > 1 {
-			return errBadQuery("force: give it once, true or false")
-		}
-		if force, err = strconv.ParseBool(v[0]); err != nil {
-			return errBadQuery("force must be true or false")
-		}
+	force, err := forceQuery(r)
+	if err != nil {
+		return err
 	}
 	revoked, err := a.grants.DeleteDomain(r.Context(), u, name, force, a.now())
 	if err != nil {
 		return err
 	}
-	out := shareapi.DomainDeleted{Revoked: make([]shareapi.ShareKey, len(revoked))}
-	for i, k := range revoked {
-		out.Revoked[i] = shareapi.ShareKey{Repository: k.Repository, AccessDomain: k.Recipient}
-	}
+	out := shareapi.DomainDeleted{Revoked: shareKeys(revoked)}
 	after = []any{"force", force, "revoked", out.Revoked}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -227,8 +227,8 @@ func TestAccountAudit(t *testing.T) {
 	if strings.Contains(audit.String(), password) {
 		t.Error("the audit log holds a password")
 	}
-	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 36 {
-		t.Errorf("account series: %d %v, want 12 × 3", n, err)
+	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 45 {
+		t.Errorf("account series: %d %v, want 15 × 3", n, err)
 	}
 }
 

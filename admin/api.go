@@ -118,6 +118,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v2/manage/session/renew", a.authed(a.renew))
 	mux.Handle("POST /v2/manage/user/sign-out-everywhere", a.authed(a.signOutEverywhere))
 	a.registerAccounts(mux)
+	a.registerGroups(mux)
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, u grants.Principal) error

@@ -224,8 +224,13 @@ func (a *API) selfRows(u grants.Principal, now time.Time) []*sharedRow {
 
 func (a *API) thirdpartyRows(ctx context.Context, u grants.Principal, now time.Time) []*sharedRow {
 	var rows []*sharedRow
-	for _, s := range a.grants.Index().ByRecipient(u.Domain) {
+	var shares []grants.Share
+	for _, r := range a.grants.Directory().Recipients(u.Domain) {
+		shares = append(shares, a.grants.Index().ByRecipient(r)...)
+	}
+	for _, s := range shares {
 		o := a.row(s.Repository, s.Owner)
+		o.ViaGroup, _ = grants.GroupOf(s.Recipient)
 		o.Status = a.grants.Effective(s, now)
 		o.updated = s.Updated
 		o.CreatedAt = s.Created.UTC().Format(time.RFC3339)
@@ -241,17 +246,18 @@ func (a *API) thirdpartyRows(ctx context.Context, u grants.Principal, now time.T
 // expandNamespaces gives the recipient a row for each repository of the
 // registry's catalog that a namespace share covers, in place of the
 // share's own row, as a repository shared with it. A repository covered
-// twice (its own share and a namespace's, or two namespaces') is listed
-// once, from the share that grants it: in force, and lasting longest.
-// Without a catalog, the namespace share's row stays as it is.
+// twice (its own share and a namespace's, or two namespaces', or shares
+// with the domain and with a group of it) is listed once, from the share
+// that grants it: in force, and lasting longest. Without a catalog, the
+// namespace share's row stays as it is.
 func (a *API) expandNamespaces(ctx context.Context, rows []*sharedRow) []*sharedRow {
-	if a.reg == nil || !slices.ContainsFunc(rows, func(o *sharedRow) bool { return o.Kind == "namespace" }) {
-		return rows
-	}
-	catalog, err := a.reg.Catalog(ctx)
-	if err != nil {
-		a.log.WarnContext(ctx, "registry catalog", "err", err)
-		return rows
+	var catalog []string
+	if a.reg != nil && slices.ContainsFunc(rows, func(o *sharedRow) bool { return o.Kind == "namespace" }) {
+		var err error
+		if catalog, err = a.reg.Catalog(ctx); err != nil {
+			a.log.WarnContext(ctx, "registry catalog", "err", err)
+			catalog = nil
+		}
 	}
 	byRepo := map[string]*sharedRow{}
 	var out []*sharedRow
@@ -267,7 +273,7 @@ func (a *API) expandNamespaces(ctx context.Context, rows []*sharedRow) []*shared
 		out = append(out, o)
 	}
 	for _, o := range rows {
-		if o.Kind != "namespace" {
+		if o.Kind != "namespace" || catalog == nil {
 			add(o)
 			continue
 		}

@@ -33,8 +33,13 @@ const groupPrefix = "@"
 // GroupRecipient is the recipient of a share made with the group name.
 func GroupRecipient(name string) string { return groupPrefix + name }
 
-// GroupOf returns the group a recipient names, if it names one.
-func GroupOf(recipient string) (string, bool) { return strings.CutPrefix(recipient, groupPrefix) }
+// GroupOf returns the group a recipient names, if it names one, else "".
+func GroupOf(recipient string) (string, bool) {
+	if name, ok := strings.CutPrefix(recipient, groupPrefix); ok {
+		return name, true
+	}
+	return "", false
+}
 
 // GroupRecord is a group as the store keeps it.
 type GroupRecord struct {

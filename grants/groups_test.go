@@ -204,3 +204,15 @@ func TestGroupShareRecipients(t *testing.T) {
 		t.Errorf("gina: %v", got)
 	}
 }
+
+func TestGroupOf(t *testing.T) {
+	for r, want := range map[string]string{"@partners": "partners", "partners": "", "": "", "@": "", "a@b": ""} {
+		got, ok := grants.GroupOf(r)
+		if got != want || ok != (r != "" && r[0] == '@') {
+			t.Errorf("GroupOf(%q) = %q, %v", r, got, ok)
+		}
+	}
+	if r := grants.GroupRecipient("partners"); r != "@partners" {
+		t.Errorf("GroupRecipient = %q", r)
+	}
+}

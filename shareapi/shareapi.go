@@ -132,7 +132,10 @@ type SharedRepository struct {
 	Kind string `json:"kind"`
 	// SharedAs, center=thirdparty only, names the namespace share a row
 	// comes from (the recipient sees each repository below it).
-	SharedAs  string `json:"shared_as,omitempty"`
+	SharedAs string `json:"shared_as,omitempty"`
+	// ViaGroup, center=thirdparty only, names the group through which the
+	// caller's domain receives the share (made with "@" + ViaGroup).
+	ViaGroup  string `json:"via_group,omitempty"`
 	CreatedAt string `json:"created_at"`
 	UpdatedAt string `json:"updated_at"`
 	// center=self only: the domains it is shared with.
