@@ -183,13 +183,18 @@ func (a *acct) domainDelete(args []string) error {
 		return err
 	}
 	return printAnswer(a, data, func(d shareapi.DomainDeleted) [][]string {
-		rows := lines(fmt.Sprintf("deleted domain %s; shares revoked: %d", pos[0], len(d.Revoked)))
-		if len(d.Revoked) > 0 {
-			rows = append(rows, []string{"REPOSITORY", "SHARED WITH"})
-		}
-		for _, r := range d.Revoked {
-			rows = append(rows, []string{r.Repository, r.AccessDomain})
-		}
-		return rows
+		return revokedRows(fmt.Sprintf("deleted domain %s; shares revoked: %d", pos[0], len(d.Revoked)), d.Revoked)
 	}, nil)
+}
+
+// revokedRows are a deletion's line and the shares it revoked.
+func revokedRows(line string, revoked []shareapi.ShareKey) [][]string {
+	rows := lines(line)
+	if len(revoked) > 0 {
+		rows = append(rows, []string{"REPOSITORY", "SHARED WITH"})
+	}
+	for _, r := range revoked {
+		rows = append(rows, []string{r.Repository, r.AccessDomain})
+	}
+	return rows
 }

@@ -36,12 +36,14 @@ Usage:
   regshare sign-out-everywhere     end every API token and docker login identity token of yours
   regshare domain list|show|create|update|delete|history ...
                                    manage domains and their namespaces (administrators)
+  regshare group list|show|create|update|delete|history ...
+                                   manage groups of domains to share with (administrators)
   regshare user list|create|update|reset-password|delete DOMAIN ...
                                    manage a domain's users
   regshare user passwd             change your own password
   regshare robot list|show|create|rotate|disable|enable|delete DOMAIN ...
                                    manage a domain's robot accounts, the logins of CI
-regshare share|domain|user|robot --help shows the usage of each.
+regshare share|domain|group|user|robot --help shows the usage of each.
 `
 
 func main() {
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return signOutCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "domain":
 		return domainCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "group":
+		return groupCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "user":
 		return userCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "robot":

@@ -191,6 +191,9 @@ const shareUsage = `Usage:
 DATE is YYYY-MM-DD (through the end of that day, UTC) or an RFC 3339 time.
 A REPO ending in / is a namespace share: acme/sdk/ covers every repository
 below acme/sdk, present and future, and acme/ the whole namespace.
+--with-group GROUP (repeatable, beside or instead of --with) shares with
+a group of domains (regshare group list): each member may pull, present
+and future; the share is listed as shared with @GROUP.
 With several REPOs or domains, every REPO with every DOMAIN is one change:
 all pairs are made or none, and a table says per pair what was done, or
 why it was refused (then nothing was written, and the exit status is 1).
@@ -222,6 +225,13 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		withs = append(withs, v)
 		return nil
 	})
+	fs.Func("with-group", "a group of domains shared with, each member present and future (repeatable)", func(v string) error {
+		if v == "" || strings.HasPrefix(v, "@") {
+			return fmt.Errorf("give the group's name, e.g. --with-group partners")
+		}
+		withs = append(withs, "@"+v)
+		return nil
+	})
 	until := fs.String("until", "", "valid until this date or time")
 	permanent := fs.Bool("permanent", false, "valid until revoked")
 	key := fs.String("idempotency-key", "", "name of this change, so that running the command again is safe (default: a new one, kept across the command's own retries)")
@@ -246,7 +256,7 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	needWith := sub != "list"
 	if needWith && len(withs) == 0 {
-		return fmt.Errorf("share %s: --with DOMAIN is required", sub)
+		return fmt.Errorf("share %s: --with DOMAIN or --with-group GROUP is required", sub)
 	}
 	if sub != "list" && (len(pos) > 1 || len(withs) > 1) {
 		return bulkCommand(ctx, sub, bulkArgs{repos: pos, domains: withs, deadline: deadline, description: description, key: *key}, cf, stdin, stdout, stderr)
@@ -383,7 +393,11 @@ func listCommand(ctx context.Context, name string, args []string, stdin io.Reade
 		image := r.Namespace + "/" + r.Name
 		tags := strings.Join(r.Tags, ",")
 		if center == "thirdparty" {
-			rows = append(rows, []string{image, r.DomainName, r.Deadline, status(r.Status), tags, r.PullCommand})
+			owner := r.DomainName
+			if r.ViaGroup != "" {
+				owner += " (to @" + r.ViaGroup + ")"
+			}
+			rows = append(rows, []string{image, owner, r.Deadline, status(r.Status), tags, r.PullCommand})
 			continue
 		}
 		var with []string
