@@ -105,6 +105,29 @@ func benchMixedShares(n int) []grants.Share {
 	return out
 }
 
+// benchGroups are the records of grants.MaxGroupsPerDomain groups, each
+// of globex and one filler tenant: globex stands for the most recipients
+// a domain may, each looked up for every name a decision walks.
+func benchGroups() []grants.Record {
+	out := make([]grants.Record, grants.MaxGroupsPerDomain)
+	for i := range out {
+		name := fmt.Sprintf("g%02d", i)
+		v, _ := json.Marshal(grants.GroupRecord{Name: name, Members: []string{"globex", benchTenant(i)}})
+		out[i] = grants.Record{Kind: grants.KindGroup, Name: name, Value: v, Rev: int64(i + 1)}
+	}
+	return out
+}
+
+// benchGroupShares is benchMixedShares with one share in a hundred made
+// with one of benchGroups instead of a tenant.
+func benchGroupShares(n int) []grants.Share {
+	out := benchMixedShares(n)
+	for i := 1; i < len(out); i += 100 {
+		out[i].Recipient = grants.GroupRecipient(fmt.Sprintf("g%02d", i%grants.MaxGroupsPerDomain))
+	}
+	return out
+}
+
 func shareCount(n int) string {
 	switch {
 	case n >= 1_000_000 && n%1_000_000 == 0:
@@ -119,12 +142,16 @@ func shareCount(n int) string {
 // only read, so the other methods are never called.
 type listStore struct {
 	grants.Store
-	shares []grants.Share
+	shares  []grants.Share
+	records []grants.Record
 }
 
 func (s listStore) List(context.Context) ([]grants.Share, error) { return slices.Clone(s.shares), nil }
 
 func (s listStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, error) {
+	if err := sink.Records(true, s.records...); err != nil {
+		return nil, err
+	}
 	return grants.InSync, sink.Load(slices.Clone(s.shares))
 }
 
@@ -137,7 +164,9 @@ func (s listStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, err
 // With namespace shares mixed in (one in ten), it asks for a name below
 // acme/sdk/ (acme/sdk/cli: its own share, then acme/sdk/, which is dated,
 // and acme/ are looked up) and for a name of acme that no share covers
-// (acme/tools/cli: as many lookups, none found).
+// (acme/tools/cli: as many lookups, none found). With groups, globex is
+// in the most groups a domain may be in, and each name is looked up for
+// each of them too.
 func BenchmarkAuthorize(b *testing.B) {
 	all := benchShares(1_000_000)
 	for _, n := range []int{1_000, 100_000, 1_000_000} {
@@ -155,11 +184,24 @@ func BenchmarkAuthorize(b *testing.B) {
 			b.Run("name=uncovered", func(b *testing.B) { benchDecide(b, g, "acme/tools/cli", false) })
 		})
 	}
+	for _, n := range []int{1_000, 1_000_000} {
+		shares := benchGroupShares(n)
+		b.Run(fmt.Sprintf("shares=%s,namespaces=%s,groups=%d", shareCount(n), shareCount(n/10), grants.MaxGroupsPerDomain), func(b *testing.B) {
+			g := benchGrantsWith(b, listStore{shares: shares, records: benchGroups()})
+			b.Run("name=covered", func(b *testing.B) { benchDecide(b, g, "acme/sdk/cli", true) })
+			b.Run("name=uncovered", func(b *testing.B) { benchDecide(b, g, "acme/tools/cli", false) })
+		})
+	}
 }
 
 func benchGrants(b *testing.B, shares []grants.Share) *grants.Grants {
 	b.Helper()
-	g, err := grants.New(context.Background(), benchDirectory(b), listStore{shares: shares})
+	return benchGrantsWith(b, listStore{shares: shares})
+}
+
+func benchGrantsWith(b *testing.B, st listStore) *grants.Grants {
+	b.Helper()
+	g, err := grants.New(context.Background(), benchDirectory(b), st)
 	if err != nil {
 		b.Fatal(err)
 	}

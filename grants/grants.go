@@ -256,35 +256,35 @@ func (g *Grants) decideRepository(dir *Directory, u User, a Access, shares bool,
 
 // shareFor finds the share in force that lets domain pull repository
 // (owned by owner): one made with the domain or with a group dir has it
-// in, of the repository or of a namespace prefix above it (one index
-// lookup each). Of several, the one that lasts longest grants, so that a
-// token lives as long as any of them allows.
+// in, of the repository or of a namespace prefix above it. Each name
+// costs one index lookup, and for a domain in groups one more, which
+// scans that name's group shares (most names have none). Of several, the
+// one that lasts longest grants, so that a token lives as long as any of
+// them allows.
 func (g *Grants) shareFor(dir *Directory, repository, domain, owner string, now time.Time) (best Share, found bool) {
-	consider := func(k Key) bool {
-		s, ok := g.index.Get(k)
-		if ok && effectiveUnder(s, owner, now) && (!found || Outlasts(s.Deadline, best.Deadline)) {
-			best, found = s, true
+	groups := dir.memberOf[domain]
+	consider := func(s *Share) {
+		if effectiveUnder(*s, owner, now) && (!found || Outlasts(s.Deadline, best.Deadline)) {
+			best, found = *s, true
+		}
+	}
+	// name looks one name up; false once a permanent share was found.
+	name := func(n string) bool {
+		if s, ok := g.index.Get(Key{n, domain}); ok {
+			consider(&s)
+		}
+		if len(groups) > 0 {
+			for s := range g.index.groupShares(n) {
+				if slices.Contains(groups, s.Recipient) {
+					consider(s)
+				}
+			}
 		}
 		return !(found && best.Permanent())
 	}
-	more := consider(Key{repository, domain})
-	for _, r := range dir.memberOf[domain] {
-		more = more && consider(Key{repository, r})
+	if name(repository) {
+		ancestors(repository, name)
 	}
-	if !more {
-		return best, found
-	}
-	ancestors(repository, func(prefix string) bool {
-		if !consider(Key{prefix, domain}) {
-			return false
-		}
-		for _, r := range dir.memberOf[domain] {
-			if !consider(Key{prefix, r}) {
-				return false
-			}
-		}
-		return true
-	})
 	return best, found
 }
 

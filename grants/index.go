@@ -184,6 +184,16 @@ func (ix *Index) Get(k Key) (Share, bool) {
 	return *e.share, true
 }
 
+// groupShares yields the shares of repo made with a group: in key order
+// they lie together, from {repo, "@"} on, for every recipient beginning
+// with '@' sorts between "@" and the byte after it. The shares must not
+// be modified.
+func (ix *Index) groupShares(repo string) iter.Seq[*Share] {
+	return ix.ascend(Key{Repository: repo, Recipient: groupPrefix}, func(k Key) bool {
+		return k.Repository == repo && strings.HasPrefix(k.Recipient, groupPrefix)
+	})
+}
+
 // ByRecipient returns the shares made with a domain ("shared with me"), by
 // repository.
 func (ix *Index) ByRecipient(domain string) []Share {

@@ -190,29 +190,40 @@ func rows(gb goBench, scenarios []*scenario) []row {
 
 // namespaceRows are Authorize's with one share in ten a namespace share
 // (100 of 1k, 100k of 1M), for a name below one (its own share and each
-// prefix above it looked up) and for a name no share covers; each 1M
-// figure is judged against the 1k one of the same name.
+// prefix above it looked up) and for a name no share covers; then the
+// same with one in a hundred made with a group, and the recipient in the
+// most groups a domain may be in (each name's group shares scanned too).
+// Each 1M figure is judged against the 1k one of the same name.
 func namespaceRows(gb goBench) []row {
 	var out []row
-	for _, name := range []struct{ sub, title string }{
-		{"covered", "a name below a namespace share"},
-		{"uncovered", "a name no share covers"},
-	} {
-		var at1k float64
-		for _, n := range []struct{ shares, namespaces string }{{"1k", "100"}, {"1M", "100k"}} {
-			bench := "BenchmarkAuthorize/shares=" + n.shares + ",namespaces=" + n.namespaces + "/name=" + name.sub
-			ns, allocs := gb.get(bench, "ns/op"), gb.get(bench, "allocs/op")
-			r := row{figure: fmt.Sprintf("Authorize, %s shares (%s namespace shares), %s", n.shares, n.namespaces, name.title),
-				measured: nsOp(ns) + ", " + num(allocs) + " allocs/op"}
-			if n.shares == "1k" {
-				at1k = ns
-			} else {
-				r.measured += fmt.Sprintf(" (%.2f × 1k)", ns/at1k)
-				r.target = fmt.Sprintf("≤ %.1f × 1k", maxAuthorizeRatio)
-				r.result = check(ns <= maxAuthorizeRatio*at1k, ns, at1k)
-			}
-			out = append(out, r)
+	for _, groups := range []struct{ bench, title string }{{"", ""}, {",groups=16", ", recipient in 16 groups"}} {
+		for _, name := range []struct{ sub, title string }{
+			{"covered", "a name below a namespace share"},
+			{"uncovered", "a name no share covers"},
+		} {
+			out = append(out, namespaceRow(gb, groups.bench, groups.title, name.sub, name.title)...)
 		}
+	}
+	return out
+}
+
+// namespaceRow are the 1k and 1M rows of one variant of namespaceRows.
+func namespaceRow(gb goBench, groupsBench, groupsTitle, sub, title string) []row {
+	var out []row
+	var at1k float64
+	for _, n := range []struct{ shares, namespaces string }{{"1k", "100"}, {"1M", "100k"}} {
+		bench := "BenchmarkAuthorize/shares=" + n.shares + ",namespaces=" + n.namespaces + groupsBench + "/name=" + sub
+		ns, allocs := gb.get(bench, "ns/op"), gb.get(bench, "allocs/op")
+		r := row{figure: fmt.Sprintf("Authorize, %s shares (%s namespace shares%s), %s", n.shares, n.namespaces, groupsTitle, title),
+			measured: nsOp(ns) + ", " + num(allocs) + " allocs/op"}
+		if n.shares == "1k" {
+			at1k = ns
+		} else {
+			r.measured += fmt.Sprintf(" (%.2f × 1k)", ns/at1k)
+			r.target = fmt.Sprintf("≤ %.1f × 1k", maxAuthorizeRatio)
+			r.result = check(ns <= maxAuthorizeRatio*at1k, ns, at1k)
+		}
+		out = append(out, r)
 	}
 	return out
 }
