@@ -127,6 +127,7 @@ func (g *Grants) CreateDomain(ctx context.Context, p Principal, s DomainSpec, no
 		if err != nil {
 			return RecordChange{}, err
 		}
+		ws = append(ws, leaveGroups(dir, s.Name, now, p.Name)...)
 		return RecordChange{Writes: append([]RecordWrite{put(dir, ref, rec)}, ws...), Event: event(p, now, EventCreateDomain, ref, s)}, nil
 	})
 	if err != nil {
@@ -202,7 +203,9 @@ func (g *Grants) DeleteDomain(ctx context.Context, p Principal, name string, for
 			}
 		}
 		ws = append(ws, leaveGroups(dir, name, now, p.Name)...)
-		return RecordChange{Writes: ws, Revoke: shares, Event: event(p, now, EventDeleteDomain, ref, map[string]bool{"force": force})}, nil
+		ev := event(p, now, EventDeleteDomain, ref, map[string]bool{"force": force})
+		ev.Revoked = shares
+		return RecordChange{Writes: ws, Revoke: shares, Event: ev}, nil
 	})
 	return c.Revoke, err
 }

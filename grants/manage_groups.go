@@ -123,19 +123,24 @@ func (g *Grants) DeleteGroup(ctx context.Context, p Principal, name string, forc
 			return RecordChange{}, &InUseError{Domain: GroupRecipient(name), Shares: shares}
 		}
 		ref := Ref{KindGroup, name}
-		return RecordChange{Writes: []RecordWrite{del(dir, ref)}, Revoke: shares, Event: event(p, now, EventDeleteGroup, ref, map[string]bool{"force": force})}, nil
+		ev := event(p, now, EventDeleteGroup, ref, map[string]bool{"force": force})
+		ev.Revoked = shares
+		return RecordChange{Writes: []RecordWrite{del(dir, ref)}, Revoke: shares, Event: ev}, nil
 	})
 	return c.Revoke, err
 }
 
-// leaveGroups are the writes that take domain out of every group it is a
-// member of, made with the domain's deletion: a domain made again under
-// the name does not inherit the memberships.
+// leaveGroups are the writes that take domain out of every group whose
+// record names it, made with the domain's deletion and with a domain's
+// creation: a domain made under a name no domain has now (one deleted,
+// or one the file declared no more) inherits no group of the other.
 func leaveGroups(dir *Directory, domain string, now time.Time, actor string) []RecordWrite {
 	var ws []RecordWrite
-	for _, r := range dir.memberOf[domain] {
-		name, _ := GroupOf(r)
+	for _, name := range sortedKeys(dir.groups) {
 		rec := *dir.groups[name].rec
+		if !slices.Contains(rec.Members, domain) {
+			continue
+		}
 		rec.Members = slices.DeleteFunc(slices.Clone(rec.Members), func(m string) bool { return m == domain })
 		rec.Updated, rec.UpdatedBy = now.UTC(), actor
 		ws = append(ws, put(dir, Ref{KindGroup, name}, rec))
