@@ -308,3 +308,47 @@ func TestGroupShareUpdate(t *testing.T) {
 		t.Errorf("Revoke of a share whose group does not exist: %v", err)
 	}
 }
+
+// A forced deletion's event in the record history names the shares it
+// revoked (AccountEvent.Revoked, which the admin API's history lists), as
+// the deletion's return value does.
+//
+// Fails: DeleteGroup and DeleteDomain pass the revoked keys to the store as
+// RecordChange.Revoke but never set the event's Revoked, so the history
+// says nothing of them.
+func TestForcedDeletionHistoryNamesRevoked(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		ref    grants.Ref
+		delete func(t *testing.T, g *grants.Grants) ([]grants.Key, error)
+	}{
+		{"group", grants.Ref{Kind: grants.KindGroup, Name: "partners"}, func(t *testing.T, g *grants.Grants) ([]grants.Key, error) {
+			return g.DeleteGroup(ctx, lookup(t, g, "root"), "partners", true, now)
+		}},
+		{"domain", grants.Ref{Kind: grants.KindDomain, Name: "hooli"}, func(t *testing.T, g *grants.Grants) ([]grants.Key, error) {
+			return g.DeleteDomain(ctx, lookup(t, g, "root"), "hooli", true, now)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := groupsFixture(t)
+			if _, err := g.CreateDomain(ctx, lookup(t, g, "root"), grants.DomainSpec{Name: "hooli", Namespaces: []string{"hooli"}}, now); err != nil {
+				t.Fatal(err)
+			}
+			mustGroup(t, g, "partners", "globex")
+			mustShare(t, g, "alice", newShare("acme/web", "@partners", time.Time{}), now)
+			mustShare(t, g, "alice", newShare("acme/sdk/", "@partners", time.Time{}), now)
+			mustShare(t, g, "alice", newShare("acme/web", "hooli", time.Time{}), now)
+			revoked, err := c.delete(t, g)
+			if err != nil || len(revoked) == 0 {
+				t.Fatalf("forced deletion = %v, %v", revoked, err)
+			}
+			hist, err := g.RecordHistory(ctx, lookup(t, g, "root"), c.ref)
+			if err != nil || len(hist) == 0 {
+				t.Fatalf("history %+v, %v", hist, err)
+			}
+			if last := hist[len(hist)-1]; !slices.Equal(last.Revoked, revoked) {
+				t.Errorf("the deletion's event %s names revoked %v, want %v", last.Action, last.Revoked, revoked)
+			}
+		})
+	}
+}
