@@ -352,3 +352,38 @@ func TestForcedDeletionHistoryNamesRevoked(t *testing.T) {
 		})
 	}
 }
+
+// A member domain removed from the file leaves its groups for good, as one
+// deleted at run time does (leaveGroups) and as its direct shares end
+// (EndOrphans): a run-time domain made later under its name inherits no
+// membership and none of the group's shares.
+//
+// Fails: nothing takes a domain the file no longer declares out of the
+// group records (EndOrphans, run after each directory change, ends shares
+// only), and Directory.addGroup admits every recorded member that exists,
+// so the new tenant is a member and pulls the group's shares.
+func TestFileRemovedMemberNotInherited(t *testing.T) {
+	g := groupsFixture(t)
+	mustGroup(t, g, "partners", "globex", "initech")
+	mustShare(t, g, "alice", newShare("acme/web", "@partners", time.Time{}), now)
+	mustShare(t, g, "alice", newShare("acme/web", "initech", time.Time{}), now)
+	cfg := testDirectoryConfig()
+	delete(cfg.Domains, "initech")
+	g.SetDirectory(newDirectory(t, cfg))
+	if n, err := g.EndOrphans(ctx, now); err != nil || n != 1 {
+		t.Fatalf("EndOrphans = %d, %v; want initech's own share ended", n, err)
+	}
+	root, later := lookup(t, g, "root"), now.Add(time.Second)
+	if _, err := g.CreateDomain(ctx, root, grants.DomainSpec{Name: "initech", Namespaces: []string{"initech"}}, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.CreateUser(ctx, root, grants.UserSpec{Domain: "initech", Name: "nina", Role: grants.RoleRead, Password: "nina-password"}, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := groupMembers(t, g, "partners"); !slices.Equal(got, []string{"globex"}) {
+		t.Errorf("members %v, want [globex]: the new initech is in the old one's group", got)
+	}
+	if got, _ := pullOf(t, g, "nina", "acme/web", later); len(got) != 0 {
+		t.Errorf("the new initech pulls acme/web through the old one's group: %v", got)
+	}
+}
