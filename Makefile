@@ -30,7 +30,8 @@ FUZZ := \
 	./admin:FuzzParseDuration \
 	./grants:FuzzValidateRepository \
 	./grants:FuzzDecodeShare \
-	./grants:FuzzNamespaceShare
+	./grants:FuzzNamespaceShare \
+	./grants:FuzzGroupShare
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \
