@@ -60,6 +60,10 @@ type Grants struct {
 	// usage batches robot logins until the next FlushRobotUse.
 	usage        robotUsage
 	passwordCost atomic.Int64
+	// pulls are the pull counts (pulls.go), kept apart as robot uses are;
+	// pullsWriter makes RecordUsage this replica's one writer of them.
+	pulls       pullBook
+	pullsWriter sync.Mutex
 }
 
 // New has store feed a new index and returns at once: a store shared by
@@ -104,13 +108,19 @@ func (s sink) Records(load bool, recs ...Record) error {
 	g := s.g
 	g.dirMu.Lock()
 	defer g.dirMu.Unlock()
-	var dir, uses []Record
+	var dir, uses, pulls []Record
 	for _, r := range recs {
-		if r.Kind == KindRobotUse {
+		switch {
+		case r.Kind == KindRobotUse:
 			uses = append(uses, r)
-		} else {
+		case isPullRecord(r):
+			pulls = append(pulls, r)
+		default:
 			dir = append(dir, r)
 		}
+	}
+	if load || len(pulls) > 0 {
+		g.pulls.apply(load, pulls)
 	}
 	if load || len(uses) > 0 {
 		g.applyUses(load, uses)

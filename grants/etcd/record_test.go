@@ -248,3 +248,16 @@ func recordDeleteOfAbsent(t *testing.T, cfg etcd.Config, stayFresh bool) {
 		}
 	}
 }
+
+// Two replicas on one etcd add to the same pull counter at once: the
+// count is every pull of both.
+func TestPullCountsReplicas(t *testing.T) {
+	srv := etcdtest.Start(t)
+	var stores []grants.Store
+	for range 2 {
+		st := open(t, config(srv.Endpoint(), "/test/pulls/"), nil)
+		t.Cleanup(func() { st.Close() })
+		stores = append(stores, st)
+	}
+	grantstest.PullCountsRace(t, stores...)
+}

@@ -23,6 +23,8 @@ func RunRecordTests(t *testing.T, newStore func(t *testing.T) grants.Store) {
 	t.Run("RecordCreateRace", func(t *testing.T) { testRecordCreateRace(t, open(t, newStore)) })
 	t.Run("RecordManagersRace", func(t *testing.T) { testRecordManagersRace(t, open(t, newStore)) })
 	t.Run("RecordIncrementRace", func(t *testing.T) { testRecordIncrementRace(t, open(t, newStore)) })
+	t.Run("PullCounts", func(t *testing.T) { testPullCounts(t, open(t, newStore)) })
+	t.Run("PullCountsRace", func(t *testing.T) { PullCountsRace(t, open(t, newStore)) })
 }
 
 func ref(kind, name string) grants.Ref { return grants.Ref{Kind: kind, Name: name} }
