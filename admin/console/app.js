@@ -11,7 +11,8 @@ import {
 } from './core.js';
 import { initLanguageSwitch, t, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
-import { initImages, renderPrivate, renderShared } from './images.js';
+import { initImages, renderPrivate, renderShared, resetSelection } from './images.js';
+import { initNamespaces, renderNamespaces, showNamespacesTab } from './namespaces.js';
 import { initSession, startSession, stopSession, tokenExpiry } from './session.js';
 import { closeShareDialogs, initShare } from './share.js';
 
@@ -49,7 +50,7 @@ async function login(ev) {
         headers: { Authorization: `Basic ${b64(`${user}:${password}`)}` },
         credentials: 'omit', cache: 'no-store',
       });
-    } catch (e) {
+    } catch {
       error.textContent = t('login.offline');
       return;
     }
@@ -83,6 +84,7 @@ async function login(ev) {
     showUser();
     if (previous !== state.me.name) {
       closeShareDialogs();
+      resetSelection();
       accounts.reset();
       if (!location.hash || location.hash === '#') location.hash = '#/images';
       route(true);
@@ -97,7 +99,7 @@ async function login(ev) {
 // token to its short expiry.
 async function logout() {
   if (state.session) {
-    try { await api('POST', '/v2/manage/logout'); } catch (e) { /* expired or offline: nothing left to end */ }
+    try { await api('POST', '/v2/manage/logout'); } catch { /* expired or offline: nothing left to end */ }
   }
   forget();
 }
@@ -121,7 +123,8 @@ function forget() {
   setSession(null);
   state.me = null;
   closeShareDialogs();
-  for (const id of ['private-body', 'shared-body', 'tags-body', 'sharing-body']) $(id).replaceChildren();
+  resetSelection();
+  for (const id of ['private-body', 'shared-body', 'namespaces-body', 'tags-body', 'sharing-body']) $(id).replaceChildren();
   accounts.reset();
   for (const v of VIEWS) $(`view-${v}`).hidden = true;
   document.title = t('app.title');
@@ -136,23 +139,26 @@ function showUser() {
   $('main-nav').hidden = !on;
   // i18n-keys: role.manage role.write role.read
   $('who-text').textContent = on ? t(me.superuser ? 'top.who-admin' : 'top.who', { name: me.name, domain: me.domain, role: t(`role.${me.role}`) }) : '';
+  showNamespacesTab();
   accounts.nav();
 }
 
 // ---- routing --------------------------------------------------------
-// #/images, #/shared, #/image/<repository>[?tab=sharing], and the account
-// pages' (accounts.parse)
+// #/images, #/shared, #/namespaces, #/image/<repository>[?tab=sharing]
+// (a prefix, #/image/acme/sdk/, shows its Sharing tab alone), and the
+// account pages' (accounts.parse)
 
 
 function parseHash() {
   let h = location.hash.replace(/^#/, '');
-  try { h = decodeURIComponent(h); } catch (e) { h = ''; }
+  try { h = decodeURIComponent(h); } catch { h = ''; }
   h = h || '/images';
   const [p, qs] = h.split('?');
   const params = new URLSearchParams(qs || '');
   const account = accounts.parse(p);
   if (account) return account;
   if (p === '/shared') return { view: 'images', tab: 'shared' };
+  if (p === '/namespaces') return { view: 'images', tab: 'namespaces' };
   if (p.startsWith('/image/') && p.length > 7) {
     return { view: 'image', repo: p.slice(7), tab: params.get('tab') === 'sharing' ? 'sharing' : 'tags' };
   }
@@ -170,11 +176,15 @@ function route(focus) {
   if (accounts.views.includes(r.view)) {
     heading = accounts.show(r, gen);
   } else if (r.view === 'images') {
-    setCurrent([$('tab-private'), $('tab-shared')], r.tab === 'shared' ? $('tab-shared') : $('tab-private'));
-    $('panel-private').hidden = r.tab !== 'private';
-    $('panel-shared').hidden = r.tab !== 'shared';
-    document.title = `${t(r.tab === 'shared' ? 'nav.shared-images' : 'nav.my-images')} · regshare`;
-    if (r.tab === 'shared') renderShared(gen); else renderPrivate(gen);
+    setCurrent([$('tab-private'), $('tab-shared'), $('tab-namespaces')], $(`tab-${r.tab}`));
+    for (const tab of ['private', 'shared', 'namespaces']) $(`panel-${tab}`).hidden = r.tab !== tab;
+    if (r.tab === 'namespaces') {
+      document.title = `${t('images.tabNamespaces')} · regshare`;
+      renderNamespaces(gen);
+    } else {
+      document.title = `${t(r.tab === 'shared' ? 'nav.shared-images' : 'nav.my-images')} · regshare`;
+      if (r.tab === 'shared') renderShared(gen); else renderPrivate(gen);
+    }
     heading = $('images-title');
   } else {
     renderImage(r.repo, r.tab, gen);
@@ -223,6 +233,7 @@ function init() {
   document.querySelector('.skip').addEventListener('click', (ev) => { ev.preventDefault(); $('main').focus(); });
 
   initImages();
+  initNamespaces();
   initImage();
   initShare();
 

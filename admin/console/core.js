@@ -2,8 +2,8 @@
 // API returns is always set as text, never parsed as HTML), times and
 // sizes (from time.js), the session and the API calls, status messages
 // for people (humanError) and list states.
-// app.js owns the login and the routing; images.js, image.js and share.js
-// draw the pages; accounts.js the account pages.
+// app.js owns the login and the routing; images.js, namespaces.js,
+// image.js and share.js draw the pages; accounts.js the account pages.
 import { STRINGS, t } from './i18n.js';
 
 export const API_SERVICE = document.querySelector('meta[name="regshare-api-service"]').content || 'regshare-api';
@@ -62,7 +62,7 @@ export function loadSession() {
   try {
     const s = JSON.parse(sessionStorage.getItem(SESSION_KEY));
     if (s && s.token && s.user && s.expires > Date.now()) return s;
-  } catch (e) { /* a damaged entry is dropped below */ }
+  } catch { /* a damaged entry is dropped below */ }
   sessionStorage.removeItem(SESSION_KEY);
   return null;
 }
@@ -94,12 +94,16 @@ export function b64(s) {
   return btoa(bin);
 }
 
+// ApiError is a refused or failed call: its status, the code and message
+// of its first SWR error, and body, the answer as read (a bulk change's
+// refusal is its per-pair results, not an SWR error).
 class ApiError extends Error {
-  constructor(status, code, message, detail) {
+  constructor(status, code, message, detail, body) {
     super(message);
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.body = body;
   }
 }
 
@@ -134,7 +138,7 @@ export async function api(method, path, body, opts) {
         method, headers, credentials: 'omit', cache: 'no-store',
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-    } catch (e) {
+    } catch {
       resp = null;
     }
     const retry = change && (!opts || opts.retry !== false) && attempt < changeRetries.length && (resp === null || resp.status === 503);
@@ -148,22 +152,28 @@ export async function api(method, path, body, opts) {
   const text = await resp.text();
   let data = null;
   if (text) {
-    try { data = JSON.parse(text); } catch (e) { data = null; }
+    try { data = JSON.parse(text); } catch { data = null; }
   }
   if (!resp.ok) {
     const first = (Array.isArray(data) && data[0]) || {};
-    const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || t('errors.status', { status: resp.status }), first.detail);
+    const err = new ApiError(resp.status, first.errorCode || '', first.errorMessage || t('errors.status', { status: resp.status }), first.detail, data);
     if (resp.status === 401) expire();
     throw err;
   }
   return { data, range: resp.headers.get('Content-Range') };
 }
 
-// sharesPath is the SWR path of a repository's shares: the repository
-// below its namespace, with "/" written "$".
+// isPrefix says whether repo names a namespace share's prefix: it ends
+// in "/" ("acme/sdk/", or "acme/" for the whole namespace).
+export const isPrefix = (repo) => repo.endsWith('/');
+
+// repoPath is the SWR path of a repository: the repository below its
+// namespace, with "/" written "$". A prefix ends in "$" ("sdk$" is
+// acme/sdk/), and the whole namespace (acme/) is "$" alone.
 export function repoPath(repo) {
   const i = repo.indexOf('/');
-  return `/v2/manage/namespaces/${encodeURIComponent(repo.slice(0, i))}/repositories/${encodeURIComponent(repo.slice(i + 1).replaceAll('/', '$'))}`;
+  const below = repo.slice(i + 1).replaceAll('/', '$') || '$';
+  return `/v2/manage/namespaces/${encodeURIComponent(repo.slice(0, i))}/repositories/${encodeURIComponent(below)}`;
 }
 export const sharesPath = (repo) => `${repoPath(repo)}/access-domains`;
 
@@ -185,12 +195,12 @@ export async function copyText(text, button, what) {
   try {
     await navigator.clipboard.writeText(text);
     ok = true;
-  } catch (e) {
+  } catch {
     const ta = el('textarea', { class: 'sr-only', readonly: true, 'aria-hidden': 'true' });
     ta.value = text;
     document.body.append(ta);
     ta.select();
-    try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
     ta.remove();
     button.focus();
   }

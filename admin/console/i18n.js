@@ -41,6 +41,9 @@ const LANGUAGES = { en: 'English', zh: '中文' };
 //   what the API returns (names, codes, commands).
 //   My Images 我的镜像, its tabs Private Images 自有镜像 and Shared
 //   Images 他人共享, as SWR names them.
+//   Sharing, wider: namespace share 命名空间共享 · prefix 前缀 ·
+//   recipient (a domain or a group shared with) 共享对象 · group (of
+//   domains) 租户组 · select 选择.
 // Chinese punctuation is full-width (，。：（）“”); a Latin word or a
 // {value} between Chinese words has a space on each side.
 export const STRINGS = {
@@ -329,6 +332,7 @@ export const STRINGS = {
   'share.backMine': { en: 'My Images', zh: '我的镜像' },
   'share.backShared': { en: 'Shared Images', zh: '他人共享' },
   'share.cancel': { en: 'Cancel', zh: '取消' },
+  'share.chipsLabel': { en: 'Recipients added', zh: '已添加的共享对象' },
   'share.close': { en: 'Close', zh: '关闭' },
   'share.colActions': { en: 'Actions', zh: '操作' },
   'share.colCreated': { en: 'Created', zh: '创建时间' },
@@ -343,6 +347,7 @@ export const STRINGS = {
   'share.colTag': { en: 'Tag', zh: '版本' },
   'share.colUntil': { en: 'Valid until', zh: '有效期至' },
   'share.created': { en: '{repo} is shared with {domain}.', zh: '{repo} 已共享给 {domain}。' },
+  'share.createdMany': { en: 'Shared {images} with {domains}.', zh: '已将 {images} 共享给 {domains}。' },
   'share.crumbClosed': { en: '{repo} (not shared with your domain)', zh: '{repo}（未共享给您的租户）' },
   'share.description': { en: 'Description', zh: '描述' },
   'share.edit': { en: 'Edit', zh: '编辑' },
@@ -358,6 +363,11 @@ export const STRINGS = {
   'share.event.unknown': { en: '{actor}: {action}', zh: '{actor}：{action}' },
   'share.event.revoke': { en: '{actor} revoked the share', zh: '{actor} 撤销了共享' },
   'share.event.update': { en: '{actor} changed the share', zh: '{actor} 修改了共享' },
+  'share.group': { en: 'Group of domains', zh: '租户组' },
+  'share.groupDescribed': { en: '{group}: {description}', zh: '{group}：{description}' },
+  'share.groupOf.one': { en: 'Group of {n} domain', zh: '租户组（{n} 个租户）' },
+  'share.groupOf.other': { en: 'Group of {n} domains', zh: '租户组（{n} 个租户）' },
+  'share.groupsHint': { en: 'Groups of domains are suggested as @name.', zh: '租户组以“@组名”的形式列在建议中。' },
   'share.history': { en: 'History', zh: '历史' },
   'share.historyChange': { en: '{field}: {before} → {after}', zh: '{field}：{before} → {after}' },
   'share.historyDescription': { en: 'Description', zh: '描述' },
@@ -368,15 +378,37 @@ export const STRINGS = {
   'share.historyTitle': { en: 'Share history', zh: '共享历史' },
   'share.historyUntil': { en: 'Valid until', zh: '有效期至' },
   'share.historyValue': { en: '{field}: {value}', zh: '{field}：{value}' },
+  'share.imagesListed': { en: 'These {n} images:', zh: '以下 {n} 个镜像：' },
   'share.listLoading': { en: 'Loading…', zh: '加载中…' },
+  'share.nImages.one': { en: '{n} image', zh: '{n} 个镜像' },
+  'share.nImages.other': { en: '{n} images', zh: '{n} 个镜像' },
+  'share.nRecipients.one': { en: '{n} recipient', zh: '{n} 个共享对象' },
+  'share.nRecipients.other': { en: '{n} recipients', zh: '{n} 个共享对象' },
+  'share.namespaceGrants': {
+    en: 'A namespace share grants every repository below {prefix}, present and future, pull only.',
+    zh: '命名空间共享授予 {prefix} 下的所有仓库（包括现有的和将来的），仅限拉取。',
+  },
   'share.noPull': {
     en: 'You cannot pull this image: it is not your domain\'s, and it is not shared with your domain (or its share has expired). Ask its owner to share it.',
     zh: '您无法拉取该镜像：它不属于您的租户，也未共享给您的租户（或共享已过期）。请联系其所有者共享。',
   },
   'share.noTags': { en: 'This repository has no tags.', zh: '该仓库没有版本。' },
   'share.notShared': { en: 'This image is not shared with any domain.', zh: '该镜像未共享给任何租户。' },
+  'share.notSharedNamespace': { en: 'This namespace is not shared with any domain.', zh: '该命名空间未共享给任何租户。' },
+  'share.nothingWritten.one': {
+    en: 'Nothing was shared: {n} of the {total} shares was refused, so none was made.',
+    zh: '未共享任何内容：{total} 个共享中有 {n} 个被拒绝，因此全部未创建。',
+  },
+  'share.nothingWritten.other': {
+    en: 'Nothing was shared: {n} of the {total} shares were refused, so none was made.',
+    zh: '未共享任何内容：{total} 个共享中有 {n} 个被拒绝，因此全部未创建。',
+  },
   'share.ok': { en: 'OK', zh: '确定' },
   'share.open': { en: 'Share image', zh: '共享镜像' },
+  'share.openNamespace': { en: 'Share namespace', zh: '共享命名空间' },
+  'share.pairRefused': { en: '{repo} with {domain}: {reason}', zh: '{repo} 共享给 {domain}：{reason}' },
+  'share.pairsMore.one': { en: 'and {n} more refused', zh: '另有 {n} 个被拒绝' },
+  'share.pairsMore.other': { en: 'and {n} more refused', zh: '另有 {n} 个被拒绝' },
   'share.permanent': { en: 'Permanently valid', zh: '永久有效' },
   'share.permission': { en: 'Permission', zh: '权限' },
   'share.permitHint': {
@@ -393,6 +425,10 @@ export const STRINGS = {
     en: 'You can see the shares of this image. Sharing, editing and revoking need the manage role.',
     zh: '您可以查看该镜像的共享。共享、编辑和撤销需要管理（manage）角色。',
   },
+  'share.recipientRemoved': { en: '{name} removed; {count} left.', zh: '已移除 {name}，还剩 {count}。' },
+  'share.recipientsAdded': { en: '{names} added; {count} in all.', zh: '已添加 {names}，共 {count}。' },
+  'share.removeDomain': { en: 'Remove {name}', zh: '移除 {name}' },
+  'share.removeGroup': { en: 'Remove group {name}', zh: '移除租户组 {name}' },
   'share.repoWith': { en: '{repo}, shared with {domain}', zh: '{repo}，共享给 {domain}' },
   'share.revoke': { en: 'Revoke', zh: '撤销' },
   'share.revokeLabel': { en: 'Revoke the share with {domain}', zh: '撤销与 {domain} 的共享' },
@@ -400,18 +436,29 @@ export const STRINGS = {
     en: 'Revoke the share of {repo} with {domain}? Its users will no longer be able to pull it.',
     zh: '确定撤销 {repo} 与 {domain} 的共享吗？该租户的用户将无法再拉取它。',
   },
+  'share.revokeTextNamespace': {
+    en: 'Revoke the share of {repo} with {domain}? Its users will no longer be able to pull the repositories below it.',
+    zh: '确定撤销 {repo} 与 {domain} 的共享吗？该租户的用户将无法再拉取其下的仓库。',
+  },
   'share.revokeTitle': { en: 'Revoke share', zh: '撤销共享' },
   'share.revoked': { en: 'The share of {repo} with {domain} was revoked.', zh: '{repo} 与 {domain} 的共享已撤销。' },
   'share.sharingCaption': { en: 'Domains the image is shared with', zh: '该镜像共享给的租户' },
+  'share.sharingCaptionNamespace': { en: 'Domains the namespace is shared with', zh: '该命名空间共享给的租户' },
   'share.sharingLead': {
     en: 'Domains this image is shared with. Their users can pull it until the date shown.',
     zh: '该镜像共享给的租户。其用户在所示日期之前可以拉取它。',
+  },
+  'share.sharingLeadNamespace': {
+    en: 'Domains this namespace is shared with. Their users can pull every repository below it until the date shown.',
+    zh: '该命名空间共享给的租户。其用户在所示日期之前可以拉取其下的所有仓库。',
   },
   'share.tabSharing': { en: 'Sharing', zh: '共享' },
   'share.tabTags': { en: 'Tags', zh: '版本' },
   'share.tabsLabel': { en: 'Image details', zh: '镜像详情' },
   'share.tagsCaption': { en: 'Tags', zh: '版本' },
   'share.titleEdit': { en: 'Edit share', zh: '编辑共享' },
+  'share.titleMany': { en: 'Share images', zh: '共享多个镜像' },
+  'share.titleNamespace': { en: 'Share namespace', zh: '共享命名空间' },
   'share.titleNew': { en: 'Share image', zh: '共享镜像' },
   'share.until': { en: 'Valid until', zh: '有效期至' },
   'share.untilDate': { en: 'Valid until (date)', zh: '有效期至（日期）' },
@@ -426,8 +473,8 @@ export const STRINGS = {
   'share.updated': { en: 'The share of {repo} with {domain} was updated.', zh: '{repo} 与 {domain} 的共享已更新。' },
   'share.with': { en: 'Share with', zh: '共享给' },
   'share.withHint': {
-    en: 'The name of the domain (tenant) whose users may pull this image.',
-    zh: '租户名称：该租户的用户可以拉取此镜像。',
+    en: 'The domains (tenants) whose users may pull it. After each name type a comma or a space to add another; Enter shares.',
+    zh: '租户名称：这些租户的用户可以拉取它。每输入一个名称后，输入逗号或空格可再添加一个；按 Enter 键提交共享。',
   },
 
   // ---- time: how times are shown (time.js) ----
@@ -511,6 +558,7 @@ export const STRINGS = {
   // (images.js, images-shared.js, lists.js) ----
   'images.askOwner': { en: 'This share has expired. Ask {owner} to renew it.', zh: '此共享已过期。请联系 {owner} 续期。' },
   'images.byDigest': { en: 'By digest, always this image:', zh: '按摘要拉取（始终为此镜像）：' },
+  'images.clearSelection': { en: 'Clear selection', zh: '清除选择' },
   'images.colDescription': { en: 'Description', zh: '描述' },
   'images.colImage': { en: 'Image', zh: '镜像' },
   'images.colOwner': { en: 'Owner domain', zh: '所属租户' },
@@ -552,14 +600,31 @@ export const STRINGS = {
   'images.range': { en: '{first}–{last} of {total}', zh: '第 {first}–{last} 个，共 {total} 个' },
   'images.readFailed': { en: 'The list could not be read.', zh: '无法读取列表。' },
   'images.retry': { en: 'Retry', zh: '重试' },
+  'images.select': { en: 'Select {repo}', zh: '选择 {repo}' },
+  'images.selectAll': { en: 'Select every image on this page', zh: '选择本页的所有镜像' },
+  'images.selectionCleared': { en: 'No image is selected now.', zh: '已清除选择，当前未选择任何镜像。' },
+  'images.shareSelected': { en: 'Share selected ({n})', zh: '共享所选镜像（{n}）' },
   'images.sharedCaption': { en: 'Images shared with your domain', zh: '共享给您租户的镜像' },
   'images.sharedLead': { en: 'Images other domains shared with yours. You can pull them, and only pull.', zh: '其他租户共享给您租户的镜像。您只能拉取这些镜像。' },
   'images.showing': { en: 'Showing {range}.', zh: '正在显示{range}。' },
+  'images.tabNamespaces': { en: 'Namespaces', zh: '命名空间' },
   'images.tabPrivate': { en: 'Private Images', zh: '自有镜像' },
   'images.tabShared': { en: 'Shared Images', zh: '他人共享' },
   'images.tabs': { en: 'Image lists', zh: '镜像列表' },
   'images.tagsOf': { en: 'Tags of {repo}', zh: '{repo} 的版本' },
   'images.title': { en: 'My Images', zh: '我的镜像' },
+
+  // ---- namespaces: My Images' Namespaces tab (namespaces.js) ----
+  'namespaces.caption': { en: 'Namespaces of your domain and the prefixes below them', zh: '您租户的命名空间及其下的前缀' },
+  'namespaces.colNamespace': { en: 'Namespace', zh: '命名空间' },
+  'namespaces.colRepositories': { en: 'Repositories', zh: '仓库数' },
+  'namespaces.lead': {
+    en: 'The namespaces of your domain, and the prefixes below them that hold repositories. A namespace share grants every repository below its prefix, present and future, pull only.',
+    zh: '您租户的命名空间，以及其下含有仓库的前缀。命名空间共享授予该前缀下的所有仓库（包括现有的和将来的），仅限拉取。',
+  },
+  'namespaces.none': { en: 'Your domain owns no namespace.', zh: '您的租户没有命名空间。' },
+  'namespaces.share': { en: 'Share', zh: '共享' },
+  'namespaces.shareLabel': { en: 'Share {prefix}', zh: '共享 {prefix}' },
 
   // ---- a11y: marks of accessibility ----
   'a11y.required': { en: '* required', zh: '* 为必填项' },
@@ -569,7 +634,7 @@ let lang = chooseLanguage();
 
 function chooseLanguage() {
   let saved = '';
-  try { saved = localStorage.getItem(LANG_KEY) || ''; } catch (e) { saved = ''; }
+  try { saved = localStorage.getItem(LANG_KEY) || ''; } catch { saved = ''; }
   if (LANGUAGES[saved]) return saved;
   for (const l of navigator.languages || [navigator.language || 'en']) {
     const base = String(l).toLowerCase().split('-')[0];
@@ -643,7 +708,7 @@ export function translatePage(root = document) {
 function setLanguage(l) {
   if (!LANGUAGES[l]) return;
   lang = l;
-  try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* private mode: for this page only */ }
+  try { localStorage.setItem(LANG_KEY, l); } catch { /* private mode: for this page only */ }
   translatePage();
 }
 

@@ -1,8 +1,10 @@
 // regshare console: an image's page: its tags, and (for its own domain)
-// the Sharing tab with its shares.
+// the Sharing tab with its shares. A namespace prefix (#/image/acme/sdk/)
+// has a page too, with its namespace shares alone: it has no tags, and
+// its page says what such a share grants.
 import {
-  $, api, badge, cell, deadlineEl, el, fill, listFailed, loading, pullCommandEl, repoPath, sharesPath, sizeText,
-  setCurrent, state, timeEl,
+  $, api, badge, cell, deadlineEl, el, fill, isPrefix, listFailed, loading, pullCommandEl, repoPath, sharesPath,
+  sizeText, setCurrent, state, timeEl,
 } from './core.js';
 import { openHistory } from './history.js';
 import { t } from './i18n.js';
@@ -16,29 +18,48 @@ let current = null; // {repo, shares}
 // crumb is the way back. An image of the domain is under My Images, one
 // shared with it under Shared Images. Another domain's image is only
 // called shared once its tags could be read: until then, and when they
-// cannot be, the way back is My Images, and a closed one says so.
+// cannot be, the way back is My Images, and a closed one says so. A
+// prefix of the domain is under Namespaces.
 function crumb(kind, repo) {
   const back = $('image-back');
-  back.textContent = t(kind === 'shared' ? 'share.backShared' : 'share.backMine');
-  back.href = kind === 'shared' ? '#/shared' : '#/images';
+  if (kind === 'namespace') {
+    back.textContent = t('images.tabNamespaces');
+    back.href = '#/namespaces';
+  } else {
+    back.textContent = t(kind === 'shared' ? 'share.backShared' : 'share.backMine');
+    back.href = kind === 'shared' ? '#/shared' : '#/images';
+  }
   $('image-crumb').textContent = kind === 'closed' ? t('share.crumbClosed', { repo }) : repo;
 }
 
+// renderImage draws the page of repo, on its tab (tags or sharing). A
+// prefix shows its Sharing tab alone, to its own domain; to another, what
+// its share grants.
 export function renderImage(repo, tab, gen) {
   const mine = owns(repo);
-  if (!mine) tab = 'tags';
+  const prefix = isPrefix(repo);
+  if (prefix) tab = mine ? 'sharing' : '';
+  else if (!mine) tab = 'tags';
   current = { repo, shares: [] };
   $('image-title').textContent = repo;
-  crumb(mine ? 'mine' : 'unknown', repo);
-  $('image-path').textContent = state.me.registry ? `${state.me.registry}/${repo}` : '';
+  if (prefix) crumb(mine ? 'namespace' : 'shared', repo);
+  else crumb(mine ? 'mine' : 'unknown', repo);
+  if (prefix) $('image-path').textContent = t('share.namespaceGrants', { prefix: repo });
+  else $('image-path').textContent = state.me.registry ? `${state.me.registry}/${repo}` : '';
   document.title = `${repo} · regshare`;
   $('tab-tags').href = `#/image/${repo}`;
-  $('tab-sharing').href = `#/image/${repo}?tab=sharing`;
+  $('tab-sharing').href = prefix ? `#/image/${repo}` : `#/image/${repo}?tab=sharing`;
+  $('tab-tags').hidden = prefix;
   $('tab-sharing').hidden = !mine;
+  $('image-tabs').hidden = prefix && !mine;
   setCurrent([$('tab-tags'), $('tab-sharing')], tab === 'sharing' ? $('tab-sharing') : $('tab-tags'));
+  $('sharing-lead').textContent = t(prefix ? 'share.sharingLeadNamespace' : 'share.sharingLead');
+  $('sharing-caption').textContent = t(prefix ? 'share.sharingCaptionNamespace' : 'share.sharingCaption');
+  $('share-open').textContent = t(prefix ? 'share.openNamespace' : 'share.open');
   $('panel-tags').hidden = tab !== 'tags';
   $('panel-sharing').hidden = tab !== 'sharing';
-  if (tab === 'sharing') renderSharing(repo, gen); else renderTags(repo, gen);
+  if (tab === 'sharing') renderSharing(repo, gen);
+  else if (tab === 'tags') renderTags(repo, gen);
 }
 
 async function renderTags(repo, gen) {
@@ -102,7 +123,7 @@ export async function renderSharing(repo, gen) {
     cell(t('share.colCreatedBy'), s.creator_name),
     cell(t('share.colCreated'), timeEl(s.created)),
     canShare ? cell(t('share.colActions'), rowActions(repo, s)) : null));
-  fill(body, rows, empty, t('share.notShared'));
+  fill(body, rows, empty, t(isPrefix(repo) ? 'share.notSharedNamespace' : 'share.notShared'));
   return true;
 }
 

@@ -1,7 +1,9 @@
-// regshare console: My Images, with its two tabs: Private Images (the
-// domain's repositories in the registry, here) and Shared Images (the
-// shares made with the domain, images-shared.js). Each list keeps its
-// filter, sort and page in the hash's query (lists.js).
+// regshare console: My Images, with its tabs: Private Images (the
+// domain's repositories in the registry, here), Shared Images (the
+// shares made with the domain, images-shared.js) and Namespaces
+// (namespaces.js). Each list keeps its filter, sort and page in the
+// hash's query (lists.js). A manage user ticks images of Private Images,
+// on one page or several, and shares them at once (Share selected).
 import {
   $, PAGE, announce, api, cell, el, fill, loading, state, timeEl,
 } from './core.js';
@@ -10,6 +12,7 @@ import { initShared, renderShared } from './images-shared.js';
 import {
   failed, focusList, hashQuery, listParts, markSort, setHashQuery, shown, sortHeaders,
 } from './lists.js';
+import { openShare } from './share.js';
 
 export { renderShared };
 
@@ -70,6 +73,72 @@ export function renderPrivate(gen) {
   drawPrivate(gen, s, { landing });
 }
 
+// ---- selection --------------------------------------------------------
+
+// selected are the images ticked, kept while the list is paged, filtered
+// and sorted, until they are shared or the selection is cleared.
+const selected = new Set();
+const canSelect = () => Boolean(state.me && state.me.can_share);
+
+// resetSelection forgets the images ticked: another user logged in, or
+// no one.
+export function resetSelection() {
+  selected.clear();
+}
+
+// syncSelection shows the count on Share selected, and the page's
+// select-all box checked, unchecked or mixed.
+function syncSelection() {
+  const on = canSelect();
+  $('private-selection').hidden = !on;
+  const all = $('private-select-all');
+  all.hidden = !on;
+  labelShareSelected();
+  $('private-share-selected').disabled = selected.size === 0;
+  $('private-clear-selection').hidden = selected.size === 0;
+  const boxes = [...document.querySelectorAll('#private-body input.select')];
+  const ticked = boxes.filter((b) => b.checked).length;
+  all.checked = boxes.length > 0 && ticked === boxes.length;
+  all.indeterminate = ticked > 0 && ticked < boxes.length;
+  all.disabled = boxes.length === 0;
+}
+
+// labelShareSelected writes the count of images ticked on Share selected.
+function labelShareSelected() {
+  $('private-share-selected').textContent = t('images.shareSelected', { n: selected.size.toLocaleString(locale()) });
+}
+
+function select(repo, on) {
+  if (on) selected.add(repo); else selected.delete(repo);
+  syncSelection();
+}
+
+function selectPage(on) {
+  for (const b of document.querySelectorAll('#private-body input.select')) {
+    b.checked = on;
+    if (on) selected.add(b.dataset.repo); else selected.delete(b.dataset.repo);
+  }
+  syncSelection();
+}
+
+// shareSelected opens the Share dialog for the images ticked. Once they
+// are shared, the selection is cleared and the list read again, showing
+// the new shares, with the focus on the first of them.
+function shareSelected() {
+  const repos = [...selected].sort();
+  if (!repos.length) return;
+  openShare(repos, null, {
+    done: async () => {
+      selected.clear();
+      const s = privateQuery();
+      await drawPrivate(++state.gen, s, {});
+      const row = [...document.querySelectorAll('#private-body tr')].find((r) => repos.includes(r.dataset.repo));
+      const box = row && row.querySelector('input.select');
+      (box || $('images-title')).focus();
+    },
+  });
+}
+
 async function drawPrivate(gen, s, opts) {
   const parts = listParts('private');
   markSort(parts.table, s.sort, s.dir);
@@ -102,6 +171,7 @@ async function drawPrivate(gen, s, opts) {
   }
   shown(parts);
   fill(parts.body, res.data.map(privateRow), parts.empty, emptyText(filtered, offset, range));
+  syncSelection();
   pager(s, range);
   if (opts.focus) {
     focusList(parts);
@@ -118,8 +188,12 @@ function emptyText(filtered, offset, range) {
 function privateRow(o) {
   const repo = `${o.namespace}/${o.name}`;
   const tags = typeof o.num_images === 'number' ? o.num_images.toLocaleString(locale()) : '—';
+  const box = canSelect() ? el('input', {
+    type: 'checkbox', class: 'select', 'data-repo': repo, checked: selected.has(repo),
+    'aria-label': t('images.select', { repo }), onchange: (ev) => select(repo, ev.currentTarget.checked),
+  }) : null;
   return el('tr', { 'data-repo': repo },
-    cell(t('images.colImage'), el('a', { href: `#/image/${repo}` }, repo)),
+    cell(t('images.colImage'), el('span', {}, box, el('a', { href: `#/image/${repo}` }, repo))),
     cell(t('images.colTags'), tags),
     cell(t('images.colSharedWith'), sharedWith(o)),
     cell(t('images.colUpdated'), o.updated ? timeEl(o.updated) : '—'));
@@ -128,8 +202,8 @@ function privateRow(o) {
 // sharedWith names the domains the image is validly shared with, the
 // expired shares apart (one element: a narrow window's cell is a grid of
 // its label and its content). An API without shared_with counts every
-// share.
-function sharedWith(o) {
+// share. Namespaces (namespaces.js) show their shares the same way.
+export function sharedWith(o) {
   if (!Array.isArray(o.shared_with)) return o.shares ? tn('images.domains', o.shares) : t('images.notShared');
   const names = o.shared_with;
   return el('span', {},
@@ -180,5 +254,15 @@ export function initImages() {
   $('private-prev').addEventListener('click', () => redraw({ page: Math.max(1, privateQuery().page - 1) }, true, true));
   $('private-next').addEventListener('click', () => redraw({ page: privateQuery().page + 1 }, true, true));
   $('private-retry').addEventListener('click', () => redraw({}, false, true));
+  $('private-select-all').addEventListener('change', (ev) => selectPage(ev.currentTarget.checked));
+  $('private-share-selected').addEventListener('click', shareSelected);
+  labelShareSelected();
+  $('private-clear-selection').addEventListener('click', () => {
+    selected.clear();
+    selectPage(false);
+    const all = $('private-select-all');
+    (all.disabled ? $('images-title') : all).focus();
+    announce(t('images.selectionCleared'));
+  });
   initShared();
 }

@@ -136,7 +136,7 @@ export function robotsPage(h, c) {
       const res = await api('GET', '/v2/manage/shared-repositories?center=thirdparty&limit=1000&order_column=name&order_type=asc');
       for (const o of res.data || []) if (o.status) names.push(`${o.namespace}/${o.name}`);
       $('robot-repos').replaceChildren(...names.map((v) => el('option', { value: v })));
-    } catch (e) { /* suggestions only */ }
+    } catch { /* suggestions only */ }
   }
 
   function syncLogin() {

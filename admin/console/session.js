@@ -93,7 +93,7 @@ async function endIdle() {
   const minutes = Math.round(idleMs() / 60000);
   clearTimers();
   if ($('idle-dialog').open) $('idle-dialog').close();
-  try { await api('POST', '/v2/manage/logout'); } catch (e) { /* offline or ended: it expires soon */ }
+  try { await api('POST', '/v2/manage/logout'); } catch { /* offline or ended: it expires soon */ }
   setSession(null);
   sessionStorage.removeItem(ACTIVE_KEY);
   onEnded(user, t('session.idle-ended', { minutes }));

@@ -2,13 +2,19 @@
 // Revoke dialog of an image's Sharing tab. A field's error follows what
 // is typed: it clears as soon as the field holds something else that is
 // valid. A day chosen as "valid until" ends at the next local midnight.
+// The dialog shares one image, several (Share selected of Private
+// Images), or a namespace prefix (acme/sdk/), with one recipient or
+// several (recipients.js): one image with one recipient is one share
+// made as ever, anything more one change of every pair (share-bulk.js).
 import {
   $, MAX_DESCRIPTION, addDays, announce, api, deadlineDate, el, endOfDay, endOfQuarter, endsADay, formatCount,
-  localTime, localToday, runeCount, sharesPath, showError, state, timeZone,
+  isPrefix, localTime, localToday, runeCount, sharesPath, showError, state, timeZone,
 } from './core.js';
 import { initHistory } from './history.js';
 import { t } from './i18n.js';
 import { renderSharing, sharedDomains } from './image.js';
+import { initRecipients, recipients, resetRecipients } from './recipients.js';
+import { createMany, createdText, refusalEls, refusedPairs } from './share-bulk.js';
 
 // ---- focus ----------------------------------------------------------
 
@@ -35,6 +41,7 @@ export function restoreFocus(o) {
     o && o.el,
     o && o.domain && o.action ? rowButton(o.domain, o.action) : null,
     $('share-open'),
+    ...document.querySelectorAll('main h1'),
   ];
   const c = candidates.find(shown);
   (c || $('image-title')).focus();
@@ -56,14 +63,17 @@ const FIELD_ERRORS = {
   'REGSHARE.4000006': ['description', () => t('share.errDescriptionLong', { max: formatCount(MAX_DESCRIPTION) })],
 };
 
-// editing is {repo, share, initial, opener} while the dialog is open:
-// initial is the day (or "forever") shown when it opened.
+// editing is {repos, share, initial, opener, done} while the dialog is
+// open: repos what is shared (one, when share is the one edited);
+// initial the day (or "forever") shown when it opened; done, called once
+// a change is made, redraws what the dialog was opened from and puts the
+// focus back (by default, the image's Sharing tab).
 let editing = null;
 // errorFor: field → the value its error was written about.
 const errorFor = {};
 
 function value(name) {
-  if (name === 'with') return $('share-with').value.trim();
+  if (name === 'with') return editing && editing.share ? $('share-with').value.trim() : recipients().join(' ');
   if (name === 'until') return $('share-permanent').checked ? 'forever' : $('share-until').value;
   if (name === 'description') return $('share-description').value;
   return $('share-permit').checked ? 'read' : '';
@@ -163,12 +173,32 @@ function untilHint(share) {
   return t('share.untilHint', { zone });
 }
 
-// load fills the dialog for a new share (share null) or to edit share.
-function load(repo, share) {
+// title is the dialog's title for a new share of repos.
+function title(repos) {
+  if (repos.length > 1) return t('share.titleMany');
+  const prefix = isPrefix(repos[0]);
+  return t(prefix ? 'share.titleNamespace' : 'share.titleNew');
+}
+
+// whatEls says what is shared: the image, the prefix and what its share
+// grants, or the list of the images.
+function whatEls(repos) {
+  if (repos.length > 1) {
+    return [t('share.imagesListed', { n: formatCount(repos.length) }), el('ul', {}, repos.map((r) => el('li', {}, r)))];
+  }
+  if (!isPrefix(repos[0])) return [repos[0]];
+  return [el('strong', {}, repos[0]), el('span', { class: 'grants' }, t('share.namespaceGrants', { prefix: repos[0] }))];
+}
+
+// load fills the dialog for a new share of repos (share null) or to edit
+// share, the share of repos[0].
+function load(repos, share) {
   clearShareErrors();
   const edit = Boolean(share);
-  $('share-title').textContent = t(edit ? 'share.titleEdit' : 'share.titleNew');
-  $('share-repo').textContent = edit ? t('share.repoWith', { repo, domain: share.access_domain }) : repo;
+  const repo = repos[0];
+  $('share-title').textContent = edit ? t('share.titleEdit') : title(repos);
+  $('share-repo').replaceChildren(...(edit ? [t('share.repoWith', { repo, domain: share.access_domain })] : whatEls(repos)));
+  resetRecipients(edit);
   const w = $('share-with');
   w.value = edit ? share.access_domain : '';
   w.readOnly = edit;
@@ -179,16 +209,21 @@ function load(repo, share) {
   $('share-until-hint').textContent = untilHint(share);
   $('share-description').value = edit ? share.description : '';
   $('share-permit').checked = true;
-  editing = { ...editing, repo, share, initial: permanent ? 'forever' : $('share-until').value };
+  editing = { ...editing, repos, share, initial: permanent ? 'forever' : $('share-until').value };
   syncUntil();
   updateCounter();
   if (!$('share-dialog').open) $('share-dialog').showModal();
   (edit ? ($('share-until').disabled ? $('share-permanent') : $('share-until')) : w).focus();
 }
 
-export function openShare(repo, share) {
-  editing = { opener: opener() };
-  load(repo, share);
+// openShare opens the dialog for repo (a repository or a prefix), or for
+// every repository of an array, to share it anew (share null) or to edit
+// share. opts.done(), if given, is called once the change is made, in
+// place of redrawing the image's Sharing tab.
+export function openShare(repo, share, opts) {
+  const repos = Array.isArray(repo) ? repo : [repo];
+  editing = { opener: opener(), done: opts && opts.done };
+  load(repos, share);
 }
 
 // editInstead switches the dialog to the share that already exists.
@@ -200,8 +235,8 @@ async function editInstead(repo, domain) {
     if (e.status !== 401) showError($('share-error'), e);
     return;
   }
-  if (!editing || editing.repo !== repo) return; // closed meanwhile
-  load(repo, res.data);
+  if (!editing || editing.repos.length !== 1 || editing.repos[0] !== repo) return; // closed meanwhile
+  load([repo], res.data);
   announce(t('share.editingInstead', { domain }));
 }
 
@@ -232,8 +267,11 @@ async function submitShare(ev) {
     focusFirstError();
     return;
   }
-  const { repo, share } = editing;
-  const domain = share ? share.access_domain : value('with');
+  // Taken now: Escape may close the dialog while the change is sent.
+  const { repos, share, opener: back, done } = editing;
+  const repo = repos[0];
+  const to = share ? [share.access_domain] : recipients();
+  const domain = to[0];
   const until = value('until');
   const deadline = until === 'forever' ? until : endOfDay(until);
   const description = value('description');
@@ -246,21 +284,40 @@ async function submitShare(ev) {
       if (description !== share.description) patch.description = description;
       if (Object.keys(patch).length) await api('PATCH', `${sharesPath(repo)}/${encodeURIComponent(domain)}`, patch);
       announce(t('share.updated', { repo, domain }));
-    } else {
+    } else if (repos.length === 1 && to.length === 1) {
       await api('POST', sharesPath(repo), { access_domain: domain, permit: 'read', deadline, description });
       announce(t('share.created', { repo, domain }));
+    } else {
+      await createMany(repos, to, deadline, description);
+      announce(createdText(repos, to));
     }
-    const back = editing.opener;
     editing = null;
     $('share-dialog').close();
-    renderSharing(repo, state.gen).then(() => restoreFocus(back));
+    if (done) done(back);
+    else renderSharing(repo, state.gen).then(() => restoreFocus(back));
   } catch (e) {
     if (e.status === 401) return; // the login dialog is open; what was typed stays
-    serverError(e, repo, domain);
+    const pairs = refusedPairs(e);
+    if (pairs) {
+      showRefusal(pairs);
+      return;
+    }
+    if (repos.length === 1 && to.length === 1) serverError(e, repo, domain);
+    else showError($('share-error'), e);
     focusFirstError();
   } finally {
     submit.disabled = false;
   }
+}
+
+// showRefusal lists what a bulk share refused, pair by pair, over the
+// form, which keeps what was typed; the focus goes to the list, so that
+// it is read first.
+function showRefusal(pairs) {
+  const box = $('share-error');
+  box.replaceChildren(...refusalEls(pairs));
+  box.tabIndex = -1;
+  box.focus();
 }
 
 // ---- the revoke dialog ----------------------------------------------
@@ -269,7 +326,7 @@ let revoking = null; // {repo, domain, opener}
 
 export function openRevoke(repo, domain) {
   revoking = { repo, domain, opener: opener() };
-  $('revoke-text').textContent = t('share.revokeText', { repo, domain });
+  $('revoke-text').textContent = t(isPrefix(repo) ? 'share.revokeTextNamespace' : 'share.revokeText', { repo, domain });
   $('revoke-error').replaceChildren();
   $('revoke-dialog').showModal();
   $('revoke-cancel').focus();
@@ -328,7 +385,7 @@ export function initShare() {
   $('share-form').addEventListener('submit', submitShare);
   $('share-cancel').addEventListener('click', () => $('share-dialog').close());
   onClose('share-dialog', () => { const o = editing && editing.opener; editing = null; return o; });
-  $('share-with').addEventListener('input', () => revalidate('with'));
+  initRecipients(() => revalidate('with'));
   $('share-description').addEventListener('input', () => { updateCounter(); revalidate('description'); });
   for (const e of ['input', 'change']) $('share-until').addEventListener(e, syncUntil);
   $('share-permanent').addEventListener('change', syncUntil);

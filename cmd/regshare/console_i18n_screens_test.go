@@ -90,9 +90,11 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 // with its pager, no match and a failed read; Shared Images with shares
 // valid, expiring in 3 days and expired), an image's Tags and Sharing
 // tabs, the Share image dialog (empty, with field errors, the duplicate's
-// Edit that share instead, Edit), Revoke and History, a recipient's image
-// page, the idle warning and the login after the idle end. Then the
-// language switch redraws the page shown in English.
+// Edit that share instead, Edit), Revoke and History, images ticked and
+// shared at once with several recipients, a refused bulk share, the
+// Namespaces tab, Share namespace and a prefix's Sharing page, a
+// recipient's image page, the idle warning and the login after the idle
+// end. Then the language switch redraws the page shown in English.
 func TestConsoleI18nScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -118,6 +120,7 @@ func TestConsoleI18nScreens(t *testing.T) {
 	step("top bar and Private Images", alice, func(t *testing.T) { x.private(t, alice) })
 	step("an image's Tags and Sharing", alice, func(t *testing.T) { x.image(t, alice) })
 	step("Share image, Edit, Revoke and History", alice, func(t *testing.T) { x.dialogs(t, alice) })
+	step("Share selected, a refused bulk share and Namespaces", alice, func(t *testing.T) { x.wider(t, alice) })
 	step("Shared Images and a recipient's image", gina, func(t *testing.T) { x.shared(t, gina) })
 	step("the idle warning and its end", alice, func(t *testing.T) { x.idle(t, b) })
 	step("the switch redraws the page in English", alice, func(t *testing.T) { x.switchLanguage(t, alice) })
@@ -217,6 +220,45 @@ func (x *i18nScreens) dialogs(t *testing.T, p *page) {
 	x.chinese(t, p, "History")
 	p.do(t, "close it", chromedp.Click(chromedp.ID("history-close")))
 	p.waitFor(t, "the dialog to close", `!document.getElementById('history-dialog').open`)
+}
+
+// wider shows the screens of sharing several images, with several
+// recipients, and of namespaces: Share selected, its dialog, a refusal
+// listed pair by pair, the Namespaces tab, Share namespace, and the
+// prefix's page with its Revoke.
+func (x *i18nScreens) wider(t *testing.T, p *page) {
+	p.goTo(t, "#/images?tab=private")
+	p.waitFor(t, "Private Images", `document.querySelectorAll('#private-body input.select').length === 4`)
+	p.tick(t, "acme/web")
+	p.tick(t, "acme/api")
+	x.chinese(t, p, "Private Images, two images ticked")
+	p.do(t, "open Share selected", chromedp.Click(chromedp.ID("private-share-selected")), chromedp.WaitVisible(chromedp.ID("share-with")))
+	p.do(t, "add two recipients", chromedp.SendKeys(chromedp.ID("share-with"), "hooli,nosuch,"),
+		chromedp.Click(chromedp.CSS(`#share-presets [data-preset="30"]`)))
+	x.chinese(t, p, "Share images with several recipients")
+	p.do(t, "share", chromedp.Click(chromedp.ID("share-submit")))
+	p.waitFor(t, "the refusal", `document.querySelectorAll('#share-error li').length === 2`)
+	x.chinese(t, p, "a refused bulk share")
+	p.closeDialog(t, "share-cancel", "share-dialog")
+	p.do(t, "clear the selection", chromedp.Click(chromedp.ID("private-clear-selection")))
+
+	p.do(t, "open Namespaces", chromedp.Click(chromedp.ID("tab-namespaces")))
+	p.waitFor(t, "the namespaces", `document.querySelectorAll('#namespaces-body tr').length === 2`)
+	x.chinese(t, p, "Namespaces")
+	p.do(t, "share acme/tools/", chromedp.Click(chromedp.CSS(`#namespaces-body tr[data-prefix="acme/tools/"] [data-action="share"]`)),
+		chromedp.WaitVisible(chromedp.ID("share-with")))
+	x.chinese(t, p, "Share namespace")
+	p.do(t, "share it with hooli", chromedp.SendKeys(chromedp.ID("share-with"), "hooli"),
+		chromedp.Click(chromedp.CSS(`#share-presets [data-preset="forever"]`)), chromedp.Click(chromedp.ID("share-submit")))
+	p.waitFor(t, "the share", `!document.getElementById('share-dialog').open &&
+		(document.querySelector('#namespaces-body tr[data-prefix="acme/tools/"] td:nth-child(3)') || {}).textContent === 'hooli'`)
+	x.chinese(t, p, "Namespaces, one shared")
+	p.do(t, "open acme/tools/", chromedp.Click(chromedp.CSS(`#namespaces-body a[href="#/image/acme/tools/"]`)))
+	p.waitFor(t, "its share", `document.querySelector('#sharing-body tr[data-domain="hooli"]')`)
+	x.chinese(t, p, "a namespace's Sharing page")
+	p.openDialog(t, `#sharing-body tr[data-domain="hooli"] [data-action="revoke"]`, "revoke-dialog")
+	x.chinese(t, p, "Revoke a namespace share")
+	p.closeDialog(t, "revoke-cancel", "revoke-dialog")
 }
 
 func (x *i18nScreens) shared(t *testing.T, p *page) {
