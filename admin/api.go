@@ -281,9 +281,17 @@ func toObject(s grants.Share, status bool) shareapi.Share {
 	}
 }
 
-// object is s as the API writes it, with its status as of now.
+// object is s as the API writes it, with its status as of now and its
+// pulls.
 func (a *API) object(s grants.Share, now time.Time) shareapi.Share {
-	return toObject(s, a.grants.Effective(s, now))
+	o := toObject(s, a.grants.Effective(s, now))
+	o.NumDownload, o.LastPull, o.LastPuller = a.pulls(a.grants.SharePulls(s))
+	return o
+}
+
+// pulls are a count as the API writes it.
+func (a *API) pulls(c grants.PullCount) (int64, *string, string) {
+	return c.Count, formatTime(c.LastPull), c.LastPuller
 }
 
 // parseDeadline reads "forever", an RFC 3339 time, or a bare date, which

@@ -359,7 +359,7 @@ func sharePath(seg, ns, repo string, domain ...string) string {
 	return p
 }
 
-var shareFields = []string{"access_domain", "created", "creator_id", "creator_name", "deadline", "description", "namespace", "permit", "repository", "status", "updated"}
+var shareFields = []string{"access_domain", "created", "creator_id", "creator_name", "deadline", "description", "last_pull", "namespace", "num_download", "permit", "repository", "status", "updated"}
 
 // decodeStrict decodes JSON into v, refusing unknown fields.
 func decodeStrict(t *testing.T, what string, b []byte, v any) {

@@ -211,10 +211,11 @@ func (a *API) selfRows(u grants.Principal, now time.Time) []*sharedRow {
 		}
 		o.AccessDomains = append(o.AccessDomains, shareapi.Recipient{
 			AccessDomain: s.Recipient, Permit: s.Permit, Deadline: formatDeadline(s.Deadline),
-			Description: s.Description, Status: valid,
+			Description: s.Description, Status: valid, NumDownload: a.grants.SharePulls(s).Count,
 		})
 	}
 	for _, o := range rows {
+		a.rowPulls(o, func(d string) bool { return d != u.Domain }, true)
 		slices.SortFunc(o.AccessDomains, func(x, y shareapi.Recipient) int { return strings.Compare(x.AccessDomain, y.AccessDomain) })
 		o.CreatedAt = o.created.UTC().Format(time.RFC3339)
 		o.UpdatedAt = o.updated.UTC().Format(time.RFC3339)
@@ -240,7 +241,23 @@ func (a *API) thirdpartyRows(ctx context.Context, u grants.Principal, now time.T
 		o.deadline = s.Deadline
 		rows = append(rows, o)
 	}
-	return a.expandNamespaces(ctx, rows)
+	rows = a.expandNamespaces(ctx, rows)
+	for _, o := range rows {
+		a.rowPulls(o, func(d string) bool { return d == u.Domain }, false)
+	}
+	return rows
+}
+
+// rowPulls sets a row's pull counts: of its repository (or below its
+// prefix) by the domains by accepts; with own, the owner's apart.
+func (a *API) rowPulls(o *sharedRow, by func(string) bool, own bool) {
+	covers := func(r string) bool { return grants.Covers(o.repository, r) }
+	c := a.grants.PullCounts(covers, by)
+	o.NumDownload, o.LastPull, _ = a.pulls(c)
+	if own {
+		n := a.grants.PullCounts(covers, func(d string) bool { return d == o.DomainName }).Count
+		o.NumDownloadOwn = &n
+	}
 }
 
 // expandNamespaces gives the recipient a row for each repository of the

@@ -180,6 +180,27 @@ func (g *Grants) PullCounts(match func(repository string) bool, domain func(stri
 	return sum
 }
 
+// Covers reports whether a share of name (a repository, or a prefix
+// ending in '/') covers repository.
+func Covers(name, repository string) bool {
+	if IsPrefix(name) {
+		return strings.HasPrefix(repository, name)
+	}
+	return name == repository
+}
+
+// SharePulls sums the pulls a share may have let through: of the
+// repositories it covers, by its recipient domain, or by each domain now
+// in its group. A pull covered by two shares (a domain's own and its
+// group's) counts in both.
+func (g *Grants) SharePulls(s Share) PullCount {
+	domains := []string{s.Recipient}
+	if name, ok := GroupOf(s.Recipient); ok {
+		domains = g.dir.Load().groups[name].members
+	}
+	return g.PullCounts(func(r string) bool { return Covers(s.Repository, r) }, func(d string) bool { return slices.Contains(domains, d) })
+}
+
 // LastPush returns a repository's last push, if one was told.
 func (g *Grants) LastPush(repository string) (PushInfo, bool) {
 	g.pulls.mu.RLock()
@@ -191,13 +212,18 @@ func (g *Grants) LastPush(repository string) (PushInfo, bool) {
 // ErrNotLoaded: pull counts are not loaded from the store yet.
 var ErrNotLoaded = fmt.Errorf("%w: the pull counts are still being loaded from the store", ErrUnavailable)
 
+// Counted is what RecordUsage counted: the pulls, and how many pushes.
+type Counted struct {
+	Pulls  []Pull
+	Pushes int
+}
+
 // RecordUsage adds pulls and pushes to the store's counts, leaving out
 // events already counted (by id, within PullDedupWindow) and repeats
-// within the call; it returns how many pulls and pushes it counted, once
-// the store has them. On an error nothing of a part not yet written was
-// counted: the caller may send all of it again, and what was written is
-// known by its ids.
-func (g *Grants) RecordUsage(ctx context.Context, pulls []Pull, pushes []Push, now time.Time) (counted int, err error) {
+// within the call; it returns what it counted, once the store has it. On
+// an error nothing of a part not yet written was counted: the caller may
+// send all of it again, and what was written is known by its ids.
+func (g *Grants) RecordUsage(ctx context.Context, pulls []Pull, pushes []Push, now time.Time) (counted Counted, err error) {
 	// One writer per replica: its changes never conflict with each other,
 	// only with another replica's, which a retry after a short random
 	// pause resolves.
@@ -207,13 +233,14 @@ func (g *Grants) RecordUsage(ctx context.Context, pulls []Pull, pushes []Push, n
 		if err := g.Readable(ctx); err != nil {
 			return counted, err
 		}
-		c, n, rest, restPush, err := g.usageChange(pulls, pushes, now)
+		c, got, rest, restPush, err := g.usageChange(pulls, pushes, now)
 		if err != nil || len(c.Writes) == 0 {
 			return counted, err
 		}
 		switch err = g.store.ChangeRecords(ctx, c); {
 		case err == nil:
-			counted += n
+			counted.Pulls = append(counted.Pulls, got.Pulls...)
+			counted.Pushes += got.Pushes
 			pulls, pushes, i = rest, restPush, 0
 			g.settle(ctx)
 		case !errors.Is(err, ErrConflict):
@@ -238,12 +265,12 @@ func (g *Grants) RecordUsage(ctx context.Context, pulls []Pull, pushes []Push, n
 // pushes not counted yet (at most maxUsageWrites counters), with their
 // ids and the removal of id batches past the window; rest are the pulls
 // and pushes left for the next change.
-func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c RecordChange, n int, rest []Pull, restPush []Push, err error) {
+func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c RecordChange, got Counted, rest []Pull, restPush []Push, err error) {
 	b := &g.pulls
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if !b.loaded {
-		return c, 0, nil, nil, ErrNotLoaded
+		return c, got, nil, nil, ErrNotLoaded
 	}
 	counts := map[Key]PullCount{}
 	pushed := map[string]PushInfo{}
@@ -272,7 +299,8 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 		if !p.Time.Before(cur.LastPull) {
 			cur.LastPull, cur.LastPuller = p.Time.UTC(), p.Puller
 		}
-		counts[k], ids, n = cur, append(ids, p.ID), n+1
+		counts[k], ids = cur, append(ids, p.ID)
+		got.Pulls = append(got.Pulls, p)
 	}
 	for i, p := range pushes {
 		if _, ok := pushed[p.Repository]; !ok && (rest != nil || len(counts)+len(pushed) >= maxUsageWrites) {
@@ -289,10 +317,11 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 		if !p.Time.Before(cur.LastPush) {
 			cur.LastPush, cur.Pusher = p.Time.UTC(), p.Pusher
 		}
-		pushed[p.Repository], ids, n = cur, append(ids, p.ID), n+1
+		pushed[p.Repository], ids = cur, append(ids, p.ID)
+		got.Pushes++
 	}
 	if len(ids) == 0 {
-		return c, 0, rest, restPush, nil
+		return c, got, rest, restPush, nil
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(counts), compareKeys) {
 		c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindPulls, pullsName(k.Repository, k.Recipient)}, Value: mustJSON(counts[k]), Expect: b.counts[k].rev})
@@ -310,5 +339,5 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 			c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindEventID, name}, Expect: Any})
 		}
 	}
-	return c, n, rest, restPush, nil
+	return c, got, rest, restPush, nil
 }

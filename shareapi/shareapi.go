@@ -23,6 +23,12 @@ type Share struct {
 	Status bool `json:"status"`
 	// Exist is set by GET of one share only.
 	Exist *bool `json:"exist,omitempty"`
+	// NumDownload counts the manifest pulls of what the share covers by
+	// the domains it lets pull, from the registry's notifications;
+	// LastPull (null: none) and LastPuller are the last of them.
+	NumDownload int64   `json:"num_download"`
+	LastPull    *string `json:"last_pull"`
+	LastPuller  string  `json:"last_puller,omitempty"`
 }
 
 // CreateShare is the body of POST .../access-domains.
@@ -147,6 +153,13 @@ type SharedRepository struct {
 	// Description is the owner's description of the share; center=thirdparty
 	// only.
 	Description string `json:"description,omitempty"`
+	// NumDownload counts manifest pulls: with center=self by every domain
+	// but the owner (its own, NumDownloadOwn, apart), with
+	// center=thirdparty by the caller's domain. LastPull is the last of
+	// them (absent: none).
+	NumDownload    int64   `json:"num_download"`
+	NumDownloadOwn *int64  `json:"num_download_own,omitempty"`
+	LastPull       *string `json:"last_pull,omitempty"`
 }
 
 // Recipient is one domain a repository is shared with, in a center=self
@@ -157,6 +170,8 @@ type Recipient struct {
 	Deadline     string `json:"deadline"`
 	Description  string `json:"description"`
 	Status       bool   `json:"status"`
+	// NumDownload is the share's (Share.NumDownload).
+	NumDownload int64 `json:"num_download"`
 }
 
 // User is the caller, as GET /v2/manage/user describes it to the console.

@@ -17,6 +17,7 @@ import (
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/notify"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -61,6 +62,9 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	}
 	mux := http.NewServeMux()
 	if err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg); err != nil {
+		return nil, err
+	}
+	if err := registerNotifications(ctx, mux, cfg.Notifications, a.grants, now, log, reg); err != nil {
 		return nil, err
 	}
 	registerHealth(mux, a.grants, cfg.Store.ReadyWhenUntrusted)
@@ -243,6 +247,26 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	tokens.Register(mux)
 	shares.Register(mux)
 	shares.RegisterConsole(mux, tokens.APIService())
+	return nil
+}
+
+// registerNotifications puts the registry's notification endpoint on mux
+// when it is configured, and writes its batches until ctx ends.
+func registerNotifications(ctx context.Context, mux *http.ServeMux, cfg NotificationsConfig, g *grants.Grants, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
+	ncfg, on, err := cfg.notifyConfig()
+	if err != nil || !on {
+		return err
+	}
+	resolve := func(login string) (string, bool) {
+		u, ok := g.Directory().User(login)
+		return u.Domain, ok
+	}
+	h, err := notify.New(ncfg, g, resolve, func(repo string) (string, bool) { return g.Directory().RepositoryOwner(repo) }, now, log, reg)
+	if err != nil {
+		return err
+	}
+	go h.Run(ctx)
+	mux.Handle(notificationsPath, h)
 	return nil
 }
 

@@ -56,6 +56,8 @@ type Config struct {
 	Registry RegistryConfig `yaml:"registry"`
 	// Console is how long the web console's sessions last.
 	Console ConsoleConfig `yaml:"console"`
+	// Notifications is the registry's notification endpoint (pull counts).
+	Notifications NotificationsConfig `yaml:"notifications"`
 	// The directory: domains, their namespaces and users, superusers.
 	grants.DirectoryConfig `yaml:",inline"`
 }
@@ -213,7 +215,7 @@ func (c *Config) applyDefaults() {
 
 // resolvePaths makes every relative path relative to base.
 func (c *Config) resolvePaths(base string) {
-	paths := []*string{&c.Keys.SigningKey, &c.Keys.SigningCert, &c.Store.Path, &c.TLS.Cert, &c.TLS.Key, &c.AuditLog}
+	paths := []*string{&c.Keys.SigningKey, &c.Keys.SigningCert, &c.Store.Path, &c.TLS.Cert, &c.TLS.Key, &c.AuditLog, &c.Notifications.SecretFile}
 	if e := c.Store.Etcd; e != nil {
 		paths = append(paths, &e.CAFile, &e.CertFile, &e.KeyFile, &e.PasswordFile)
 	}
@@ -230,7 +232,7 @@ func (c *Config) Validate() error {
 	var errs []error
 	for _, check := range []func() []error{
 		c.validateKeys, c.validateStore, c.validateListen,
-		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry, c.validateConsole,
+		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry, c.validateConsole, c.validateNotifications,
 	} {
 		errs = append(errs, check()...)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -73,7 +74,10 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	reg, err := startDevRegistry(ctx, o.data, lns)
+	// The registry tells regshare of pulls and pushes with a secret of
+	// this run's.
+	notifySecret := rand.Text()
+	reg, err := startDevRegistry(ctx, o.data, lns, notifySecret)
 	if err != nil {
 		return err
 	}
@@ -82,6 +86,7 @@ func runDev(ctx context.Context, o devOptions, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	cfg.Notifications.Secret = notifySecret
 	a, err := newApp(ctx, cfg, time.Now, log)
 	if err != nil {
 		return err

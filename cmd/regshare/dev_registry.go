@@ -29,7 +29,7 @@ import (
 // startDevRegistry builds the registry for lns, storing in data and
 // trusting the root in data's keys. Its background work ends with
 // Shutdown, after the servers have drained, not at Ctrl-C.
-func startDevRegistry(ctx context.Context, data string, lns *devListeners) (*handlers.App, error) {
+func startDevRegistry(ctx context.Context, data string, lns *devListeners, notifySecret string) (*handlers.App, error) {
 	if _, ok := os.LookupEnv("OTEL_TRACES_EXPORTER"); !ok {
 		os.Setenv("OTEL_TRACES_EXPORTER", "none")
 	}
@@ -39,17 +39,22 @@ func startDevRegistry(ctx context.Context, data string, lns *devListeners) (*han
 		addr:       lns.registry.Addr().String(),
 		realm:      lns.api() + "/token",
 		rootBundle: filepath.Join(devKeysDir(data), tokenauth.RootCertFile),
+		notifyURL:  lns.api() + notificationsPath,
+		notifyAuth: "Bearer " + notifySecret,
 	})
 }
 
 type devRegistryConfig struct {
 	root, addr, realm, rootBundle string
+	// notifyURL, when set, is where the registry sends its events, with
+	// notifyAuth as their Authorization header.
+	notifyURL, notifyAuth string
 }
 
 // newDevRegistry builds the registry from a YAML text, so that
 // configuration.Parse applies the defaults a config file would get.
 func newDevRegistry(ctx context.Context, c devRegistryConfig) (app *handlers.App, err error) {
-	text, err := yaml.Marshal(map[string]any{
+	conf := map[string]any{
 		"version": "0.1",
 		"log":     map[string]any{"level": "warn"},
 		"storage": map[string]any{
@@ -63,7 +68,11 @@ func newDevRegistry(ctx context.Context, c devRegistryConfig) (app *handlers.App
 			"issuer":         devIssuer,
 			"rootcertbundle": c.rootBundle,
 		}},
-	})
+	}
+	if c.notifyURL != "" {
+		conf["notifications"] = devNotifications(c.notifyURL, c.notifyAuth)
+	}
+	text, err := yaml.Marshal(conf)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +87,20 @@ func newDevRegistry(ctx context.Context, c devRegistryConfig) (app *handlers.App
 		}
 	}()
 	return handlers.NewApp(ctx, cfg), nil
+}
+
+// devNotifications is the registry's notifications section that sends
+// its events to url, retried soon (a short backoff) while regshare does
+// not answer 200.
+func devNotifications(url, auth string) map[string]any {
+	return map[string]any{"endpoints": []any{map[string]any{
+		"name":      "regshare",
+		"url":       url,
+		"headers":   map[string]any{"Authorization": []string{auth}},
+		"timeout":   "5s",
+		"threshold": 3,
+		"backoff":   "1s",
+	}}}
 }
 
 // devWaitReady waits until regshare's /readyz answers, then checks the

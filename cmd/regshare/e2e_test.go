@@ -27,6 +27,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/sirupsen/logrus"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
@@ -130,6 +131,14 @@ func newE2E(t *testing.T, opts ...e2eOption) *e2e {
 	for _, o := range opts {
 		o(cfg, &trust)
 	}
+	notifications := ""
+	if s := cfg.Notifications.Secret; s != "" { // withNotifications
+		text, err := yaml.Marshal(map[string]any{"notifications": devNotifications(e.server+notificationsPath, "Bearer "+s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notifications = string(text)
+	}
 	regCfg, err := configuration.Parse(strings.NewReader(fmt.Sprintf(`
 version: 0.1
 log: {level: error}
@@ -143,7 +152,7 @@ auth:
     service: %q
     issuer: %q
     %s
-`, filepath.Join(dir, "registry"), e.tokenURL, e2eService, e2eIssuer, trust)))
+%s`, filepath.Join(dir, "registry"), e.tokenURL, e2eService, e2eIssuer, trust, notifications)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -331,10 +331,11 @@ func shareCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return fmt.Errorf("unexpected answer: %w", err)
 	}
-	rows := [][]string{{"REPOSITORY", "SHARED WITH", "PERMIT", "VALID UNTIL", "STATUS", "DESCRIPTION"}}
+	rows := [][]string{{"REPOSITORY", "SHARED WITH", "PERMIT", "VALID UNTIL", "STATUS", "DOWNLOADS", "LAST PULL", "DESCRIPTION"}}
 	for _, s := range shares {
 		rows = append(rows, []string{
-			s.Namespace + "/" + s.Repository, s.AccessDomain, s.Permit, s.Deadline, status(s.Status), ellipsis(s.Description, 40),
+			s.Namespace + "/" + s.Repository, s.AccessDomain, s.Permit, s.Deadline, status(s.Status),
+			strconv.FormatInt(s.NumDownload, 10), orBlank(s.LastPull), ellipsis(s.Description, 40),
 		})
 	}
 	return writeTable(stdout, rows)
@@ -381,9 +382,9 @@ func listCommand(ctx context.Context, name string, args []string, stdin io.Reade
 	}
 	var rows [][]string
 	if center == "thirdparty" {
-		rows = [][]string{{"IMAGE", "OWNER", "VALID UNTIL", "STATUS", "TAGS", "PULL COMMAND"}}
+		rows = [][]string{{"IMAGE", "OWNER", "VALID UNTIL", "STATUS", "DOWNLOADS", "TAGS", "PULL COMMAND"}}
 	} else {
-		rows = [][]string{{"IMAGE", "SHARED WITH", "STATUS", "TAGS"}}
+		rows = [][]string{{"IMAGE", "SHARED WITH", "STATUS", "DOWNLOADS", "TAGS"}}
 	}
 	for _, raw := range all {
 		var r shareapi.SharedRepository
@@ -397,14 +398,14 @@ func listCommand(ctx context.Context, name string, args []string, stdin io.Reade
 			if r.ViaGroup != "" {
 				owner += " (to @" + r.ViaGroup + ")"
 			}
-			rows = append(rows, []string{image, owner, r.Deadline, status(r.Status), tags, r.PullCommand})
+			rows = append(rows, []string{image, owner, r.Deadline, status(r.Status), strconv.FormatInt(r.NumDownload, 10), tags, r.PullCommand})
 			continue
 		}
 		var with []string
 		for _, d := range r.AccessDomains {
 			with = append(with, fmt.Sprintf("%s (until %s, %s)", d.AccessDomain, d.Deadline, strings.ToLower(status(d.Status))))
 		}
-		rows = append(rows, []string{image, strings.Join(with, ", "), status(r.Status), tags})
+		rows = append(rows, []string{image, strings.Join(with, ", "), status(r.Status), strconv.FormatInt(r.NumDownload, 10), tags})
 	}
 	return writeTable(stdout, rows)
 }

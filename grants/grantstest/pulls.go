@@ -29,15 +29,15 @@ func wantPulls(t *testing.T, g *grants.Grants, repo, domain string, n int64, las
 // than one change writes are written in several.
 func testPullCounts(t *testing.T, st grants.Store) {
 	g := groupGrants(t, st)
-	n, err := g.RecordUsage(t.Context(), []grants.Pull{
+	got, err := g.RecordUsage(t.Context(), []grants.Pull{
 		pull("e1", "acme/web", "globex", "gina", pullsAt),
 		pull("e2", "acme/web", "globex", "gus", pullsAt.Add(time.Minute)),
 		pull("e2", "acme/web", "globex", "gus", pullsAt.Add(time.Minute)), // the same event twice
 		pull("e3", "acme/web", "initech", "ivan", pullsAt),
 		pull("", "acme/web", "initech", "ivan", pullsAt), // no id: not counted
 	}, []grants.Push{{ID: "p1", Repository: "acme/web", Pusher: "alice", Time: pullsAt}}, pullsAt)
-	if err != nil || n != 4 {
-		t.Fatalf("RecordUsage = %d, %v; want 4 counted", n, err)
+	if n := len(got.Pulls) + got.Pushes; err != nil || n != 4 {
+		t.Fatalf("RecordUsage = %+v, %v; want 4 counted", got, err)
 	}
 	wantPulls(t, g, "acme/web", "globex", 2, "gus")
 	wantPulls(t, g, "acme/web", "initech", 1, "ivan")
@@ -45,8 +45,8 @@ func testPullCounts(t *testing.T, st grants.Store) {
 		t.Errorf("LastPush = %+v, %v", p, ok)
 	}
 	// Sent again (the answer was lost): nothing more.
-	if n, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e1", "acme/web", "globex", "gina", pullsAt)}, nil, pullsAt); err != nil || n != 0 {
-		t.Errorf("an event sent again: %d, %v", n, err)
+	if got, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e1", "acme/web", "globex", "gina", pullsAt)}, nil, pullsAt); err != nil || len(got.Pulls) != 0 {
+		t.Errorf("an event sent again: %+v, %v", got, err)
 	}
 	wantPulls(t, g, "acme/web", "globex", 2, "gus")
 
@@ -54,8 +54,8 @@ func testPullCounts(t *testing.T, st grants.Store) {
 	for i := range 250 {
 		many = append(many, pull(fmt.Sprintf("m%d", i), fmt.Sprintf("acme/r%03d", i), "globex", "gina", pullsAt))
 	}
-	if n, err := g.RecordUsage(t.Context(), many, nil, pullsAt); err != nil || n != 250 {
-		t.Fatalf("250 counters: %d, %v", n, err)
+	if got, err := g.RecordUsage(t.Context(), many, nil, pullsAt); err != nil || len(got.Pulls) != 250 {
+		t.Fatalf("250 counters: %d, %v", len(got.Pulls), err)
 	}
 	wantPulls(t, g, "acme/r249", "globex", 1, "gina")
 }
@@ -114,14 +114,14 @@ func testReopenPullCounts(t *testing.T, open func(t *testing.T, dir string) gran
 	if _, ok := g.LastPush("acme/web"); !ok {
 		t.Error("the last push is gone after the reopen")
 	}
-	if n, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e1", "acme/web", "globex", "gina", pullsAt)}, nil, pullsAt.Add(time.Minute)); err != nil || n != 0 {
-		t.Errorf("an event counted before the reopen, sent again: %d, %v", n, err)
+	if got, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e1", "acme/web", "globex", "gina", pullsAt)}, nil, pullsAt.Add(time.Minute)); err != nil || len(got.Pulls) != 0 {
+		t.Errorf("an event counted before the reopen, sent again: %+v, %v", got, err)
 	}
 	// Past the window the ids are removed by a later change, and the
 	// counts stay.
 	later := pullsAt.Add(grants.PullDedupWindow + time.Minute)
-	if n, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e2", "acme/web", "globex", "gus", later)}, nil, later); err != nil || n != 1 {
-		t.Fatalf("a later pull: %d, %v", n, err)
+	if got, err := g.RecordUsage(t.Context(), []grants.Pull{pull("e2", "acme/web", "globex", "gus", later)}, nil, later); err != nil || len(got.Pulls) != 1 {
+		t.Fatalf("a later pull: %+v, %v", got, err)
 	}
 	wantPulls(t, g, "acme/web", "globex", 2, "gus")
 }
