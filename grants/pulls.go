@@ -212,10 +212,10 @@ func (g *Grants) LastPush(repository string) (PushInfo, bool) {
 // ErrNotLoaded: pull counts are not loaded from the store yet.
 var ErrNotLoaded = fmt.Errorf("%w: the pull counts are still being loaded from the store", ErrUnavailable)
 
-// Counted is what RecordUsage counted: the pulls, and how many pushes.
+// Counted is what RecordUsage counted.
 type Counted struct {
 	Pulls  []Pull
-	Pushes int
+	Pushes []Push
 }
 
 // RecordUsage adds pulls and pushes to the store's counts, leaving out
@@ -240,7 +240,7 @@ func (g *Grants) RecordUsage(ctx context.Context, pulls []Pull, pushes []Push, n
 		switch err = g.store.ChangeRecords(ctx, c); {
 		case err == nil:
 			counted.Pulls = append(counted.Pulls, got.Pulls...)
-			counted.Pushes += got.Pushes
+			counted.Pushes = append(counted.Pushes, got.Pushes...)
 			pulls, pushes, i = rest, restPush, 0
 			g.settle(ctx)
 		case !errors.Is(err, ErrConflict):
@@ -318,7 +318,7 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 			cur.LastPush, cur.Pusher = p.Time.UTC(), p.Pusher
 		}
 		pushed[p.Repository], ids = cur, append(ids, p.ID)
-		got.Pushes++
+		got.Pushes = append(got.Pushes, p)
 	}
 	if len(ids) == 0 {
 		return c, got, rest, restPush, nil

@@ -115,24 +115,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// tally counts this request's events by what the batch made of them.
+// tally counts this request's events by what the batch made of them: an
+// id the batch counted is this request's once (the batch may hold other
+// requests' events, and this one the same event twice).
 func (h *Handler) tally(bt *batch, pulls []grants.Pull, pushes []grants.Push) {
 	counted := map[string]bool{}
 	for _, p := range bt.res.Pulls {
 		counted[p.ID] = true
 	}
-	mine := 0
+	for _, p := range bt.res.Pushes {
+		counted[p.ID] = true
+	}
+	take := func(id string) bool {
+		ok := counted[id]
+		delete(counted, id)
+		h.events.WithLabelValues(map[bool]string{true: resultCounted, false: resultDuplicate}[ok]).Inc()
+		return ok
+	}
 	for _, p := range pulls {
-		if !counted[p.ID] {
-			h.events.WithLabelValues(resultDuplicate).Inc()
+		if !take(p.ID) {
 			continue
 		}
-		mine++
 		by := "recipient"
 		if owner, ok := h.owner(p.Repository); ok && owner == p.Domain {
 			by = "owner"
 		}
 		h.pulls.WithLabelValues(by).Inc()
 	}
-	h.events.WithLabelValues(resultCounted).Add(float64(mine + len(pushes)))
+	for _, p := range pushes {
+		take(p.ID)
+	}
 }

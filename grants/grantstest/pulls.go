@@ -36,7 +36,7 @@ func testPullCounts(t *testing.T, st grants.Store) {
 		pull("e3", "acme/web", "initech", "ivan", pullsAt),
 		pull("", "acme/web", "initech", "ivan", pullsAt), // no id: not counted
 	}, []grants.Push{{ID: "p1", Repository: "acme/web", Pusher: "alice", Time: pullsAt}}, pullsAt)
-	if n := len(got.Pulls) + got.Pushes; err != nil || n != 4 {
+	if n := len(got.Pulls) + len(got.Pushes); err != nil || n != 4 {
 		t.Fatalf("RecordUsage = %+v, %v; want 4 counted", got, err)
 	}
 	wantPulls(t, g, "acme/web", "globex", 2, "gus")
