@@ -31,7 +31,10 @@ FUZZ := \
 	./grants:FuzzValidateRepository \
 	./grants:FuzzDecodeShare \
 	./grants:FuzzNamespaceShare \
-	./grants:FuzzGroupShare
+	./grants:FuzzGroupShare \
+	./webhook:FuzzParseSecret \
+	./webhook:FuzzVerify \
+	./notify:FuzzNotification
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \
