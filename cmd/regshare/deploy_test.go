@@ -212,6 +212,22 @@ func TestDeployFilesAgree(t *testing.T) {
 			t.Errorf("%s: service/issuer %q, registry/config.yml has %q/%q", what, got, service, issuer)
 		}
 	}
+	// The registry's notifications carry regshare's secret.
+	var notif struct {
+		Notifications struct {
+			Endpoints []struct {
+				URL     string              `yaml:"url"`
+				Headers map[string][]string `yaml:"headers"`
+			} `yaml:"endpoints"`
+		} `yaml:"notifications"`
+	}
+	if err := yaml.Unmarshal(regFile, &notif); err != nil {
+		t.Fatal(err)
+	}
+	if eps := notif.Notifications.Endpoints; len(eps) != 1 || !strings.HasSuffix(eps[0].URL, notificationsPath) ||
+		len(eps[0].Headers["Authorization"]) != 1 || eps[0].Headers["Authorization"][0] != "Bearer "+example.Notifications.Secret || example.Notifications.Secret == "" {
+		t.Errorf("registry/config.yml's notifications %+v do not send regshare.example.yaml's secret to %s", eps, notificationsPath)
+	}
 	if !reflect.DeepEqual(k8sCfg.DirectoryConfig, example.DirectoryConfig) {
 		t.Errorf("kubernetes regshare-config: the directory differs from regshare.example.yaml's")
 	}
