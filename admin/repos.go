@@ -165,7 +165,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// fillRepositories reads each row's tag count and last update: the newest
+// fillRepositories reads each row's tag count and last update: its last
+// push, when the registry's notifications told one, else the newest
 // creation time of the images of its first maxUpdateTags tags.
 func (c *console) fillRepositories(ctx context.Context, rows []*repoRow) {
 	registryFanOut(ctx, rows, func(ctx context.Context, o *repoRow) {
@@ -175,6 +176,10 @@ func (c *console) fillRepositories(ctx context.Context, rows []*repoRow) {
 		}
 		n := len(tags)
 		o.NumImages = &n
+		if p, ok := c.grants.LastPush(o.name); ok {
+			o.updated, o.Updated = p.LastPush, p.LastPush.UTC().Format(time.RFC3339)
+			return
+		}
 		for _, t := range tags[:min(len(tags), maxUpdateTags)] {
 			if m, ok, err := c.reg.Manifest(ctx, o.name, t); err == nil && ok && m.Created.After(o.updated) {
 				o.updated = m.Created

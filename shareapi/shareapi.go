@@ -213,8 +213,10 @@ type Repository struct {
 	// NumImages is the number of tags; null when the registry did not
 	// answer in time.
 	NumImages *int `json:"num_images"`
-	// Updated is the newest creation time of the images its tags name (the
-	// first maxUpdateTags tags, in the registry's order); "" when unknown.
+	// Updated is the repository's last push, when the registry's
+	// notifications told it, else the newest creation time of the images
+	// its tags name (the first 50 tags, in the registry's order); "" when
+	// unknown.
 	Updated string `json:"updated"`
 	// Shares is the number of domains it is shared with, valid or expired.
 	Shares int `json:"shares"`

@@ -89,6 +89,13 @@ func TestPullCountsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitFor("the push", func() bool { _, ok := e.app.grants.LastPush("acme/web"); return ok })
+	// The last push dates the repository in the console's list.
+	push, _ := e.app.grants.LastPush("acme/web")
+	code, body := apiCall(t, http.MethodGet, e.server+"/v2/manage/repos", "alice", e2ePass, nil)
+	var repos []shareapi.Repository
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &repos) != nil || len(repos) != 1 || repos[0].Updated != push.LastPush.UTC().Format(time.RFC3339) {
+		t.Errorf("repos: %d %s, want acme/web updated at its push %v", code, body, push.LastPush)
+	}
 	// The config's digest, read by the owner: a blob to fetch alone below.
 	config := e.configDigest("walt", "acme/web:1.0")
 	if code, body := apiCall(t, http.MethodPost, e.server+"/v2/manage/namespaces/acme/repositories/web/access-domains", "alice", e2ePass,
