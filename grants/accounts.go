@@ -147,6 +147,8 @@ func decodeRecord(r Record) (any, error) {
 		v = &RobotUse{}
 	case KindGroup:
 		v = &GroupRecord{}
+	case KindWebhook:
+		v = &WebhookRecord{}
 	default:
 		return nil, fmt.Errorf("unknown record kind %q", r.Kind)
 	}

@@ -163,6 +163,9 @@ func (g *Grants) Create(ctx context.Context, p Principal, s Share, now time.Time
 		return Share{}, err
 	}
 	c, req := change(ctx, p, now)
+	if err := g.noteHooks(ctx, &c, []Key{s.Key()}); err != nil {
+		return Share{}, err
+	}
 	ev, err := g.store.Create(ctx, s, c)
 	switch {
 	case err != nil:
@@ -220,6 +223,9 @@ func (g *Grants) Update(ctx context.Context, p Principal, k Key, now time.Time, 
 		return Share{}, Share{}, err
 	}
 	c, req := change(ctx, p, now)
+	if err := g.noteHooks(ctx, &c, []Key{k}); err != nil {
+		return Share{}, Share{}, err
+	}
 	ev, err := g.store.Update(ctx, k, c, g.updater(p, owner, now, fn, &before))
 	if err != nil {
 		return before, Share{}, err
@@ -275,6 +281,9 @@ func (g *Grants) Revoke(ctx context.Context, p Principal, k Key, now time.Time) 
 		return Share{}, err
 	}
 	c, req := change(ctx, p, now)
+	if err := g.noteHooks(ctx, &c, []Key{k}); err != nil {
+		return Share{}, err
+	}
 	ev, err := g.store.Delete(ctx, k, c)
 	if err != nil {
 		return Share{}, err

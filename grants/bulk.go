@@ -134,6 +134,13 @@ func (g *Grants) commitMany(ctx context.Context, p Principal, now time.Time, act
 		return nil, err
 	}
 	c, req := change(ctx, p, now)
+	keys := make([]Key, len(ops))
+	for i, op := range ops {
+		keys[i] = op.Target()
+	}
+	if err := g.noteHooks(ctx, &c, keys); err != nil {
+		return nil, err
+	}
 	evs, err := g.store.ChangeShares(ctx, ops, c)
 	if oe, ok := errors.AsType[*OpsError](err); ok && len(oe.Errs) == len(results) {
 		for i, err := range oe.Errs {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -68,6 +69,7 @@ func merge(static *Directory, rs records) *Directory {
 		info:       maps.Clone(static.info),
 		groups:     map[string]groupInfo{},
 		memberOf:   map[string][]string{},
+		webhooks:   map[string][]*WebhookRecord{},
 		revs:       make(map[Ref]int64, len(rs)),
 	}
 	for ref, r := range rs {
@@ -99,12 +101,20 @@ func merge(static *Directory, rs records) *Directory {
 		}
 	}
 	for _, r := range rs {
-		if v, ok := r.v.(*GroupRecord); ok {
+		switch v := r.v.(type) {
+		case *GroupRecord:
 			d.addGroup(v)
+		case *WebhookRecord:
+			if d.HasDomain(v.Domain) {
+				d.webhooks[v.Domain] = append(d.webhooks[v.Domain], v)
+			}
 		}
 	}
 	for _, gs := range d.memberOf {
 		slices.Sort(gs)
+	}
+	for _, ws := range d.webhooks {
+		slices.SortFunc(ws, func(a, b *WebhookRecord) int { return strings.Compare(a.ID, b.ID) })
 	}
 	for dom, nss := range d.domains {
 		if !d.info[dom].Static {

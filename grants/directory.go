@@ -105,6 +105,7 @@ type Directory struct {
 	info       map[string]DomainInfo
 	groups     map[string]groupInfo
 	memberOf   map[string][]string // domain -> the recipients of its groups ("@name"), sorted
+	webhooks   map[string][]*WebhookRecord
 	// revs are the store's versions of its records, for the Expect of writes.
 	revs map[Ref]int64
 	// cost is the bcrypt cost most of the users' hashes have.

@@ -64,6 +64,8 @@ type Grants struct {
 	// pullsWriter makes RecordUsage this replica's one writer of them.
 	pulls       pullBook
 	pullsWriter sync.Mutex
+	// hooks are the webhook outbox and deliveries (hooks.go).
+	hooks hookBook
 }
 
 // New has store feed a new index and returns at once: a store shared by
@@ -108,19 +110,24 @@ func (s sink) Records(load bool, recs ...Record) error {
 	g := s.g
 	g.dirMu.Lock()
 	defer g.dirMu.Unlock()
-	var dir, uses, pulls []Record
+	var dir, uses, pulls, hooks []Record
 	for _, r := range recs {
 		switch {
 		case r.Kind == KindRobotUse:
 			uses = append(uses, r)
 		case isPullRecord(r):
 			pulls = append(pulls, r)
+		case isHookRecord(r):
+			hooks = append(hooks, r)
 		default:
 			dir = append(dir, r)
 		}
 	}
 	if load || len(pulls) > 0 {
 		g.pulls.apply(load, pulls)
+	}
+	if load || len(hooks) > 0 {
+		g.hooks.apply(load, hooks)
 	}
 	if load || len(uses) > 0 {
 		g.applyUses(load, uses)

@@ -202,7 +202,7 @@ func (g *Grants) RecordHistory(ctx context.Context, p Principal, ref Ref) ([]Acc
 			return nil, fmt.Errorf("%w: user %s", ErrNoAccount, ref.Name)
 		}
 		domain = cmp.Or(u.Domain, p.Domain)
-	case KindRobot:
+	case KindRobot, KindWebhook:
 		domain, _, _ = strings.Cut(ref.Name, robotSeparator)
 	}
 	admins := ref.Kind == KindDomain || ref.Kind == KindGroup

@@ -202,9 +202,15 @@ func (g *Grants) DeleteDomain(ctx context.Context, p Principal, name string, for
 				ws = append(ws, del(dir, rr), RecordWrite{Ref: Ref{KindRobotUse, rr.Name}, Expect: Any})
 			}
 		}
+		for _, w := range dir.webhooks[name] {
+			ws = append(ws, del(dir, webhookRef(name, w.ID)))
+		}
 		ws = append(ws, leaveGroups(dir, name, now, p.Name)...)
 		ev := event(p, now, EventDeleteDomain, ref, map[string]bool{"force": force})
 		ev.Revoked = shares
+		if err := g.noteRevocations(ctx, &ev, shares); err != nil {
+			return RecordChange{}, err
+		}
 		return RecordChange{Writes: ws, Revoke: shares, Event: ev}, nil
 	})
 	return c.Revoke, err

@@ -125,6 +125,9 @@ func (g *Grants) DeleteGroup(ctx context.Context, p Principal, name string, forc
 		ref := Ref{KindGroup, name}
 		ev := event(p, now, EventDeleteGroup, ref, map[string]bool{"force": force})
 		ev.Revoked = shares
+		if err := g.noteRevocations(ctx, &ev, shares); err != nil {
+			return RecordChange{}, err
+		}
 		return RecordChange{Writes: []RecordWrite{del(dir, ref)}, Revoke: shares, Event: ev}, nil
 	})
 	return c.Revoke, err
