@@ -3,12 +3,13 @@ package grants
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/regshare/regshare/webhook"
 )
 
 // Webhook endpoints: a domain's manage users register URLs that hear of
@@ -125,14 +126,6 @@ func (s WebhookSpec) validate(ctx context.Context, check URLCheck) error {
 	return nil
 }
 
-// newWebhookSecret draws a signing key: "whsec_" and 32 random bytes in
-// base64, as the Standard Webhooks specification writes them.
-func newWebhookSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return "whsec_" + base64.StdEncoding.EncodeToString(b)
-}
-
 // CreateWebhook registers an endpoint of domain; it returns it with its
 // secret, which is shown this once.
 func (g *Grants) CreateWebhook(ctx context.Context, p Principal, domain string, s WebhookSpec, check URLCheck, now time.Time) (WebhookRecord, error) {
@@ -144,7 +137,7 @@ func (g *Grants) CreateWebhook(ctx context.Context, p Principal, domain string, 
 		return WebhookRecord{}, err
 	}
 	rec := WebhookRecord{ID: strings.ToLower(rand.Text()[:12]), Domain: domain, URL: s.URL, Events: s.Events, Description: s.Description,
-		Disabled: s.Disabled, Secret: newWebhookSecret(), Created: now.UTC(), Updated: now.UTC(), UpdatedBy: p.Name}
+		Disabled: s.Disabled, Secret: webhook.NewSecret(), Created: now.UTC(), Updated: now.UTC(), UpdatedBy: p.Name}
 	_, err := g.changeRecords(ctx, func(dir *Directory) (RecordChange, error) {
 		if len(dir.webhooks[domain]) >= MaxWebhooksPerDomain {
 			return RecordChange{}, fmt.Errorf("%w: domain %s has %d webhooks, the most it may", ErrTooManyAccounts, domain, MaxWebhooksPerDomain)

@@ -17,7 +17,9 @@ import (
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/hooks"
 	"github.com/regshare/regshare/notify"
+	"github.com/regshare/regshare/webhook"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -53,7 +55,8 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 			a.Close()
 		}
 	}()
-	if a.store, a.grants, err = openGrants(ctx, cfg.Store, dir, now, log, reg); err != nil {
+	var leader hooks.Leader
+	if a.store, a.grants, leader, err = openGrants(ctx, cfg.Store, dir, now, log, reg); err != nil {
 		return nil, err
 	}
 	var audit *slog.Logger
@@ -78,6 +81,9 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		}
 	}()
 	go a.flushRobotUse(ctx)
+	if err := startHooks(ctx, a.grants, leader, hooks.Config{}, webhook.ClientConfig{}, now, log, reg); err != nil {
+		return nil, err
+	}
 	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
 	a.handler = withRequestID(mux)
 	return a, nil
@@ -174,12 +180,17 @@ func openStore(cfg StoreConfig, log *slog.Logger, reg prometheus.Registerer) (gr
 	}
 }
 
-// openGrants opens the store, instrumented, and loads the index from it.
-// The store is closed again if loading fails.
-func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) (_ grants.Store, _ *grants.Grants, err error) {
+// openGrants opens the store, instrumented, and loads the index from it;
+// leader is how the replicas of the store choose the one that delivers
+// webhooks. The store is closed again if loading fails.
+func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) (_ grants.Store, _ *grants.Grants, leader hooks.Leader, err error) {
 	raw, err := openStore(cfg, log, reg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	leader = hooks.Alone{}
+	if es, ok := raw.(*etcd.Store); ok {
+		leader = hooks.Etcd{Client: es.Client(), Key: es.Key("webhooks/leader")}
 	}
 	defer func() {
 		if err != nil {
@@ -188,17 +199,17 @@ func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now
 	}()
 	store, err := grants.InstrumentStore(raw, reg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	g, err := grants.New(ctx, dir, store)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	g.SetLogger(log)
 	if err := g.RegisterMetrics(reg, now); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return store, g, nil
+	return store, g, leader, nil
 }
 
 // registerAPIs puts the token endpoint, the share API and the console on
@@ -247,6 +258,21 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	tokens.Register(mux)
 	shares.Register(mux)
 	shares.RegisterConsole(mux, tokens.APIService())
+	return nil
+}
+
+// startHooks runs the webhook deliverer until ctx ends; it works while
+// leader says this replica leads.
+func startHooks(ctx context.Context, g *grants.Grants, leader hooks.Leader, cfg hooks.Config, client webhook.ClientConfig, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
+	d, err := hooks.New(g, webhook.NewClient(client), leader, cfg, now, log, reg)
+	if err != nil {
+		return err
+	}
+	go func() {
+		if g.WaitLoaded(ctx) == nil {
+			d.Run(ctx)
+		}
+	}()
 	return nil
 }
 

@@ -162,6 +162,10 @@ func (st *Store) Close() error {
 	return st.closeErr
 }
 
+// Key is a key of etcd under the store's prefix, for what lives beside
+// the shares (the webhook deliverer's election).
+func (st *Store) Key(name string) string { return st.cfg.Prefix + name }
+
 // Client is the etcd client, for tests and tools.
 func (st *Store) Client() *clientv3.Client { return st.cli }
 
