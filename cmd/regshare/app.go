@@ -19,8 +19,8 @@ import (
 	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/hooks"
 	"github.com/regshare/regshare/notify"
-	"github.com/regshare/regshare/webhook"
 	"github.com/regshare/regshare/tokenauth"
+	"github.com/regshare/regshare/webhook"
 )
 
 // app is regshare wired together, without its listeners.
