@@ -90,7 +90,7 @@ func New(g *grants.Grants, send Sender, lead Leader, cfg Config, now func() time
 // Run works while this replica leads, until ctx ends.
 func (d *Deliverer) Run(ctx context.Context) {
 	for ctx.Err() == nil {
-		lost, err := d.lead.Lead(ctx)
+		lost, resign, err := d.lead.Lead(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("webhooks: cannot stand for leader; trying again", "err", err)
@@ -99,8 +99,28 @@ func (d *Deliverer) Run(ctx context.Context) {
 			continue
 		}
 		d.log.Info("webhooks: this replica delivers")
-		d.work(ctx, lost)
+		if d.catchUp(ctx) {
+			d.work(ctx, lost)
+		}
+		resign()
 	}
+}
+
+// catchUp has this replica's bookkeeping hold every change made before it
+// came to lead: it writes a mark, which the store orders after them, and
+// waits for it, so that what the previous leader delivered is not sent
+// again.
+func (d *Deliverer) catchUp(ctx context.Context) bool {
+	for ctx.Err() == nil {
+		err := d.g.WriteHooks(ctx, []grants.RecordWrite{{Ref: grants.Ref{Kind: grants.KindHookMark, Name: "leader"},
+			Value: mustJSON(grants.HookMark{Until: d.now().Add(100 * 365 * 24 * time.Hour)}), Expect: grants.Any}})
+		if err == nil {
+			return true
+		}
+		d.log.Warn("webhooks: cannot catch up with the store; trying again", "err", err)
+		sleep(ctx, time.Second)
+	}
+	return false
 }
 
 // work steps whenever the bookkeeping changes, a delivery falls due or
@@ -147,6 +167,9 @@ func (d *Deliverer) step(ctx context.Context) (time.Time, <-chan struct{}) {
 	var next time.Time
 	now := d.now()
 	for _, dl := range deliveries {
+		if ctx.Err() != nil {
+			break // no new attempt once shutting down
+		}
 		switch {
 		case dl.V.Status != grants.DeliveryPending:
 			if now.Sub(dl.V.Created) > d.cfg.Keep {

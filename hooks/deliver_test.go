@@ -100,13 +100,8 @@ func (r *receiver) wait(typ string, n int) []received {
 	}
 }
 
-type env struct {
-	g            *grants.Grants
-	clk          *clock
-	acme, globex *receiver
-}
-
-func newEnv(t *testing.T) *env {
+// testDirectory: acme (alice, manage) and globex (gina, manage).
+func testDirectory(t *testing.T) *grants.Directory {
 	t.Helper()
 	hash := grantstest.PasswordHash()
 	dir, err := grants.NewDirectory(grants.DirectoryConfig{Domains: map[string]grants.DomainConfig{
@@ -116,35 +111,65 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "shares.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	g, err := grants.New(t.Context(), dir, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{g: g, clk: &clock{t: time.Now().UTC()}, acme: newReceiver(t), globex: newReceiver(t)}
-	allow := func(context.Context, string) error { return nil }
-	for user, r := range map[string]*receiver{"alice": e.acme, "gina": e.globex} {
-		p, _ := g.Directory().Principal(user)
-		w, err := g.CreateWebhook(t.Context(), p, p.Domain, grants.WebhookSpec{URL: r.srv.URL, Events: grants.HookTypes}, allow, e.clk.now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.secret, _ = webhook.ParseSecret(w.Secret)
-	}
-	d, err := hooks.New(g, webhook.NewClient(webhook.ClientConfig{AllowPrivate: true}), hooks.Alone{},
-		hooks.Config{Leads: []time.Duration{24 * time.Hour}, Retry: webhook.RetryPolicy{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond, Give: time.Hour},
-			Scan: 20 * time.Millisecond, Grace: time.Minute}, e.clk.now, slog.New(slog.DiscardHandler), nil)
+	return dir
+}
+
+// testConfig retries at once and scans deadlines often.
+var testConfig = hooks.Config{Leads: []time.Duration{24 * time.Hour}, Retry: webhook.RetryPolicy{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond, Give: time.Hour},
+	Scan: 20 * time.Millisecond, Grace: time.Minute}
+
+// runDeliverer runs a deliverer on g until the returned cancel.
+func runDeliverer(t *testing.T, g *grants.Grants, lead hooks.Leader, now func() time.Time) context.CancelFunc {
+	t.Helper()
+	d, err := hooks.New(g, webhook.NewClient(webhook.ClientConfig{AllowPrivate: true}), lead, testConfig, now, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go d.Run(ctx)
+	return cancel
+}
+
+type env struct {
+	g            *grants.Grants
+	clk          *clock
+	acme, globex *receiver
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "shares.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	g, err := grants.New(t.Context(), testDirectory(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{g: g, clk: &clock{t: time.Now().UTC()}, acme: newReceiver(t), globex: newReceiver(t)}
+	e.acme.secret = e.hook(t, "alice", e.acme)
+	e.globex.secret = e.hook(t, "gina", e.globex)
+	runDeliverer(t, g, hooks.Alone{}, e.clk.now)
 	return e
+}
+
+// hook registers r as an endpoint of user's domain, for every event, and
+// returns its secret's bytes.
+func (e *env) hook(t *testing.T, user string, r *receiver) []byte {
+	t.Helper()
+	p, _ := e.g.Directory().Principal(user)
+	allow := func(context.Context, string) error { return nil }
+	w, err := e.g.CreateWebhook(t.Context(), p, p.Domain, grants.WebhookSpec{URL: r.srv.URL, Events: grants.HookTypes}, allow, e.clk.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := webhook.ParseSecret(w.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func (e *env) alice(t *testing.T) grants.Principal {

@@ -12,14 +12,17 @@ import (
 // Leader decides which replica delivers.
 type Leader interface {
 	// Lead returns once this replica leads, with a channel closed when it
-	// no longer does (or an error, or ctx's).
-	Lead(ctx context.Context) (lost <-chan struct{}, err error)
+	// no longer does, and resign, to call once its work stopped (so that
+	// the next leader starts after the last write of this one).
+	Lead(ctx context.Context) (lost <-chan struct{}, resign func(), err error)
 }
 
 // Alone is the Leader of a single replica (bbolt, memory): it always leads.
 type Alone struct{}
 
-func (Alone) Lead(ctx context.Context) (<-chan struct{}, error) { return ctx.Done(), ctx.Err() }
+func (Alone) Lead(ctx context.Context) (<-chan struct{}, func(), error) {
+	return ctx.Done(), func() {}, ctx.Err()
+}
 
 // Etcd is the Leader of replicas on one etcd: an election under Key
 // (concurrency.Election), with a session whose lease ends TTL seconds
@@ -30,19 +33,19 @@ type Etcd struct {
 	TTL    int // seconds; default 10
 }
 
-func (e Etcd) Lead(ctx context.Context) (<-chan struct{}, error) {
+func (e Etcd) Lead(ctx context.Context) (<-chan struct{}, func(), error) {
 	ttl := e.TTL
 	if ttl <= 0 {
 		ttl = 10
 	}
 	s, err := concurrency.NewSession(e.Client, concurrency.WithTTL(ttl), concurrency.WithContext(ctx))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	el := concurrency.NewElection(s, e.Key)
 	if err := el.Campaign(ctx, rand.Text()); err != nil {
 		s.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	lost := make(chan struct{})
 	go func() {
@@ -50,11 +53,13 @@ func (e Etcd) Lead(ctx context.Context) (<-chan struct{}, error) {
 		select {
 		case <-s.Done():
 		case <-ctx.Done():
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			el.Resign(cctx)
-			cancel()
-			s.Close()
 		}
 	}()
-	return lost, nil
+	resign := func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		el.Resign(cctx)
+		s.Close()
+	}
+	return lost, resign, nil
 }

@@ -13,6 +13,10 @@ import (
 // due again after the policy's backoff, or failed once it gives up. An
 // endpoint deleted or disabled meanwhile fails it at once.
 func (d *Deliverer) attempt(ctx context.Context, dl grants.Versioned[grants.Delivery]) {
+	// A send under way is finished (within the client's timeout) and
+	// written even while shutting down or losing the lead: the receiver
+	// may have it, and the next leader must not send it again.
+	ctx = context.WithoutCancel(ctx)
 	v := dl.V
 	now := d.now()
 	ep := endpoint(d.g.Directory(), v.Endpoint)
@@ -24,9 +28,6 @@ func (d *Deliverer) attempt(ctx context.Context, dl grants.Versioned[grants.Deli
 		res.Err = err
 	default:
 		res = d.send.Send(ctx, ep.URL, secret, webhook.Message{ID: v.Event.ID, Timestamp: now, Payload: v.Payload})
-	}
-	if ctx.Err() != nil {
-		return // shutting down: the attempt is made again
 	}
 	v.Attempts++
 	v.LastAttempt, v.LastStatus, v.LastError = now.UTC(), res.Status, ""
