@@ -23,8 +23,11 @@ type batch struct {
 }
 
 // batcher collects the events of the requests that arrive while the
-// previous flush is being written, and writes them in one go: one store
-// change per flush (or a few, for many counters), not one per event.
+// previous flush is being written (group commit), and those of the next
+// every, and writes them in one go: one store change per flush (or a few,
+// for many counters), not one per event. A registry's endpoint sends one
+// request at a time and waits for its answer, so every adds to each
+// answer's wait: it is 0 unless set.
 type batcher struct {
 	rec   Recorder
 	now   func() time.Time
@@ -76,19 +79,27 @@ func (b *batcher) run(ctx context.Context) {
 			r.reply <- bt
 		}
 		add(first)
-		timer := time.NewTimer(b.every)
+		window := time.After(b.every)
 	gather:
 		for len(bt.pulls)+len(bt.pushes) < maxBatch {
 			select {
 			case r := <-b.in:
 				add(r)
-			case <-timer.C:
+				continue
+			default:
+			}
+			if b.every <= 0 {
+				break // what waited is in
+			}
+			select {
+			case r := <-b.in:
+				add(r)
+			case <-window:
 				break gather
 			case <-ctx.Done():
 				break gather
 			}
 		}
-		timer.Stop()
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 		bt.res, bt.err = b.rec.RecordUsage(wctx, bt.pulls, bt.pushes, b.now())
 		cancel()

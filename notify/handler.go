@@ -20,7 +20,7 @@ import (
 // long events wait to be written together, and the largest body.
 type Config struct {
 	Authorization string
-	FlushEvery    time.Duration // default 200ms
+	FlushEvery    time.Duration // default 0: what arrived while the last flush was written
 	MaxBody       int64         // default 4 MiB
 }
 
@@ -42,9 +42,6 @@ type Handler struct {
 func New(cfg Config, rec Recorder, resolve Resolve, owner func(string) (string, bool), now func() time.Time, log *slog.Logger, reg prometheus.Registerer) (*Handler, error) {
 	if cfg.Authorization == "" {
 		return nil, errors.New("notifications: a secret is required")
-	}
-	if cfg.FlushEvery <= 0 {
-		cfg.FlushEvery = 200 * time.Millisecond
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 4 << 20

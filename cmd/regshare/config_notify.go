@@ -38,7 +38,7 @@ func (c *Config) validateNotifications() []error {
 		errs = append(errs, fmt.Errorf("notifications.secret: at least %d characters (make one with `openssl rand -hex 32`)", minNotificationSecret))
 	}
 	if n.FlushEvery < 0 || n.FlushEvery > 5*time.Second {
-		errs = append(errs, fmt.Errorf("notifications.flush_every %v: between 0 (the default, 200ms) and 5s, within the registry's timeout", n.FlushEvery))
+		errs = append(errs, fmt.Errorf("notifications.flush_every %v: between 0 (the default: no wait) and 5s, within the registry's timeout", n.FlushEvery))
 	}
 	return errs
 }
