@@ -64,6 +64,10 @@ type Grants struct {
 	// pullsWriter makes RecordUsage this replica's one writer of them.
 	pulls       pullBook
 	pullsWriter sync.Mutex
+	// Under pullsWriter: when the counted ids were last looked through for
+	// batches past the window, and those found, not yet removed.
+	pullsSwept   time.Time
+	pullsExpired []string
 	// hooks are the webhook outbox and deliveries (hooks.go).
 	hooks hookBook
 }

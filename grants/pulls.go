@@ -331,13 +331,23 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 	}
 	batch := fmt.Sprintf("%020d-%s", now.UnixNano(), strings.ToLower(rand.Text()[:8]))
 	c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindEventID, batch}, Value: mustJSON(EventIDs{Time: now.UTC(), IDs: ids}), Expect: 0})
-	for name, e := range b.ids {
-		if len(c.Writes) >= maxUsageWrites+20 {
-			break
+	// The batches past the window go with later changes, the oldest
+	// first; looking for them is a scan, made at most once a minute.
+	if now.Sub(g.pullsSwept) > time.Minute || len(g.pullsExpired) > 0 {
+		if now.Sub(g.pullsSwept) > time.Minute {
+			g.pullsSwept, g.pullsExpired = now, nil
+			for name, e := range b.ids {
+				if now.Sub(e.Time) > PullDedupWindow {
+					g.pullsExpired = append(g.pullsExpired, name)
+				}
+			}
+			slices.Sort(g.pullsExpired)
 		}
-		if now.Sub(e.Time) > PullDedupWindow {
+		n := min(len(g.pullsExpired), maxUsageWrites+20-len(c.Writes))
+		for _, name := range g.pullsExpired[:n] {
 			c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindEventID, name}, Expect: Any})
 		}
+		g.pullsExpired = g.pullsExpired[n:]
 	}
 	return c, got, rest, restPush, nil
 }

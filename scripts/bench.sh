@@ -37,6 +37,8 @@ for _ in 1 2 3 4 5; do
 done
 gobench -bench '^BenchmarkIndexLoadFromBolt$/records=json' -benchtime 1x ./grants/
 gobench -bench '^(BenchmarkSign|BenchmarkTokenHandler)$' -benchtime 2s ./tokenauth/
+# The registry's notifications: events per second, each answer after bbolt has them.
+gobench -bench '^BenchmarkIngest$' -benchtime 2s -count 3 ./notify/
 # Share change on replica A -> in replica B's index, over 1,000 changes on an
 # embedded etcd.
 gobench -bench '^BenchmarkPropagation$' -benchtime 1000x ./grants/etcd/

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -64,12 +65,13 @@ func run() error {
 	n := flag.Int("n", 0, "(internal) shares of a token server, body size of a bare one")
 	cold := flag.Bool("cold", false, "(internal) no cache of verified credentials")
 	robots := flag.String("robots-file", "", "(internal) `file` of robot logins and secrets a token server seeds")
+	notifySecret := flag.String("notify", "", "(internal) serve the notification endpoint with this secret")
 	flag.Parse()
 	switch *serve {
 	case "":
 		return bench(o)
 	case "token":
-		h, err := tokenHandler(*keys, *n, !*cold, *robots)
+		h, err := tokenHandler(*keys, *n, !*cold, *robots, *notifySecret)
 		if err != nil {
 			return err
 		}
@@ -86,7 +88,9 @@ type scenario struct {
 	url       string
 	header    string // extra request header
 	script    string // wrk Lua script
-	results   []wrkResult
+	// during, when set, runs beside each wrk run until its context ends.
+	during  func(ctx context.Context)
+	results []wrkResult
 }
 
 // serverSpec is a token server child and the scenarios it serves.
@@ -136,6 +140,7 @@ func bench(o options) error {
 		{"large", []string{"S3"}, token(o.sharesL)},
 		{"cold", []string{"S4"}, token(o.shares, "-cold")},
 		{"robots", []string{"S5"}, token(o.shares, "-robots-file", robotsFile)},
+		{"events", []string{"S6"}, token(o.shares, "-notify", benchNotifySecret)},
 	} {
 		if slices.ContainsFunc(sp.scenarios, want) {
 			specs = append(specs, sp)
@@ -208,6 +213,8 @@ func bench(o options) error {
 		{id: "S3", title: fmt.Sprintf("S1 with %s shares", count(o.sharesL)), url: srv["large"] + pull, header: "Authorization: " + basic},
 		{id: "S4", title: "GET /token, Basic, cache cold", url: srv["cold"] + pull, header: "Authorization: " + basic},
 		{id: "S5", title: fmt.Sprintf("GET /token, robot logins, %s robots in turn", count(len(creds))), url: srv["robots"] + pull, script: robotScriptFile},
+		{id: "S6", title: fmt.Sprintf("S1 while the registry posts %s pull events/s", thousands(eventsPerSecond)), url: srv["events"] + pull,
+			header: "Authorization: " + basic, during: func(ctx context.Context) { postEvents(ctx, srv["events"]) }},
 	} {
 		if want(sc.id) {
 			scenarios = append(scenarios, sc)
@@ -256,8 +263,8 @@ func selected(only string) (func(id string) bool, error) {
 	ids := map[string]bool{"S0": true}
 	for id := range strings.SplitSeq(only, ",") {
 		id = strings.ToUpper(strings.TrimSpace(id))
-		if !slices.Contains([]string{"S0", "S1", "S2", "S3", "S4", "S5"}, id) {
-			return nil, fmt.Errorf("-only: unknown scenario %q (S0 to S5)", id)
+		if !slices.Contains([]string{"S0", "S1", "S2", "S3", "S4", "S5", "S6"}, id) {
+			return nil, fmt.Errorf("-only: unknown scenario %q (S0 to S6)", id)
 		}
 		ids[id] = true
 	}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/notify"
 	"github.com/regshare/regshare/tokenauth"
 )
 
@@ -61,7 +63,10 @@ func shares(n int, now time.Time) []grants.Share {
 // tokenHandler wires grants and tokenauth as regshare serve does, over a
 // memory store holding n shares and the robots of robotsFile (empty: none),
 // with logs discarded and metrics on.
-func tokenHandler(keysDir string, n int, cache bool, robotsFile string) (http.Handler, error) {
+//
+// With notifySecret it also serves the registry's notification endpoint,
+// which counts pulls into the store's records (kept in memory here).
+func tokenHandler(keysDir string, n int, cache bool, robotsFile, notifySecret string) (http.Handler, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return nil, err
@@ -117,6 +122,15 @@ func tokenHandler(keysDir string, n int, cache bool, robotsFile string) (http.Ha
 	}
 	mux := http.NewServeMux()
 	tokens.Register(mux)
+	if notifySecret != "" {
+		resolve := func(login string) (string, bool) { u, ok := g.Directory().User(login); return u.Domain, ok }
+		h, err := notify.New(notify.Config{Authorization: "Bearer " + notifySecret}, g, resolve, g.Directory().RepositoryOwner, time.Now, slog.New(slog.DiscardHandler), reg)
+		if err != nil {
+			return nil, err
+		}
+		go h.Run(context.Background())
+		mux.Handle("/notifications/registry", h)
+	}
 	// The parent reads the token reuse counter: S5 checks that its logins
 	// were answered with newly signed tokens.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -126,15 +140,46 @@ func tokenHandler(keysDir string, n int, cache bool, robotsFile string) (http.Ha
 // seedStore hands its directory records and shares to the index once and
 // keeps none, as regshare's durable stores keep none in memory: the
 // server's heap is its index, as in production. The token path never
-// writes (robot uses are noted in memory, and nothing here flushes them),
-// so the other methods are never called.
+// writes (robot uses are noted in memory, and nothing here flushes them);
+// the notification endpoint writes records (pull counts), which it keeps
+// only as versions. The other methods are never called.
 type seedStore struct {
 	grants.Store
 	records []grants.Record
 	shares  []grants.Share
+
+	mu   sync.Mutex
+	sink grants.Sink
+	revs map[grants.Ref]int64
+	rev  int64
+}
+
+// ChangeRecords checks the versions, counts a new one and tells the sink.
+func (s *seedStore) ChangeRecords(_ context.Context, c grants.RecordChange) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range c.Writes {
+		if w.Expect != grants.Any && s.revs[w.Ref] != w.Expect {
+			return grants.ErrConflict
+		}
+	}
+	s.rev++
+	changed := make([]grants.Record, 0, len(c.Writes))
+	for _, w := range c.Writes {
+		if w.Value == nil {
+			delete(s.revs, w.Ref)
+		} else {
+			s.revs[w.Ref] = s.rev
+		}
+		changed = append(changed, grants.Record{Kind: w.Kind, Name: w.Name, Value: w.Value, Rev: s.rev})
+	}
+	return s.sink.Records(false, changed...)
 }
 
 func (s *seedStore) Follow(_ context.Context, sink grants.Sink) (grants.Feed, error) {
+	s.mu.Lock()
+	s.sink, s.revs = sink, map[grants.Ref]int64{}
+	s.mu.Unlock()
 	recs, out := s.records, s.shares
 	s.records, s.shares = nil, nil
 	if err := sink.Records(true, recs...); err != nil {

@@ -24,6 +24,8 @@ const (
 	maxHandlerAllocs  = 60
 	maxPropagationP99 = 100.0  // ms, etcd commit on one replica -> another's index
 	maxRecoveryP50    = 1000.0 // ms, etcd serving again -> the replica trusts its index
+	minEventsVsS1     = 0.9    // S6 throughput over S1's
+	minIngest         = 1000.0 // events/s, one sender, bbolt
 )
 
 // goBench holds go test -bench figures: benchmark name (without the
@@ -182,10 +184,32 @@ func rows(gb goBench, scenarios []*scenario) []row {
 			r.measured += fmt.Sprintf(" (%.2f × S0)", ratio)
 			r.target = fmt.Sprintf("≥ %.2f × S0", minRobotVsBare)
 			r.result = check(ratio >= minRobotVsBare, ratio)
+		case "S6":
+			ratio := m.rps / med["S1"].rps
+			r.measured += fmt.Sprintf(" (%.2f × S1)", ratio)
+			r.target = fmt.Sprintf("≥ %.1f × S1", minEventsVsS1)
+			r.result = check(ratio >= minEventsVsS1, ratio)
 		}
 		out = append(out, r)
 	}
-	return out
+	return append(out, ingestRows(gb, med["S0"].rps)...)
+}
+
+// ingestRows are the notification endpoint's throughput, each answer
+// after the store has its events, beside S0's requests per second.
+func ingestRows(gb goBench, s0 float64) []row {
+	if gb.figs == nil {
+		return nil
+	}
+	beside := ""
+	if s0 > 0 {
+		beside = fmt.Sprintf(" (S0: %s req/s)", thousands(s0))
+	}
+	one, many := gb.get("BenchmarkIngest/senders=1", "events/s"), gb.get("BenchmarkIngest/senders=32", "events/s")
+	return []row{
+		{"Notification ingest, one sender (a registry's queue), bbolt", thousands(one) + " events/s" + beside, fmt.Sprintf("≥ %s events/s", thousands(minIngest)), check(one >= minIngest, one)},
+		{"Notification ingest, 32 senders, bbolt", thousands(many) + " events/s", "reported", ""},
+	}
 }
 
 // namespaceRows are Authorize's with one share in ten a namespace share

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -42,6 +43,11 @@ func runWrk(wrk string, o options, sc *scenario) (wrkResult, error) {
 	}
 	if sc.script != "" {
 		args = append(args, "-s", sc.script)
+	}
+	if sc.during != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go sc.during(ctx)
 	}
 	out, err := exec.Command(wrk, append(args, sc.url)...).CombinedOutput()
 	if err != nil {
