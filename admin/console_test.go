@@ -85,6 +85,8 @@ func TestConsoleAssets(t *testing.T) {
 		"/console/users.js":           "text/javascript; charset=utf-8",
 		"/console/robots.js":          "text/javascript; charset=utf-8",
 		"/console/domains.js":         "text/javascript; charset=utf-8",
+		"/console/groups.js":          "text/javascript; charset=utf-8",
+		"/console/strings-groups.js":  "text/javascript; charset=utf-8",
 		"/console/app.css":            "text/css; charset=utf-8",
 		"/console/icon.svg":           "image/svg+xml",
 	} {

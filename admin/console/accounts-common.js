@@ -1,5 +1,5 @@
 // regshare console: what the account pages (users.js, robots.js,
-// domains.js) share: account changes, who manages a domain, row pieces,
+// domains.js, groups.js) share: account changes, who manages a domain, row pieces,
 // field errors, and the confirm and secret dialogs. accounts.js builds it
 // with the helpers app.js hands in (accountCommon(h)). As in app.js, what
 // the API returns is always set as text, never parsed as HTML. Every

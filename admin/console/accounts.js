@@ -1,11 +1,12 @@
 // regshare console: the account pages. Users (users.js) and Robot accounts
 // (robots.js), for a domain's manage users and for administrators; Domains
-// (domains.js), for administrators; what they share is in
-// accounts-common.js. app.js owns the session, the API calls and the
+// (domains.js) and Groups (groups.js), for administrators; what they share
+// is in accounts-common.js. app.js owns the session, the API calls and the
 // routing, and hands them in (accountPages(h)). As in app.js, what the API
 // returns is always set as text, never parsed as HTML.
 import { accountCommon } from './accounts-common.js';
 import { domainsPage } from './domains.js';
+import { groupsPage } from './groups.js';
 import { robotsPage } from './robots.js';
 import { usersPage } from './users.js';
 
@@ -15,13 +16,15 @@ export function accountPages(h) {
   const users = usersPage(h, common);
   const robots = robotsPage(h, common);
   const domains = domainsPage(h, common);
+  const groups = groupsPage(h, common);
 
   // parse reads an account page's route: #/users[/<domain>],
-  // #/robots[/<domain>], #/domains.
+  // #/robots[/<domain>], #/domains, #/groups.
   function parse(p) {
     const m = /^\/(users|robots)(?:\/([^/]+))?$/.exec(p);
     if (m) return { view: m[1], domain: m[2] || '' };
     if (p === '/domains') return { view: 'domains' };
+    if (p === '/groups') return { view: 'groups' };
     return null;
   }
 
@@ -30,6 +33,10 @@ export function accountPages(h) {
     if (r.view === 'domains') {
       domains.render(gen);
       return $('domains-title');
+    }
+    if (r.view === 'groups') {
+      groups.render(gen);
+      return $('groups-title');
     }
     const domain = r.domain || h.me().domain;
     if (r.view === 'users') users.render(domain, gen); else robots.render(domain, gen);
@@ -43,10 +50,11 @@ export function accountPages(h) {
     $('nav-users').hidden = !manager;
     $('nav-robots').hidden = !manager;
     $('nav-domains').hidden = !(me && me.superuser);
+    $('nav-groups').hidden = !(me && me.superuser);
     $('password-open').hidden = !me;
   }
 
-  const pages = [common, users, robots, domains];
+  const pages = [common, users, robots, domains, groups];
 
   // reset forgets every page and dialog: another user logged in, or no one.
   function reset() {
@@ -57,5 +65,5 @@ export function accountPages(h) {
     for (const p of pages) p.init();
   }
 
-  return { views: ['users', 'robots', 'domains'], parse, show, nav, reset, init };
+  return { views: ['users', 'robots', 'domains', 'groups'], parse, show, nav, reset, init };
 }

@@ -9,6 +9,7 @@ import {
   $, API_SERVICE, api, announce, b64, cell, copyText, el, fill, formatCount, hooks, humanError, listFailed, loadSession,
   loading, runeCount, setCurrent, setSession, state, timeEl,
 } from './core.js';
+import { openTimeline, timelineItem } from './history.js';
 import { initLanguageSwitch, t, translatePage } from './i18n.js';
 import { initImage, owns, renderImage } from './image.js';
 import { initImages, renderPrivate, renderShared, resetSelection } from './images.js';
@@ -197,6 +198,7 @@ function route(focus) {
 
 const accounts = accountPages({
   $, el, cell, api, announce, copyText, fill, humanError, loading, listFailed, timeEl, runeCount, formatCount,
+  timeline: openTimeline, timelineItem,
   me: () => state.me,
   gen: () => state.gen,
   // endSession forgets the token (a new password ends it) and asks for

@@ -177,6 +177,13 @@ export function repoPath(repo) {
 }
 export const sharesPath = (repo) => `${repoPath(repo)}/access-domains`;
 
+// A share's recipient is a domain, or a group of domains written "@name".
+export const isGroup = (recipient) => recipient.startsWith('@');
+
+// recipientText names a recipient within a sentence: the domain, or
+// "group partners" for "@partners".
+export const recipientText = (r) => (isGroup(r) ? t('share.groupName', { name: r.slice(1) }) : r);
+
 // ---- status messages ------------------------------------------------
 
 let toastTimer = 0;

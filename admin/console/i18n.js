@@ -15,7 +15,9 @@
 // scripts nothing is translated. STRINGS is one table while it stays
 // under about 800 lines (it is data); past that, its groups would move
 // to modules of their own in this folder (strings-<group>.js), merged
-// here.
+// here: the Groups page's are in strings-groups.js.
+
+import { STRINGS as GROUP_STRINGS } from './strings-groups.js';
 
 const LANG_KEY = 'regshare.lang';
 const LANGUAGES = { en: 'English', zh: '中文' };
@@ -332,6 +334,8 @@ export const STRINGS = {
   'share.backMine': { en: 'My Images', zh: '我的镜像' },
   'share.backShared': { en: 'Shared Images', zh: '他人共享' },
   'share.cancel': { en: 'Cancel', zh: '取消' },
+  'share.chipGroup.one': { en: 'Group {name} ({n} domain)', zh: '租户组 {name}（{n} 个租户）' },
+  'share.chipGroup.other': { en: 'Group {name} ({n} domains)', zh: '租户组 {name}（{n} 个租户）' },
   'share.chipsLabel': { en: 'Recipients added', zh: '已添加的共享对象' },
   'share.close': { en: 'Close', zh: '关闭' },
   'share.colActions': { en: 'Actions', zh: '操作' },
@@ -340,6 +344,8 @@ export const STRINGS = {
   'share.colDescription': { en: 'Description', zh: '描述' },
   'share.colDigest': { en: 'Digest', zh: '摘要' },
   'share.colDomain': { en: 'Domain', zh: '租户' },
+  'share.colDownloads': { en: 'Downloads', zh: '下载次数' },
+  'share.colLastPull': { en: 'Last pull', zh: '最近拉取' },
   'share.colPermission': { en: 'Permission', zh: '权限' },
   'share.colPull': { en: 'Pull command', zh: '拉取命令' },
   'share.colSize': { en: 'Size', zh: '大小' },
@@ -357,6 +363,7 @@ export const STRINGS = {
   'share.errDescriptionLong': { en: 'The description is longer than {max} characters. Shorten it.', zh: '描述超过 {max} 个字符，请缩短。' },
   'share.errExists': { en: 'This image is already shared with {domain}.', zh: '该镜像已共享给 {domain}。' },
   'share.errNoDomain': { en: 'There is no domain named "{domain}". Check its name.', zh: '不存在名为“{domain}”的租户，请检查名称。' },
+  'share.errNoGroup': { en: 'There is no group named "{name}". Check its name.', zh: '不存在名为“{name}”的租户组，请检查名称。' },
   'share.errUntilEmpty': { en: 'Choose a date, or tick Permanently valid.', zh: '请选择日期，或勾选“永久有效”。' },
   'share.errWithEmpty': { en: 'Enter the name of the domain to share with.', zh: '请输入要共享给的租户名称。' },
   'share.event.create': { en: '{actor} shared the image', zh: '{actor} 创建了共享' },
@@ -365,6 +372,8 @@ export const STRINGS = {
   'share.event.update': { en: '{actor} changed the share', zh: '{actor} 修改了共享' },
   'share.group': { en: 'Group of domains', zh: '租户组' },
   'share.groupDescribed': { en: '{group}: {description}', zh: '{group}：{description}' },
+  'share.groupLabel': { en: 'Group {name}', zh: '租户组 {name}' },
+  'share.groupName': { en: 'group {name}', zh: '租户组 {name}' },
   'share.groupOf.one': { en: 'Group of {n} domain', zh: '租户组（{n} 个租户）' },
   'share.groupOf.other': { en: 'Group of {n} domains', zh: '租户组（{n} 个租户）' },
   'share.groupsHint': { en: 'Groups of domains are suggested as @name.', zh: '租户组以“@组名”的形式列在建议中。' },
@@ -435,6 +444,14 @@ export const STRINGS = {
   'share.revokeText': {
     en: 'Revoke the share of {repo} with {domain}? Its users will no longer be able to pull it.',
     zh: '确定撤销 {repo} 与 {domain} 的共享吗？该租户的用户将无法再拉取它。',
+  },
+  'share.revokeTextGroup': {
+    en: 'Revoke the share of {repo} with group {name}? The users of its domains will no longer be able to pull it.',
+    zh: '确定撤销 {repo} 与租户组 {name} 的共享吗？其成员租户的用户将无法再拉取它。',
+  },
+  'share.revokeTextGroupNamespace': {
+    en: 'Revoke the share of {repo} with group {name}? The users of its domains will no longer be able to pull the repositories below it.',
+    zh: '确定撤销 {repo} 与租户组 {name} 的共享吗？其成员租户的用户将无法再拉取其下的仓库。',
   },
   'share.revokeTextNamespace': {
     en: 'Revoke the share of {repo} with {domain}? Its users will no longer be able to pull the repositories below it.',
@@ -560,6 +577,7 @@ export const STRINGS = {
   'images.byDigest': { en: 'By digest, always this image:', zh: '按摘要拉取（始终为此镜像）：' },
   'images.clearSelection': { en: 'Clear selection', zh: '清除选择' },
   'images.colDescription': { en: 'Description', zh: '描述' },
+  'images.colDownloads': { en: 'Downloads', zh: '下载次数' },
   'images.colImage': { en: 'Image', zh: '镜像' },
   'images.colOwner': { en: 'Owner domain', zh: '所属租户' },
   'images.colPull': { en: 'Pull command', zh: '拉取命令' },
@@ -612,6 +630,8 @@ export const STRINGS = {
   'images.tabShared': { en: 'Shared Images', zh: '他人共享' },
   'images.tabs': { en: 'Image lists', zh: '镜像列表' },
   'images.tagsOf': { en: 'Tags of {repo}', zh: '{repo} 的版本' },
+  'images.viaGroup': { en: 'via {name}', zh: '通过租户组 {name}' },
+  'images.viaGroupTitle': { en: 'Shared with your domain through group {name}', zh: '通过租户组 {name} 共享给您的租户' },
   'images.title': { en: 'My Images', zh: '我的镜像' },
 
   // ---- namespaces: My Images' Namespaces tab (namespaces.js) ----
@@ -629,6 +649,8 @@ export const STRINGS = {
   // ---- a11y: marks of accessibility ----
   'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
+// The groups kept in modules of their own.
+Object.assign(STRINGS, GROUP_STRINGS);
 
 let lang = chooseLanguage();
 

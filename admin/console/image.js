@@ -1,13 +1,15 @@
 // regshare console: an image's page: its tags, and (for its own domain)
 // the Sharing tab with its shares. A namespace prefix (#/image/acme/sdk/)
 // has a page too, with its namespace shares alone: it has no tags, and
-// its page says what such a share grants.
+// its page says what such a share grants. Each share says how often its
+// recipient pulled, and when last; a share with a group of domains
+// ("@partners") is named as the group, with its number of domains.
 import {
-  $, api, badge, cell, deadlineEl, el, fill, isPrefix, listFailed, loading, pullCommandEl, repoPath, sharesPath,
-  sizeText, setCurrent, state, timeEl,
+  $, api, badge, cell, deadlineEl, el, fill, isGroup, isPrefix, listFailed, loading, pullCommandEl, recipientText,
+  repoPath, sharesPath, sizeText, setCurrent, state, timeEl,
 } from './core.js';
 import { openHistory } from './history.js';
-import { t } from './i18n.js';
+import { formatNumber, t, tn } from './i18n.js';
 import { openRevoke, openShare } from './share.js';
 
 // owns says whether repo is in a namespace of the caller's domain.
@@ -113,13 +115,17 @@ export async function renderSharing(repo, gen) {
   }
   if (gen !== state.gen) return false;
   const shares = res.data.slice().sort((a, b) => a.access_domain.localeCompare(b.access_domain));
+  const sizes = shares.some((s) => isGroup(s.access_domain)) ? await groupSizes() : new Map();
+  if (gen !== state.gen) return false;
   current.shares = shares;
   const rows = shares.map((s) => el('tr', { 'data-domain': s.access_domain },
-    cell(t('share.colDomain'), el('strong', {}, s.access_domain)),
+    cell(t('share.colDomain'), recipientEl(s.access_domain, sizes)),
     cell(t('share.colUntil'), deadlineEl(s.deadline)),
     el('td', { 'data-label': t('share.colDescription'), class: 'desc' }, s.description || '—'),
     cell(t('share.colPermission'), s.permit === 'read' ? t('share.permitPull') : s.permit),
     cell(t('share.colStatus'), badge(s.status)),
+    cell(t('share.colDownloads'), formatNumber(s.num_download || 0)),
+    cell(t('share.colLastPull'), s.last_pull ? timeEl(s.last_pull) : '—'),
     cell(t('share.colCreatedBy'), s.creator_name),
     cell(t('share.colCreated'), timeEl(s.created)),
     canShare ? cell(t('share.colActions'), rowActions(repo, s)) : null));
@@ -127,12 +133,32 @@ export async function renderSharing(repo, gen) {
   return true;
 }
 
+// groupSizes reads the number of domains of each group; none when the
+// groups cannot be read (the rows then name the groups alone).
+async function groupSizes() {
+  try {
+    const res = await api('GET', '/v2/manage/groups');
+    return new Map(((res.data && res.data.groups) || []).map((g) => [`@${g.name}`, g.num_members]));
+  } catch {
+    return new Map();
+  }
+}
+
+// recipientEl names a share's recipient: a domain, or "Group partners"
+// with its number of domains.
+function recipientEl(r, sizes) {
+  if (!isGroup(r)) return el('strong', {}, r);
+  const n = sizes.get(r);
+  return el('span', {}, el('strong', {}, t('share.groupLabel', { name: r.slice(1) })),
+    Number.isInteger(n) ? el('span', { class: 'sub' }, tn('images.domains', n)) : null);
+}
+
 function rowActions(repo, s) {
   const domain = s.access_domain;
   const button = (action, cls, onclick) => el('button', {
     type: 'button', class: cls, 'data-action': action,
     // i18n-keys: share.editLabel share.historyLabel share.revokeLabel
-    'aria-label': t(`share.${action}Label`, { domain }), onclick,
+    'aria-label': t(`share.${action}Label`, { domain: recipientText(domain) }), onclick,
   }, t(`share.${action}`)); // i18n-keys: share.edit share.history share.revoke
   return el('span', { class: 'row-actions' },
     button('edit', 'link', () => openShare(repo, s)),

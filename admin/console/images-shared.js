@@ -1,11 +1,13 @@
 // regshare console: Shared Images, the images other domains shared with
 // the caller's. One read (the API lists up to 1,000 shares, more than a
 // domain is given) is filtered and sorted here; each valid share's tags
-// are buttons choosing the pull command shown, by tag and by digest.
+// are buttons choosing the pull command shown, by tag and by digest. A
+// row says how often the caller's domain pulled the image, and the group
+// it comes through when it is shared with a group of domains.
 import {
   $, announce, api, badge, cell, deadlineEl, el, fill, loading, pullCommandEl, repoPath, state,
 } from './core.js';
-import { t, tn } from './i18n.js';
+import { formatNumber, t, tn } from './i18n.js';
 import {
   failed, focusList, hashQuery, listParts, markSort, setHashQuery, shown, sortHeaders,
 } from './lists.js';
@@ -100,12 +102,21 @@ function sharedRow(o, gen) {
   const pull = o.status ? pullPicker(o, gen) : null;
   return el('tr', { 'data-repo': repo, 'data-owner': o.domain_name },
     cell(t('images.colImage'), o.status ? el('a', { href: `#/image/${repo}` }, repo) : repo),
-    cell(t('images.colOwner'), o.domain_name),
+    cell(t('images.colOwner'), ownerEl(o)),
     el('td', { 'data-label': t('images.colDescription'), class: 'desc' }, o.description || '—'),
     cell(t('images.colUntil'), deadlineEl(o.deadline)),
     cell(t('images.colStatus'), statusBadge(o)),
+    cell(t('images.colDownloads'), formatNumber(o.num_download || 0)),
     cell(t('images.colTags'), o.tags.length ? tagList(o, pull) : '—'),
     cell(t('images.colPull'), pull ? pull.cmds : el('p', { class: 'renew' }, t('images.askOwner', { owner: o.domain_name }))));
+}
+
+// ownerEl is the owner domain, and "via partners" under it when the
+// share is made with a group the caller's domain is in.
+function ownerEl(o) {
+  if (!o.via_group) return o.domain_name;
+  return el('span', {}, o.domain_name,
+    el('span', { class: 'sub', title: t('images.viaGroupTitle', { name: o.via_group }) }, t('images.viaGroup', { name: o.via_group })));
 }
 
 // statusBadge: Valid, Expired, or within a week of the deadline how long

@@ -5,18 +5,17 @@
 // button. Enter shares, the name still being typed counting as one more
 // recipient: one image with one recipient is shared as before. The
 // groups GET /v2/manage/groups lists are offered as suggestions; when
-// that route does not answer 200 there are none, and nothing is said.
-import { $, announce, api, el } from './core.js';
+// that route does not answer 200 there are none, and nothing is said. A
+// group's chip says that it is one, and of how many domains.
+import { $, announce, api, el, isGroup } from './core.js';
 import { t, tn } from './i18n.js';
 
 // What ends a name: commas (also the Chinese ones), semicolons, spaces.
 const SEPARATOR = /[\s,;，；、]+/;
 
 let chips = []; // the recipients added, in the order added
-let groups = []; // "@name" of each group suggested
+let groups = new Map(); // "@name" → the group, of each group suggested
 let changed = () => {};
-
-const isGroup = (r) => r.startsWith('@');
 
 // recipients is every recipient: the chips, then the names still typed.
 export function recipients() {
@@ -27,10 +26,19 @@ export function recipients() {
   return list;
 }
 
+// chipText is what a chip shows: a domain's name, or "Group partners
+// (3 domains)" (the count once the groups are read).
+function chipText(r) {
+  if (!isGroup(r)) return r;
+  const name = r.slice(1);
+  const g = groups.get(r);
+  return g && Number.isInteger(g.num_members) ? tn('share.chipGroup', g.num_members, { name }) : t('share.groupLabel', { name });
+}
+
 function chipEl(r) {
   const label = isGroup(r) ? t('share.removeGroup', { name: r.slice(1) }) : t('share.removeDomain', { name: r });
-  return el('li', { 'data-recipient': r },
-    el('span', {}, r),
+  return el('li', { 'data-recipient': r, class: isGroup(r) ? 'group' : null },
+    el('span', {}, chipText(r)),
     el('button', { type: 'button', 'aria-label': label, title: label, onclick: () => remove(r) }, '×'));
 }
 
@@ -52,7 +60,7 @@ function add(names) {
   }
   if (!added.length) return;
   draw();
-  announce(t('share.recipientsAdded', { names: added.join(t('images.listSep')), count: tn('share.nRecipients', chips.length) }));
+  announce(t('share.recipientsAdded', { names: added.map(chipText).join(t('images.listSep')), count: tn('share.nRecipients', chips.length) }));
   changed();
 }
 
@@ -65,7 +73,7 @@ function remove(r) {
   draw();
   const buttons = $('share-chips').querySelectorAll('button');
   (buttons[i] || buttons[i - 1] || $('share-with')).focus();
-  announce(t('share.recipientRemoved', { name: r, count: tn('share.nRecipients', chips.length) }));
+  announce(t('share.recipientRemoved', { name: chipText(r), count: tn('share.nRecipients', chips.length) }));
   changed();
 }
 
@@ -74,7 +82,7 @@ function remove(r) {
 function onInput(ev) {
   const w = $('share-with');
   const picked = w.value.trim();
-  if ((ev.inputType === undefined || ev.inputType === 'insertReplacementText') && groups.includes(picked)) {
+  if ((ev.inputType === undefined || ev.inputType === 'insertReplacementText') && groups.has(picked)) {
     w.value = '';
     add([picked]);
     return;
@@ -100,19 +108,24 @@ export function resetRecipients(edit) {
   if (!edit) loadGroups();
 }
 
-// loadGroups fills the suggestions with the caller's groups, if the API
-// has them.
+// loadGroups fills the suggestions with the groups ({"groups": […]}),
+// if the API has them, and names the chips of groups already added.
 async function loadGroups() {
   let list = [];
   try {
     const res = await api('GET', '/v2/manage/groups');
-    if (Array.isArray(res.data)) list = res.data.filter((g) => g && typeof g.name === 'string' && g.name);
+    const all = res.data && res.data.groups;
+    if (Array.isArray(all)) list = all.filter((g) => g && typeof g.name === 'string' && g.name);
   } catch {
     list = []; // no groups (404), or none to be read: no suggestions
   }
-  groups = list.map((g) => `@${g.name}`);
+  groups = new Map(list.map((g) => [`@${g.name}`, g]));
   $('share-groups').replaceChildren(...list.map((g) => el('option', { value: `@${g.name}`, label: groupLabel(g) })));
   $('share-groups-hint').hidden = list.length === 0;
+  // The chips stay (a Remove may have the focus): only their words change.
+  for (const li of $('share-chips').children) {
+    if (isGroup(li.dataset.recipient)) li.firstChild.textContent = chipText(li.dataset.recipient);
+  }
 }
 
 // groupLabel says that a suggestion is a group: of how many domains,

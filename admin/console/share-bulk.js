@@ -2,7 +2,7 @@
 // one change (POST /v2/manage/shares): every image with every recipient,
 // or nothing. A refusal answers, per pair, what was refused and why; the
 // Share dialog lists those pairs and says that nothing was written.
-import { api, el, humanError } from './core.js';
+import { api, el, humanError, recipientText } from './core.js';
 import { t, tn } from './i18n.js';
 
 // At most this many refused pairs are listed; the rest are counted.
@@ -33,7 +33,7 @@ export function refusalEls(results) {
   const refused = results.filter((r) => r.result === 'refused');
   const items = refused.slice(0, LISTED).map((r) => el('li', {},
     t('share.pairRefused', {
-      repo: r.repository, domain: r.access_domain, reason: humanError({ code: r.errorCode, message: r.errorMessage }),
+      repo: r.repository, domain: recipientText(r.access_domain), reason: humanError({ code: r.errorCode, message: r.errorMessage }),
     }),
     r.errorCode ? [' ', el('small', { class: 'error-code', title: r.errorMessage || '', lang: 'en' }, r.errorCode)] : null));
   if (refused.length > LISTED) items.push(el('li', {}, tn('share.pairsMore', refused.length - LISTED)));
@@ -50,6 +50,6 @@ function joinNames(names) {
 // by name, more by their number.
 export function createdText(repos, to) {
   const images = repos.length <= 3 ? joinNames(repos) : tn('share.nImages', repos.length);
-  const domains = to.length <= 3 ? joinNames(to) : tn('share.nRecipients', to.length);
+  const domains = to.length <= 3 ? joinNames(to.map(recipientText)) : tn('share.nRecipients', to.length);
   return t('share.createdMany', { images, domains });
 }

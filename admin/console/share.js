@@ -8,7 +8,7 @@
 // made as ever, anything more one change of every pair (share-bulk.js).
 import {
   $, MAX_DESCRIPTION, addDays, announce, api, deadlineDate, el, endOfDay, endOfQuarter, endsADay, formatCount,
-  isPrefix, localTime, localToday, runeCount, sharesPath, showError, state, timeZone,
+  isGroup, isPrefix, localTime, localToday, recipientText, runeCount, sharesPath, showError, state, timeZone,
 } from './core.js';
 import { initHistory } from './history.js';
 import { t } from './i18n.js';
@@ -55,13 +55,19 @@ const FIELDS = {
 
 // Which field an API error concerns, and what to say there.
 const FIELD_ERRORS = {
-  'REGSHARE.4000002': ['with', (v) => (v.domain ? t('share.errNoDomain', v) : t('share.errWithEmpty'))],
+  'REGSHARE.4000002': ['with', (v) => noRecipient(v.domain)],
   'REGSHARE.4000003': ['with', () => t('errors.REGSHARE.4000003')],
-  'REGSHARE.4090001': ['with', (v) => t('share.errExists', v)],
+  'REGSHARE.4090001': ['with', (v) => t('share.errExists', { domain: recipientText(v.domain) })],
   'REGSHARE.4000004': ['permit', () => t('errors.REGSHARE.4000004')],
   'REGSHARE.4000005': ['until', () => t('errors.REGSHARE.4000005')],
   'REGSHARE.4000006': ['description', () => t('share.errDescriptionLong', { max: formatCount(MAX_DESCRIPTION) })],
 };
+
+// noRecipient says that there is no such domain, or group.
+function noRecipient(domain) {
+  if (!domain) return t('share.errWithEmpty');
+  return isGroup(domain) ? t('share.errNoGroup', { name: domain.slice(1) }) : t('share.errNoDomain', { domain });
+}
 
 // editing is {repos, share, initial, opener, done} while the dialog is
 // open: repos what is shared (one, when share is the one edited);
@@ -197,7 +203,7 @@ function load(repos, share) {
   const edit = Boolean(share);
   const repo = repos[0];
   $('share-title').textContent = edit ? t('share.titleEdit') : title(repos);
-  $('share-repo').replaceChildren(...(edit ? [t('share.repoWith', { repo, domain: share.access_domain })] : whatEls(repos)));
+  $('share-repo').replaceChildren(...(edit ? [t('share.repoWith', { repo, domain: recipientText(share.access_domain) })] : whatEls(repos)));
   resetRecipients(edit);
   const w = $('share-with');
   w.value = edit ? share.access_domain : '';
@@ -237,7 +243,7 @@ async function editInstead(repo, domain) {
   }
   if (!editing || editing.repos.length !== 1 || editing.repos[0] !== repo) return; // closed meanwhile
   load([repo], res.data);
-  announce(t('share.editingInstead', { domain }));
+  announce(t('share.editingInstead', { domain: recipientText(domain) }));
 }
 
 function serverError(e, repo, domain) {
@@ -283,10 +289,10 @@ async function submitShare(ev) {
       if (until !== editing.initial) patch.deadline = deadline;
       if (description !== share.description) patch.description = description;
       if (Object.keys(patch).length) await api('PATCH', `${sharesPath(repo)}/${encodeURIComponent(domain)}`, patch);
-      announce(t('share.updated', { repo, domain }));
+      announce(t('share.updated', { repo, domain: recipientText(domain) }));
     } else if (repos.length === 1 && to.length === 1) {
       await api('POST', sharesPath(repo), { access_domain: domain, permit: 'read', deadline, description });
-      announce(t('share.created', { repo, domain }));
+      announce(t('share.created', { repo, domain: recipientText(domain) }));
     } else {
       await createMany(repos, to, deadline, description);
       announce(createdText(repos, to));
@@ -324,9 +330,17 @@ function showRefusal(pairs) {
 
 let revoking = null; // {repo, domain, opener}
 
+// revokeText asks to revoke the share of repo (an image or a prefix)
+// with domain (a domain or a group).
+function revokeText(repo, domain) {
+  if (!isGroup(domain)) return t(isPrefix(repo) ? 'share.revokeTextNamespace' : 'share.revokeText', { repo, domain });
+  const vars = { repo, name: domain.slice(1) };
+  return t(isPrefix(repo) ? 'share.revokeTextGroupNamespace' : 'share.revokeTextGroup', vars);
+}
+
 export function openRevoke(repo, domain) {
   revoking = { repo, domain, opener: opener() };
-  $('revoke-text').textContent = t(isPrefix(repo) ? 'share.revokeTextNamespace' : 'share.revokeText', { repo, domain });
+  $('revoke-text').textContent = revokeText(repo, domain);
   $('revoke-error').replaceChildren();
   $('revoke-dialog').showModal();
   $('revoke-cancel').focus();
@@ -353,7 +367,7 @@ async function submitRevoke(ev) {
     const index = sharedDomains().indexOf(domain);
     revoking = null;
     $('revoke-dialog').close();
-    announce(t('share.revoked', { repo, domain }));
+    announce(t('share.revoked', { repo, domain: recipientText(domain) }));
     // The list is redrawn from the server: keep the focus off the page's
     // body meanwhile, then put it where the revoked row was.
     restoreFocus(null);

@@ -112,7 +112,9 @@ func (p *page) checkScreen(t *testing.T, where string) {
 // own and at the same time, and checks each screen with axe and with the
 // contrast checks axe does not make. It also checks that pull commands
 // break only between their parts, that required fields are marked, and
-// that errors do not move the dialog.
+// that errors do not move the dialog. acme/team/api is shared with the
+// group partners (globex): its Sharing tab names the group, and globex's
+// Shared Images say it comes through it.
 func TestConsoleAccessibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -124,7 +126,10 @@ func TestConsoleAccessibility(t *testing.T) {
 	d.push(t, "alice", "acme/web:latest", created)
 	d.push(t, "alice", "acme/team/api:latest", created)
 	d.share(t, "alice", "acme", "web", "globex")
-	d.share(t, "alice", "acme", "team$api", "globex")
+	if status, body := d.call(t, "root", "POST", "/v2/manage/groups", `{"name":"partners","members":["globex"]}`); status != 201 {
+		t.Fatalf("create the group partners: %d %s", status, body)
+	}
+	d.share(t, "alice", "acme", "team$api", "@partners")
 	b := newBrowser(t, exe, d.info.API)
 
 	// as runs f in a tab of user's, beside the others.
@@ -178,6 +183,12 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.checkNoJump(t)
 		p.checkScreen(t, "Share Image dialog with errors")
 		p.closeDialog(t, "share-cancel", "share-dialog")
+		p.openDialog(t, "#share-open", "share-dialog")
+		p.waitFor(t, "the group suggested", `document.querySelector('#share-groups option[value="@partners"]')`)
+		p.do(t, "add the group", chromedp.SendKeys(chromedp.ID("share-with"), "@partners,"))
+		p.waitFor(t, "the group's chip", `(document.querySelector('#share-chips li.group span') || {}).textContent === 'Group partners (1 domain)'`)
+		p.checkScreen(t, "Share Image dialog with a group")
+		p.closeDialog(t, "share-cancel", "share-dialog")
 		p.openDialog(t, `#sharing-body tr[data-domain="globex"] button:not(.danger)`, "share-dialog")
 		p.checkScreen(t, "Edit Share dialog")
 		p.closeDialog(t, "share-cancel", "share-dialog")
@@ -187,6 +198,9 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.openDialog(t, "#password-open", "password-dialog")
 		p.checkScreen(t, "Change password dialog")
 		p.closeDialog(t, "password-cancel", "password-dialog")
+		p.goTo(t, "#/image/acme/team/api?tab=sharing")
+		p.waitFor(t, "the group's share", `document.querySelector('#sharing-body tr[data-domain="@partners"] .sub')`)
+		p.checkScreen(t, "Sharing with a group, with downloads")
 
 		p.checkRequired(t)
 		p.checkDark(t)
@@ -258,6 +272,31 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.closeDialog(t, "domain-cancel", "domain-dialog")
 		p.openDialog(t, `#domains-body tr[data-domain="initech"] button[data-action="delete"]`, "confirm-dialog")
 		p.checkScreen(t, "Delete domain dialog")
+		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
+
+		p.do(t, "open Groups", chromedp.Click(chromedp.ID("nav-groups")))
+		p.waitFor(t, "the groups", `document.querySelector('#groups-body tr[data-group="partners"]')`)
+		p.checkScreen(t, "Groups")
+		p.openDialog(t, "#group-create-open", "group-dialog")
+		p.checkScreen(t, "Create group dialog")
+		p.do(t, "submit it empty", chromedp.Click(chromedp.ID("group-submit")))
+		p.waitFor(t, "the error", `document.getElementById('group-name-error').textContent !== ''`)
+		p.checkScreen(t, "Create group dialog with an error")
+		p.do(t, "name it labs", chromedp.SendKeys(chromedp.ID("group-name"), "labs"))
+		p.tickMember(t, "globex")
+		p.do(t, "create labs", chromedp.Click(chromedp.ID("group-submit")))
+		p.waitFor(t, "labs", `!document.getElementById('group-dialog').open && document.querySelector('#groups-body tr[data-group="labs"]')`)
+		p.openDialog(t, `#groups-body tr[data-group="labs"] button[data-action="edit"]`, "group-dialog")
+		p.checkScreen(t, "Edit group dialog")
+		p.closeDialog(t, "group-cancel", "group-dialog")
+		p.openDialog(t, `#groups-body tr[data-group="labs"] button[data-action="history"]`, "history-dialog")
+		p.waitFor(t, "its event", `document.querySelectorAll('#history-list > li').length === 1`)
+		p.checkScreen(t, "Group history")
+		p.closeDialog(t, "history-close", "history-dialog")
+		p.openDialog(t, `#groups-body tr[data-group="partners"] button[data-action="delete"]`, "confirm-dialog")
+		p.do(t, "delete partners", chromedp.Click(chromedp.ID("confirm-submit")))
+		p.waitFor(t, "the refusal naming the share", `document.getElementById('confirm-submit').textContent === 'Revoke its 1 share and delete'`)
+		p.checkScreen(t, "Delete group dialog, naming its share")
 		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
 	})
 }

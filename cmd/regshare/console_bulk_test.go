@@ -33,10 +33,11 @@ func (p *page) tick(t *testing.T, repo string) {
 	p.do(t, "tick "+repo, chromedp.Click(chromedp.CSS(imageRowCSS("private", repo)+" input.select")))
 }
 
-// chips are the recipients shown as chips in the Share dialog.
+// chips are the recipients shown as chips in the Share dialog (a
+// group's as "@name", which its chip writes "Group name (N domains)").
 func (p *page) chips(t *testing.T) []string {
 	t.Helper()
-	return p.texts(t, "#share-chips li > span")
+	return eval[[]string](t, p, `[...document.querySelectorAll('#share-chips li')].map((li) => li.dataset.recipient)`)
 }
 
 // thirdparty lists the repositories shared with user's domain, through
@@ -120,7 +121,7 @@ func TestConsoleBulk(t *testing.T) {
 			t.Errorf("after removing oops: chips %q, focus on %q; want globex, and the focus on its Remove", got, focus)
 		}
 		if got := eval[int](t, alice, `document.querySelectorAll('#share-groups option').length`); got != 0 || alice.text(t, "#share-error") != "" {
-			t.Errorf("without groups (404): %d suggestions, error %q; want none and no error", got, alice.text(t, "#share-error"))
+			t.Errorf("without groups: %d suggestions, error %q; want none and no error", got, alice.text(t, "#share-error"))
 		}
 		alice.checkLabels(t, "Share images with recipients")
 		alice.do(t, "type initech and share with Enter",
@@ -201,7 +202,7 @@ func TestConsoleBulk(t *testing.T) {
 		alice.waitFor(t, "the shares", `document.querySelectorAll('#sharing-body tr').length === 2`)
 		eval[bool](t, alice, `(() => { window.realFetch = window.fetch;
 			window.fetch = (p, o) => String(p) === '/v2/manage/groups'
-				? Promise.resolve(new Response('[{"name":"partners","description":"Partner labs","num_members":3}]', {status: 200}))
+				? Promise.resolve(new Response('{"groups":[{"name":"partners","description":"Partner labs","num_members":3}]}', {status: 200}))
 				: window.realFetch(p, o);
 			return true; })()`)
 		defer eval[bool](t, alice, `(window.fetch = window.realFetch, true)`)
@@ -218,6 +219,9 @@ func TestConsoleBulk(t *testing.T) {
 			w.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText', bubbles: true})); return true; })()`)
 		if got := alice.chips(t); !slices.Equal(got, []string{"@partners"}) {
 			t.Errorf("after picking @partners: chips %q", got)
+		}
+		if got := alice.text(t, "#share-chips li > span"); got != "Group partners (3 domains)" {
+			t.Errorf("the group's chip reads %q, want Group partners (3 domains)", got)
 		}
 		if got := eval[string](t, alice, `document.querySelector('#share-chips button').getAttribute('aria-label')`); got != "Remove group partners" {
 			t.Errorf("the group chip's Remove is labelled %q", got)

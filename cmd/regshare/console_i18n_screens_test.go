@@ -71,6 +71,12 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 	if status, b := d.call(t, "alice", "PATCH", "/v2/manage/namespaces/acme/repositories/web/access-domains/globex", `{"description":"夜间构建，每日更新"}`); status/100 != 2 {
 		t.Fatalf("change the share of acme/web: %d %s", status, b)
 	}
+	// A group of ops (root's domain) and hooli, which acme/api is shared
+	// with: root's Shared Images has it through the group.
+	if status, b := d.call(t, "root", "POST", "/v2/manage/groups", `{"name":"partners","description":"合作伙伴","members":["ops","hooli"]}`); status != 201 {
+		t.Fatalf("create the group partners: %d %s", status, b)
+	}
+	d.shareUntil(t, "alice", "acme/api", "@partners", "forever", "")
 	allowed := chineseLatin(consoleStrings(t))
 	for _, u := range d.info.Users {
 		allowed = append(allowed, u.Name, u.Domain)
@@ -78,7 +84,7 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 	// Data: domains (nosuch, typed into Share image), a tag, the zone the
 	// hints name (TZ=UTC), and units of size, which Chinese writes so too.
 	allowed = append(allowed, extra...)
-	allowed = append(allowed, "nosuch", "latest", "utc", "kb", "mb", "gb")
+	allowed = append(allowed, "partners", "nosuch", "latest", "utc", "kb", "mb", "gb")
 	time.Sleep(time.Until(end.Add(time.Second))) // the shares until soon have ended
 	return &i18nScreens{d: d, allowed: allowed}
 }
@@ -93,8 +99,10 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 // Edit that share instead, Edit), Revoke and History, images ticked and
 // shared at once with several recipients, a refused bulk share, the
 // Namespaces tab, Share namespace and a prefix's Sharing page, a
-// recipient's image page, the idle warning and the login after the idle
-// end. Then the language switch redraws the page shown in English.
+// recipient's image page, a share with a group (its Sharing tab and its
+// chip in Share image), the Groups page and its dialogs and a recipient's
+// Shared Images through a group, the idle warning and the login after the
+// idle end. Then the language switch redraws the page shown in English.
 func TestConsoleI18nScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -121,7 +129,11 @@ func TestConsoleI18nScreens(t *testing.T) {
 	step("an image's Tags and Sharing", alice, func(t *testing.T) { x.image(t, alice) })
 	step("Share image, Edit, Revoke and History", alice, func(t *testing.T) { x.dialogs(t, alice) })
 	step("Share selected, a refused bulk share and Namespaces", alice, func(t *testing.T) { x.wider(t, alice) })
+	step("a share with a group", alice, func(t *testing.T) { x.groupShare(t, alice) })
 	step("Shared Images and a recipient's image", gina, func(t *testing.T) { x.shared(t, gina) })
+	root := b.tab(t, "root")
+	root.emulateLanguage(t, "zh-CN")
+	step("Groups, their dialogs, and Shared Images through a group", root, func(t *testing.T) { x.groups(t, root) })
 	step("the idle warning and its end", alice, func(t *testing.T) { x.idle(t, b) })
 	step("the switch redraws the page in English", alice, func(t *testing.T) { x.switchLanguage(t, alice) })
 }
@@ -285,6 +297,69 @@ func (x *i18nScreens) shared(t *testing.T, p *page) {
 	p.goTo(t, "#/image/acme/old")
 	p.waitFor(t, "the refusal", `document.getElementById('tags-error').textContent !== ''`)
 	x.chinese(t, p, "an image whose share has expired")
+}
+
+// groupShare shows the Sharing tab of acme/api, shared with the group
+// partners, and the chip of the group in Share image.
+func (x *i18nScreens) groupShare(t *testing.T, p *page) {
+	p.openSharing(t, "acme/api", 2)
+	if got := p.rowCells(t, `#sharing-body tr[data-domain="@partners"]`); got["租户"] != "租户组 partners2 个租户" || got["下载次数"] != "0" || got["最近拉取"] != "—" {
+		t.Errorf("the group's share: %q", got)
+	}
+	x.chinese(t, p, "the Sharing tab with a group's share")
+	p.openShareDialog(t)
+	p.waitFor(t, "the group suggested", `document.querySelector('#share-groups option[value="@partners"]')`)
+	p.do(t, "add the group", chromedp.SendKeys(chromedp.ID("share-with"), "@partners,"))
+	p.waitFor(t, "its chip", `(document.querySelector('#share-chips li.group span') || {}).textContent === '租户组 partners（2 个租户）'`)
+	x.chinese(t, p, "Share image with a group")
+	p.closeDialog(t, "share-cancel", "share-dialog")
+	p.openDialog(t, `#sharing-body tr[data-domain="@partners"] [data-action="revoke"]`, "revoke-dialog")
+	x.chinese(t, p, "Revoke a group's share")
+	p.closeDialog(t, "revoke-cancel", "revoke-dialog")
+}
+
+// groups shows an administrator's Groups page and its dialogs (create
+// with errors, edit, history, a deletion refused while the group receives
+// a share), then root's Shared Images, where acme/api comes through the
+// group.
+func (x *i18nScreens) groups(t *testing.T, p *page) {
+	p.login(t, "root", x.d.users["root"].Password)
+	if got := p.text(t, "#nav-groups"); got != "租户组" {
+		t.Errorf("the navigation's Groups: %q", got)
+	}
+	p.goTo(t, "#/groups")
+	p.waitFor(t, "the groups", `document.querySelector('#groups-body tr[data-group="partners"]')`)
+	if got := p.rowCells(t, `#groups-body tr[data-group="partners"]`)["成员"]; got != "hooliops" {
+		t.Errorf("the group's members: %q", got)
+	}
+	x.chinese(t, p, "Groups")
+	p.openDialog(t, "#group-create-open", "group-dialog")
+	p.do(t, "submit it empty", chromedp.Click(chromedp.ID("group-submit")))
+	p.waitFor(t, "the error", `document.getElementById('group-name-error').textContent === '请输入租户组名称。'`)
+	x.chinese(t, p, "Create group with an error")
+	p.do(t, "an invalid name", chromedp.SendKeys(chromedp.ID("group-name"), "Bad"), chromedp.Click(chromedp.ID("group-submit")))
+	p.waitFor(t, "the API's refusal", `document.getElementById('group-name-error').textContent.startsWith('名称须为')`)
+	x.chinese(t, p, "Create group refused by the API")
+	p.closeDialog(t, "group-cancel", "group-dialog")
+	p.openDialog(t, `#groups-body tr[data-group="partners"] button[data-action="edit"]`, "group-dialog")
+	x.chinese(t, p, "Edit group")
+	p.closeDialog(t, "group-cancel", "group-dialog")
+	p.openDialog(t, `#groups-body tr[data-group="partners"] button[data-action="history"]`, "history-dialog")
+	p.waitFor(t, "its event", `document.querySelectorAll('#history-list > li').length === 1`)
+	x.chinese(t, p, "a group's history")
+	p.closeDialog(t, "history-close", "history-dialog")
+	p.openDialog(t, `#groups-body tr[data-group="partners"] button[data-action="delete"]`, "confirm-dialog")
+	p.do(t, "delete it", chromedp.Click(chromedp.ID("confirm-submit")))
+	p.waitFor(t, "the refusal", `document.getElementById('confirm-submit').textContent === '撤销其 1 个共享并删除'`)
+	x.chinese(t, p, "Delete group, refused while it receives a share")
+	p.closeDialog(t, "confirm-cancel", "confirm-dialog")
+
+	p.goTo(t, "#/shared")
+	p.waitFor(t, "acme/api", `document.querySelector('`+imageRowCSS("shared", "acme/api")+`')`)
+	if got := p.imageRow(t, "shared", "acme/api"); got["所属租户"] != "acme通过租户组 partners" || got["下载次数"] != "0" {
+		t.Errorf("acme/api through the group: %q", got)
+	}
+	x.chinese(t, p, "Shared Images through a group")
 }
 
 // idle lets 29 minutes pass without use in a tab of its own (its clock

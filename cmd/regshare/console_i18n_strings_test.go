@@ -28,7 +28,7 @@ type jsLexer struct {
 func (l *jsLexer) line() int { return strings.Count(l.s[:l.i], "\n") + 1 }
 
 func (l *jsLexer) errorf(format string, args ...any) error {
-	return fmt.Errorf("i18n.js line %d: %s", l.line(), fmt.Sprintf(format, args...))
+	return fmt.Errorf("line %d: %s", l.line(), fmt.Sprintf(format, args...))
 }
 
 // skip passes white space and comments.
@@ -132,12 +132,13 @@ func (l *jsLexer) str() (string, error) {
 	return "", l.errorf("a string does not end")
 }
 
-// parseStrings reads the STRINGS of i18n.js: key → language → string.
+// parseStrings reads the STRINGS of i18n.js, or of a strings-<group>.js:
+// key → language → string.
 func parseStrings(src string) (map[string]map[string]string, error) {
 	const head = "export const STRINGS = {"
 	start := strings.Index(src, head)
 	if start < 0 {
-		return nil, fmt.Errorf("i18n.js has no %q", head)
+		return nil, fmt.Errorf("no %q", head)
 	}
 	l := &jsLexer{s: src, i: start + len(head)}
 	out := map[string]map[string]string{}
@@ -229,11 +230,33 @@ func readConsole(t *testing.T, name string) string {
 	return string(b)
 }
 
+// consoleStrings reads STRINGS: i18n.js's, and those of the modules it
+// merges into it (strings-<group>.js), each key in one of them.
 func consoleStrings(t *testing.T) map[string]map[string]string {
 	t.Helper()
 	s, err := parseStrings(readConsole(t, "i18n.js"))
 	if err != nil {
+		t.Fatalf("i18n.js: %v", err)
+	}
+	more, err := filepath.Glob(filepath.Join(consoleDir, "strings-*.js"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range more {
+		name := filepath.Base(f)
+		if !strings.Contains(readConsole(t, "i18n.js"), "from './"+name+"'") {
+			t.Errorf("i18n.js does not merge %s", name)
+		}
+		group, err := parseStrings(readConsole(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range group {
+			if _, ok := s[k]; ok {
+				t.Errorf("%s: key %q is in STRINGS already", name, k)
+			}
+			s[k] = v
+		}
 	}
 	return s
 }
