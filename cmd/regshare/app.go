@@ -19,6 +19,7 @@ import (
 	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/notify"
 	"github.com/regshare/regshare/tokenauth"
+	"github.com/regshare/regshare/webhook"
 )
 
 // app is regshare wired together, without its listeners.
@@ -239,7 +240,9 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 			Client: &http.Client{Timeout: 5 * time.Second}, Now: now}
 	}
 	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit,
-		IdleTimeout: cfg.Console.IdleTimeout},
+		IdleTimeout: cfg.Console.IdleTimeout,
+		// The delivery client's check: no private address unless allowed.
+		WebhookURLCheck: webhook.NewClient(webhook.ClientConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}).CheckURL},
 		g, tokens.Credentials(), registry, now, log)
 	if err != nil {
 		return err
