@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,12 +14,12 @@ import (
 	"github.com/regshare/regshare/shareapi"
 )
 
-// The account routes: domains (administrators), their users and robot
-// accounts (a domain's manage users, and administrators), and one's own
-// password. The grants authority decides who may do what; these handlers
-// read the body, answer, audit and count. Secrets (a drawn password, a
-// robot's secret) appear in the answer of the change that made them and
-// nowhere else.
+// The account routes: domains (administrators), their users, robot
+// accounts and webhooks (a domain's manage users, and administrators),
+// and one's own password. The grants authority decides who may do what;
+// these handlers read the body, answer, audit and count. Secrets (a drawn
+// password, a robot's secret, a webhook's signing secret) appear in the
+// answer of the change that made them and nowhere else.
 
 // accountOps are the account changes counted and audited, by the action
 // their history records.
@@ -27,6 +28,7 @@ var accountOps = []string{
 	grants.EventCreateUser, grants.EventUpdateUser, grants.EventPasswordReset, grants.EventPasswordOwn, grants.EventDeleteUser,
 	grants.EventCreateRobot, grants.EventUpdateRobot, grants.EventRotateRobot, grants.EventDeleteRobot,
 	grants.EventCreateGroup, grants.EventUpdateGroup, grants.EventDeleteGroup,
+	grants.EventCreateWebhook, grants.EventUpdateWebhook, grants.EventDeleteWebhook,
 }
 
 // registerAccounts adds the account routes to mux.
@@ -57,6 +59,8 @@ func (a *API) registerAccounts(mux *http.ServeMux) {
 	mux.Handle("POST "+robot+"/rotate", a.authed(a.rotateRobot))
 	mux.Handle("DELETE "+robot, a.authed(a.deleteRobot))
 	mux.Handle("GET "+robot+"/history", a.authed(a.accountHistory(grants.KindRobot)))
+
+	a.registerWebhooks(mux, domain)
 }
 
 // registerAccountMetrics counts account changes by action and result,
@@ -64,7 +68,7 @@ func (a *API) registerAccounts(mux *http.ServeMux) {
 func (a *API) registerAccountMetrics(reg prometheus.Registerer) error {
 	a.accountOps = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "regshare_account_operations_total",
-		Help: "Domain, user and robot changes through the API by operation (create_user, rotate_robot, ...) and result (ok, refused, error).",
+		Help: "Domain, user, robot, group and webhook changes through the API by operation (create_user, rotate_robot, ...) and result (ok, refused, error).",
 	}, []string{"op", "result"})
 	if err := reg.Register(a.accountOps); err != nil {
 		return err
@@ -170,6 +174,8 @@ func (a *API) accountHistory(kind string) handler {
 			}
 		case grants.KindRobot:
 			ref.Name = domain + "+" + r.PathValue("robot")
+		case grants.KindWebhook:
+			ref.Name = grants.WebhookName(domain, r.PathValue("webhook"))
 		case grants.KindGroup:
 			ref.Name = r.PathValue("group")
 		}
@@ -205,6 +211,9 @@ func (a *API) exists(ref grants.Ref) bool {
 		domain, name, _ := strings.Cut(ref.Name, "+")
 		_, ok := dir.User(grants.RobotLogin(domain, name))
 		return ok
+	case grants.KindWebhook:
+		domain, id, _ := strings.Cut(ref.Name, "+")
+		return slices.ContainsFunc(dir.HooksOf(domain), func(w *grants.WebhookRecord) bool { return w.ID == id })
 	}
 	_, ok := dir.User(ref.Name)
 	return ok

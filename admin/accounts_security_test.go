@@ -55,6 +55,14 @@ var manageRoutes = []struct{ method, path, body string }{
 	{"POST", robotsPath("acme", "/ci/rotate"), ""},
 	{"DELETE", robotsPath("acme", "/ci"), ""},
 	{"GET", robotsPath("acme", "/ci/history"), ""},
+	{"GET", hooksPath("acme"), ""},
+	{"POST", hooksPath("acme"), `{"url":"https://203.0.113.7/hooks","events":["share.created"]}`},
+	{"GET", hooksPath("acme", "/h1"), ""},
+	{"PATCH", hooksPath("acme", "/h1"), `{"disabled":true}`},
+	{"DELETE", hooksPath("acme", "/h1"), ""},
+	{"GET", hooksPath("acme", "/h1/deliveries"), ""},
+	{"POST", hooksPath("acme", "/h1/test"), ""},
+	{"GET", hooksPath("acme", "/h1/history"), ""},
 }
 
 // A robot's credentials are refused on every /v2/manage route, its own
@@ -227,8 +235,8 @@ func TestAccountAudit(t *testing.T) {
 	if strings.Contains(audit.String(), password) {
 		t.Error("the audit log holds a password")
 	}
-	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 45 {
-		t.Errorf("account series: %d %v, want 15 × 3", n, err)
+	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 54 {
+		t.Errorf("account series: %d %v, want 18 × 3", n, err)
 	}
 }
 

@@ -52,6 +52,10 @@ type Config struct {
 	// IdleTimeout is how long the console waits, unused, before it ends
 	// its session; 0: DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// WebhookURLCheck checks a webhook endpoint's URL when it is set (the
+	// webhook package's Client.CheckURL: no private address unless
+	// allowed); nil: only its form, an absolute http or https URL.
+	WebhookURLCheck grants.URLCheck
 }
 
 // DefaultIdleTimeout is the console's idle timeout unless configured.
@@ -76,6 +80,9 @@ type API struct {
 // console's repository and tag listings answer 501.
 func New(cfg Config, g *grants.Grants, creds Credentials, registry Registry, now func() time.Time, log *slog.Logger) (*API, error) {
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout)
+	if cfg.WebhookURLCheck == nil {
+		cfg.WebhookURLCheck = webhookURLForm
+	}
 	a := &API{cfg: cfg, grants: g, creds: creds, reg: registry, now: now, log: log, audit: cfg.Audit}
 	if a.audit == nil {
 		a.audit = slog.New(slog.DiscardHandler)

@@ -99,6 +99,8 @@ type options struct {
 	wrapStore func(grants.Store) grants.Store
 	// accounts: the account tests' env (see newAccountsEnv).
 	accounts bool
+	// webhookCheck is the API's WebhookURLCheck (nil: its default).
+	webhookCheck grants.URLCheck
 }
 
 // env is the share API over a bbolt store, served on loopback.
@@ -152,7 +154,7 @@ func newEnv(t *testing.T, o options) *env {
 	if o.registry != nil {
 		registry = o.registry
 	}
-	acfg := admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics}
+	acfg := admin.Config{RegistryHost: registryHost, CheckRepository: o.checkRepository, Metrics: e.metrics, WebhookURLCheck: o.webhookCheck}
 	creds := credentials(g)
 	if o.accounts {
 		g.SetPasswordCost(bcrypt.MinCost)

@@ -71,6 +71,15 @@ func TestFieldNamesAreStable(t *testing.T) {
 		{"AccountEvent", shareapi.AccountEvent{}, shareapi.AccountEvent{Detail: []byte(`{}`), Revoked: []shareapi.ShareKey{{}}},
 			"action actor kind name time", "detail revoked"},
 		{"AccountHistory", shareapi.AccountHistory{}, nil, "events", ""},
+		{"Webhook", shareapi.Webhook{}, nil, "created description disabled domain events id updated updated_by url", ""},
+		{"Webhooks", shareapi.Webhooks{}, nil, "webhooks", ""},
+		{"WebhookSecret", shareapi.WebhookSecret{}, nil, "created description disabled domain events id secret updated updated_by url", ""},
+		{"CreateWebhook", shareapi.CreateWebhook{}, shareapi.CreateWebhook{Description: s, Disabled: yes}, "events url", "description disabled"},
+		{"UpdateWebhook", shareapi.UpdateWebhook{}, shareapi.UpdateWebhook{URL: &s, Events: &[]string{}, Description: &s, Disabled: &yes},
+			"", "description disabled events url"},
+		{"Delivery", shareapi.Delivery{}, nil, "attempts created event_id last_attempt last_error last_status next_at status type", ""},
+		{"Deliveries", shareapi.Deliveries{}, nil, "deliveries", ""},
+		{"WebhookTest", shareapi.WebhookTest{}, nil, "event_id", ""},
 	} {
 		if got := keys(t, tc.empty); got != tc.want {
 			t.Errorf("%s: keys %q, want %q", tc.name, got, tc.want)

@@ -58,6 +58,8 @@ type Config struct {
 	Console ConsoleConfig `yaml:"console"`
 	// Notifications is the registry's notification endpoint (pull counts).
 	Notifications NotificationsConfig `yaml:"notifications"`
+	// Webhooks is how the domains' webhooks are sent.
+	Webhooks WebhooksConfig `yaml:"webhooks"`
 	// The directory: domains, their namespaces and users, superusers.
 	grants.DirectoryConfig `yaml:",inline"`
 }
@@ -154,6 +156,7 @@ func defaultConfig() *Config {
 		MetricsListen: "127.0.0.1:9101",
 		LoginLimit:    LoginLimitConfig{FailuresPerMinute: 10, Burst: 10, FamiliarFor: tokenauth.DefaultFamiliarFor},
 		Store:         StoreConfig{Type: "bolt", Path: "regshare.db"},
+		Webhooks:      defaultWebhooks(),
 	}
 }
 
@@ -233,6 +236,7 @@ func (c *Config) Validate() error {
 	for _, check := range []func() []error{
 		c.validateKeys, c.validateStore, c.validateListen,
 		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry, c.validateConsole, c.validateNotifications,
+		c.validateWebhooks,
 	} {
 		errs = append(errs, check()...)
 	}

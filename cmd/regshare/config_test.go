@@ -3,6 +3,7 @@ package main
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,13 @@ func TestValidate(t *testing.T) {
 		{"registry.url without a scheme", func(c *Config) { c.Registry.URL = "registry:5000" }, []string{`registry.url "registry:5000"`}},
 		{"registry.url without a host", func(c *Config) { c.Registry.URL = "https://" }, []string{"registry.url"}},
 		{"registry.url of another scheme", func(c *Config) { c.Registry.URL = "ftp://registry" }, []string{"registry.url"}},
+		{"webhook leads of zero and below", func(c *Config) { c.Webhooks.Leads = []time.Duration{time.Hour, 0, -time.Hour} },
+			[]string{"webhooks.leads[1]", "webhooks.leads[2]"}},
+		{"six webhook leads", func(c *Config) { c.Webhooks.Leads = slices.Repeat([]time.Duration{time.Hour}, 6) }, []string{"webhooks.leads: 6 leads, at most 5"}},
+		{"five webhook leads", func(c *Config) { c.Webhooks.Leads = slices.Repeat([]time.Duration{time.Hour}, 5) }, nil},
+		{"no webhook leads", func(c *Config) { c.Webhooks.Leads = nil }, nil},
+		{"webhook retries of zero", func(c *Config) { c.Webhooks.Retry = WebhookRetryConfig{Max: -time.Second} },
+			[]string{"webhooks.retry.initial", "webhooks.retry.max", "webhooks.retry.give"}},
 		{"every problem at once", func(c *Config) {
 			c.Keys.SigningCert = ""
 			c.Store.Type = "sqlite"
@@ -128,6 +136,12 @@ func TestDecodeConfig(t *testing.T) {
 		{"store.path alone", "store: {path: x.db}\n", func(c *Config) any { return c.Store }, StoreConfig{Type: "bolt", Path: "x.db"}},
 		{"store.path empty", "store: {path: \"\"}\n", func(c *Config) any { return c.Store }, StoreConfig{Type: "bolt"}},
 		{"login_limit.burst alone", "login_limit: {burst: 3}\n", func(c *Config) any { return c.LoginLimit }, LoginLimitConfig{FailuresPerMinute: 10, Burst: 3, FamiliarFor: tokenauth.DefaultFamiliarFor}},
+		{"webhooks left out", "listen: 127.0.0.1:1\n", func(c *Config) any { return c.Webhooks }, WebhooksConfig{
+			Leads: []time.Duration{168 * time.Hour, 24 * time.Hour}, Retry: WebhookRetryConfig{Initial: 5 * time.Second, Max: time.Hour, Give: 24 * time.Hour}}},
+		{"webhooks.leads replaced", "webhooks: {leads: [72h]}\n", func(c *Config) any { return c.Webhooks.Leads }, []time.Duration{72 * time.Hour}},
+		{"webhooks.leads empty: none", "webhooks: {leads: []}\n", func(c *Config) any { return c.Webhooks.Leads }, []time.Duration{}},
+		{"webhooks.retry.give alone", "webhooks: {allow_private: true, retry: {give: 2h}}\n", func(c *Config) any { return c.Webhooks }, WebhooksConfig{AllowPrivate: true,
+			Leads: []time.Duration{168 * time.Hour, 24 * time.Hour}, Retry: WebhookRetryConfig{Initial: 5 * time.Second, Max: time.Hour, Give: 2 * time.Hour}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := decodeConfig([]byte(tt.yaml))

@@ -43,7 +43,9 @@ Usage:
   regshare user passwd             change your own password
   regshare robot list|show|create|rotate|disable|enable|delete DOMAIN ...
                                    manage a domain's robot accounts, the logins of CI
-regshare share|domain|group|user|robot --help shows the usage of each.
+  regshare webhook list|show|create|update|delete|deliveries|test|history DOMAIN ...
+                                   manage the endpoints that hear of a domain's share events
+regshare share|domain|group|user|robot|webhook --help shows the usage of each.
 `
 
 func main() {
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return userCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "robot":
 		return robotCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "webhook":
+		return webhookCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
