@@ -24,7 +24,7 @@ import (
 // Config is the deliverer's.
 type Config struct {
 	// Leads are how long before a share's deadline "expiring" is sent
-	// (default 7 days and 1 day).
+	// (nil: 7 days and 1 day; empty: never).
 	Leads []time.Duration
 	Retry webhook.RetryPolicy
 	// Grace is how long a share change noted in the outbox may still be
@@ -38,7 +38,7 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if len(c.Leads) == 0 {
+	if c.Leads == nil {
 		c.Leads = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
 	}
 	// schedule takes the shortest lead passed.

@@ -81,7 +81,9 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		}
 	}()
 	go a.flushRobotUse(ctx)
-	if err := startHooks(ctx, a.grants, leader, hooks.Config{}, webhook.ClientConfig{}, now, log, reg); err != nil {
+	w := cfg.Webhooks
+	hcfg := hooks.Config{Leads: w.Leads, Retry: webhook.RetryPolicy{Initial: w.Retry.Initial, Max: w.Retry.Max, Give: w.Retry.Give}}
+	if err := startHooks(ctx, a.grants, leader, hcfg, webhook.ClientConfig{AllowPrivate: w.AllowPrivate}, now, log, reg); err != nil {
 		return nil, err
 	}
 	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
