@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,16 @@ type app struct {
 	auditFile *logFile
 	now       func() time.Time
 	log       *slog.Logger
+	// The background work (orphans, robot uses, notification batches,
+	// webhooks) runs under bg until Close stops it and waits for it.
+	bg     context.Context
+	stopBg context.CancelFunc
+	work   sync.WaitGroup
+}
+
+// background runs f until Close, which waits for it.
+func (a *app) background(f func(ctx context.Context)) {
+	a.work.Go(func() { f(a.bg) })
 }
 
 // newApp opens the store, loads the index and builds the HTTP handler
@@ -49,6 +60,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	}
 	reg := newMetricsRegistry()
 	a := &app{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+	a.bg, a.stopBg = context.WithCancel(ctx)
 	// What is open is closed again if the wiring below fails.
 	defer func() {
 		if err != nil {
@@ -67,7 +79,7 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	if err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg); err != nil {
 		return nil, err
 	}
-	if err := registerNotifications(ctx, mux, cfg.Notifications, a.grants, now, log, reg); err != nil {
+	if err := a.registerNotifications(mux, cfg.Notifications, now, log, reg); err != nil {
 		return nil, err
 	}
 	registerHealth(mux, a.grants, cfg.Store.ReadyWhenUntrusted)
@@ -75,15 +87,15 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 	a.now, a.log = now, log
 	// Shares of domains removed while regshare was down end once the
 	// index is loaded (at once for bbolt).
-	go func() {
+	a.background(func(ctx context.Context) {
 		if a.grants.WaitLoaded(ctx) == nil {
 			a.endOrphans(ctx)
 		}
-	}()
-	go a.flushRobotUse(ctx)
+	})
+	a.background(a.flushRobotUse)
 	w := cfg.Webhooks
 	hcfg := hooks.Config{Leads: w.Leads, Retry: webhook.RetryPolicy{Initial: w.Retry.Initial, Max: w.Retry.Max, Give: w.Retry.Give}}
-	if err := startHooks(ctx, a.grants, leader, hcfg, webhook.ClientConfig{AllowPrivate: w.AllowPrivate}, now, log, reg); err != nil {
+	if err := a.startHooks(leader, hcfg, webhook.ClientConfig{AllowPrivate: w.AllowPrivate}, now, log, reg); err != nil {
 		return nil, err
 	}
 	log.Info("regshare ready", "shares", a.grants.Index().Len(), "alg", keys.Alg(), "kid", keys.KeyID(), "service", cfg.Token.Service)
@@ -127,6 +139,10 @@ func (a *app) flushRobotUse(ctx context.Context) {
 
 // Close closes what newApp opened, also when it failed half-way.
 func (a *app) Close() error {
+	if a.stopBg != nil {
+		a.stopBg()
+		a.work.Wait()
+	}
 	var err error
 	if a.grants != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -265,24 +281,25 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	return nil
 }
 
-// startHooks runs the webhook deliverer until ctx ends; it works while
-// leader says this replica leads.
-func startHooks(ctx context.Context, g *grants.Grants, leader hooks.Leader, cfg hooks.Config, client webhook.ClientConfig, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
-	d, err := hooks.New(g, webhook.NewClient(client), leader, cfg, now, log, reg)
+// startHooks runs the webhook deliverer in the background; it works
+// while leader says this replica leads.
+func (a *app) startHooks(leader hooks.Leader, cfg hooks.Config, client webhook.ClientConfig, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
+	d, err := hooks.New(a.grants, webhook.NewClient(client), leader, cfg, now, log, reg)
 	if err != nil {
 		return err
 	}
-	go func() {
-		if g.WaitLoaded(ctx) == nil {
+	a.background(func(ctx context.Context) {
+		if a.grants.WaitLoaded(ctx) == nil {
 			d.Run(ctx)
 		}
-	}()
+	})
 	return nil
 }
 
 // registerNotifications puts the registry's notification endpoint on mux
-// when it is configured, and writes its batches until ctx ends.
-func registerNotifications(ctx context.Context, mux *http.ServeMux, cfg NotificationsConfig, g *grants.Grants, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
+// when it is configured, and writes its batches in the background.
+func (a *app) registerNotifications(mux *http.ServeMux, cfg NotificationsConfig, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) error {
+	g := a.grants
 	ncfg, on, err := cfg.notifyConfig()
 	if err != nil || !on {
 		return err
@@ -295,7 +312,7 @@ func registerNotifications(ctx context.Context, mux *http.ServeMux, cfg Notifica
 	if err != nil {
 		return err
 	}
-	go h.Run(ctx)
+	a.background(h.Run)
 	mux.Handle(notificationsPath, h)
 	return nil
 }
