@@ -171,19 +171,24 @@ func (a *acct) domainDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	path := managePath("domains", pos[0])
-	if *force {
+	return deleteRevoking(a, "domain", managePath("domains", pos[0]), pos[0], *force)
+}
+
+// deleteRevoking deletes a domain or group (kind) at path, which with
+// force revokes its shares first, and prints what was revoked.
+func deleteRevoking(a *acct, kind, path, name string, force bool) error {
+	if force {
 		path += "?force=true"
 	}
-	data, err := a.change(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare domain show %s`", pos[0]))
-	if ae, ok := errors.AsType[*answerError](err); ok && ae.status == http.StatusConflict && !*force {
+	data, err := a.change(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare %s show %s`", kind, name))
+	if ae, ok := errors.AsType[*answerError](err); ok && ae.status == http.StatusConflict && !force {
 		return fmt.Errorf("%w\n--force revokes its shares and deletes it", err)
 	}
 	if err != nil {
 		return err
 	}
 	return printAnswer(a, data, func(d shareapi.DomainDeleted) [][]string {
-		return revokedRows(fmt.Sprintf("deleted domain %s; shares revoked: %d", pos[0], len(d.Revoked)), d.Revoked)
+		return revokedRows(fmt.Sprintf("deleted %s %s; shares revoked: %d", kind, name, len(d.Revoked)), d.Revoked)
 	}, nil)
 }
 

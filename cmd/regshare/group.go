@@ -116,18 +116,5 @@ func (a *acct) groupDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	path := managePath("groups", pos[0])
-	if *force {
-		path += "?force=true"
-	}
-	data, err := a.change(http.MethodDelete, path, nil, fmt.Sprintf("see `regshare group show %s`", pos[0]))
-	if ae, ok := errors.AsType[*answerError](err); ok && ae.status == http.StatusConflict && !*force {
-		return fmt.Errorf("%w\n--force revokes its shares and deletes it", err)
-	}
-	if err != nil {
-		return err
-	}
-	return printAnswer(a, data, func(d shareapi.DomainDeleted) [][]string {
-		return revokedRows(fmt.Sprintf("deleted group %s; shares revoked: %d", pos[0], len(d.Revoked)), d.Revoked)
-	}, nil)
+	return deleteRevoking(a, "group", managePath("groups", pos[0]), pos[0], *force)
 }
