@@ -79,16 +79,18 @@ func TestConsoleAssets(t *testing.T) {
 	}
 
 	for path, ctype := range map[string]string{
-		"/console/app.js":             "text/javascript; charset=utf-8",
-		"/console/accounts.js":        "text/javascript; charset=utf-8",
-		"/console/accounts-common.js": "text/javascript; charset=utf-8",
-		"/console/users.js":           "text/javascript; charset=utf-8",
-		"/console/robots.js":          "text/javascript; charset=utf-8",
-		"/console/domains.js":         "text/javascript; charset=utf-8",
-		"/console/groups.js":          "text/javascript; charset=utf-8",
-		"/console/strings-groups.js":  "text/javascript; charset=utf-8",
-		"/console/app.css":            "text/css; charset=utf-8",
-		"/console/icon.svg":           "image/svg+xml",
+		"/console/app.js":              "text/javascript; charset=utf-8",
+		"/console/accounts.js":         "text/javascript; charset=utf-8",
+		"/console/accounts-common.js":  "text/javascript; charset=utf-8",
+		"/console/users.js":            "text/javascript; charset=utf-8",
+		"/console/robots.js":           "text/javascript; charset=utf-8",
+		"/console/domains.js":          "text/javascript; charset=utf-8",
+		"/console/groups.js":           "text/javascript; charset=utf-8",
+		"/console/webhooks.js":         "text/javascript; charset=utf-8",
+		"/console/strings-groups.js":   "text/javascript; charset=utf-8",
+		"/console/strings-webhooks.js": "text/javascript; charset=utf-8",
+		"/console/app.css":             "text/css; charset=utf-8",
+		"/console/icon.svg":            "image/svg+xml",
 	} {
 		r := e.do("", "GET", path, "")
 		if r.status != 200 || r.header.Get("Content-Type") != ctype || r.header.Get("Content-Security-Policy") == "" {

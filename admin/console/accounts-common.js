@@ -163,12 +163,15 @@ export function accountCommon(h) {
     secret: () => ({ label: t('accounts.secret.secret'), copy: t('accounts.secret.copySecret'), what: t('accounts.secret.theSecret') }),
   };
 
-  // showSecret shows a password (what: 'password') or a robot's secret
-  // ('secret').
-  function showSecret({ title, lead, what, secret, login, after }) {
+  // showSecret shows a password (what: 'password') or a robot's or a
+  // webhook's secret ('secret'). lead is a string, or the nodes of one
+  // (tParts); once, when given, replaces the note that it is shown once
+  // (a webhook's secret is kept, to sign: regshare only cannot show it).
+  function showSecret({ title, lead, what, secret, login, once, after }) {
     const words = SECRETS[what]();
     $('secret-title').textContent = title;
-    $('secret-lead').textContent = lead;
+    $('secret-lead').replaceChildren(...[lead].flat());
+    $('secret-once').textContent = once || t('accounts.secret.once');
     $('secret-label').textContent = words.label;
     $('secret-value').textContent = secret;
     $('secret-copy').setAttribute('aria-label', words.copy);

@@ -1,5 +1,6 @@
-// regshare console: the account pages. Users (users.js) and Robot accounts
-// (robots.js), for a domain's manage users and for administrators; Domains
+// regshare console: the account pages. Users (users.js), Robot accounts
+// (robots.js) and Webhooks (webhooks.js), for a domain's manage users and
+// for administrators; Domains
 // (domains.js) and Groups (groups.js), for administrators; what they share
 // is in accounts-common.js. app.js owns the session, the API calls and the
 // routing, and hands them in (accountPages(h)). As in app.js, what the API
@@ -9,6 +10,7 @@ import { domainsPage } from './domains.js';
 import { groupsPage } from './groups.js';
 import { robotsPage } from './robots.js';
 import { usersPage } from './users.js';
+import { webhooksPage } from './webhooks.js';
 
 export function accountPages(h) {
   const { $ } = h;
@@ -17,11 +19,12 @@ export function accountPages(h) {
   const robots = robotsPage(h, common);
   const domains = domainsPage(h, common);
   const groups = groupsPage(h, common);
+  const webhooks = webhooksPage(h, common);
 
   // parse reads an account page's route: #/users[/<domain>],
-  // #/robots[/<domain>], #/domains, #/groups.
+  // #/robots[/<domain>], #/webhooks[/<domain>], #/domains, #/groups.
   function parse(p) {
-    const m = /^\/(users|robots)(?:\/([^/]+))?$/.exec(p);
+    const m = /^\/(users|robots|webhooks)(?:\/([^/]+))?$/.exec(p);
     if (m) return { view: m[1], domain: m[2] || '' };
     if (p === '/domains') return { view: 'domains' };
     if (p === '/groups') return { view: 'groups' };
@@ -39,7 +42,8 @@ export function accountPages(h) {
       return $('groups-title');
     }
     const domain = r.domain || h.me().domain;
-    if (r.view === 'users') users.render(domain, gen); else robots.render(domain, gen);
+    const byView = { users, robots, webhooks };
+    byView[r.view].render(domain, gen);
     return $(`${r.view}-title`);
   }
 
@@ -49,12 +53,13 @@ export function accountPages(h) {
     const manager = Boolean(me) && (me.superuser || me.role === 'manage');
     $('nav-users').hidden = !manager;
     $('nav-robots').hidden = !manager;
+    $('nav-webhooks').hidden = !manager;
     $('nav-domains').hidden = !(me && me.superuser);
     $('nav-groups').hidden = !(me && me.superuser);
     $('password-open').hidden = !me;
   }
 
-  const pages = [common, users, robots, domains, groups];
+  const pages = [common, users, robots, webhooks, domains, groups];
 
   // reset forgets every page and dialog: another user logged in, or no one.
   function reset() {
@@ -65,5 +70,5 @@ export function accountPages(h) {
     for (const p of pages) p.init();
   }
 
-  return { views: ['users', 'robots', 'domains', 'groups'], parse, show, nav, reset, init };
+  return { views: ['users', 'robots', 'webhooks', 'domains', 'groups'], parse, show, nav, reset, init };
 }

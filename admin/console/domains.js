@@ -1,5 +1,6 @@
 // regshare console: the Domains page, for administrators: the domains,
-// their namespaces and their robots' longest lifetime. accounts.js builds
+// their namespaces and their robots' longest lifetime, with links to each
+// one's users, robots and webhooks. accounts.js builds
 // it (domainsPage(h, c)) with app.js's helpers h and the account pages'
 // shared pieces c (accounts-common.js).
 import { formatNumber, t, tn } from './i18n.js';
@@ -57,6 +58,7 @@ export function domainsPage(h, c) {
       cell(t('accounts.col.managedIn'), sourceEl(d, t('domains.staticTitle'))),
       cell(t('accounts.col.actions'), el('div', { class: 'row-actions wrap' },
         actionButton(t('domains.edit'), t('domains.editAria', { name }), 'edit', () => openDomain(d), locked),
+        el('a', { href: `#/webhooks/${name}`, 'aria-label': t('webhooks.ofDomain', { name }), 'data-action': 'webhooks' }, t('webhooks.title')),
         deleteButton(name, () => confirmDeleteDomain(d), locked))));
   }
 

@@ -15,9 +15,11 @@
 // scripts nothing is translated. STRINGS is one table while it stays
 // under about 800 lines (it is data); past that, its groups would move
 // to modules of their own in this folder (strings-<group>.js), merged
-// here: the Groups page's are in strings-groups.js.
+// here: the Groups page's are in strings-groups.js, the Webhooks page's in
+// strings-webhooks.js.
 
 import { STRINGS as GROUP_STRINGS } from './strings-groups.js';
+import { STRINGS as WEBHOOK_STRINGS } from './strings-webhooks.js';
 
 const LANG_KEY = 'regshare.lang';
 const LANGUAGES = { en: 'English', zh: '中文' };
@@ -46,6 +48,9 @@ const LANGUAGES = { en: 'English', zh: '中文' };
 //   Sharing, wider: namespace share 命名空间共享 · prefix 前缀 ·
 //   recipient (a domain or a group shared with) 共享对象 · group (of
 //   domains) 租户组 · select 选择.
+//   Webhooks: webhook Webhook (kept, as most Chinese consoles keep it) ·
+//   event 事件 · delivery 投递 · receiver 接收方 · test event 测试事件 ·
+//   attempt 尝试 · signature 签名.
 // Chinese punctuation is full-width (，。：（）“”); a Latin word or a
 // {value} between Chinese words has a space on each side.
 export const STRINGS = {
@@ -546,7 +551,7 @@ export const STRINGS = {
     zh: '该共享已不存在，可能已被撤销。请刷新列表。',
   },
   'errors.REGSHARE.4040002': { en: 'The registry has no such image: it may have been deleted.', zh: '镜像仓库中没有该镜像，它可能已被删除。' },
-  'errors.REGSHARE.4040003': { en: 'There is no such domain, user or robot account.', zh: '该租户、用户或机器人账号不存在。' },
+  'errors.REGSHARE.4040003': { en: 'There is no such domain, user, robot account or webhook.', zh: '该租户、用户、机器人账号或 Webhook 不存在。' },
   'errors.REGSHARE.4090001': {
     en: 'This image is already shared with that domain. Edit that share instead.',
     zh: '该镜像已共享给该租户。请改为编辑该共享。',
@@ -650,7 +655,7 @@ export const STRINGS = {
   'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 // The groups kept in modules of their own.
-Object.assign(STRINGS, GROUP_STRINGS);
+Object.assign(STRINGS, GROUP_STRINGS, WEBHOOK_STRINGS);
 
 let lang = chooseLanguage();
 

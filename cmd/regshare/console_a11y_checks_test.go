@@ -154,7 +154,7 @@ func (p *page) checkNoJump(t *testing.T) {
 
 // required are the fields a dialog cannot be sent without.
 var required = []string{"login-user", "login-password", "share-with", "share-until", "user-name", "robot-name",
-	"domain-name", "group-name", "password-current", "password-new", "password-repeat"}
+	"domain-name", "group-name", "webhook-url", "password-current", "password-new", "password-repeat"}
 
 // checkRequired fails when a required field is not marked so, to screen
 // readers (required or aria-required) and to the eye (a "*" after its

@@ -112,9 +112,11 @@ func (p *page) checkScreen(t *testing.T, where string) {
 // own and at the same time, and checks each screen with axe and with the
 // contrast checks axe does not make. It also checks that pull commands
 // break only between their parts, that required fields are marked, and
-// that errors do not move the dialog. acme/team/api is shared with the
-// group partners (globex): its Sharing tab names the group, and globex's
-// Shared Images say it comes through it.
+// that errors do not move the dialog. gus's Webhooks page is seen with
+// its dialogs: add (with an error), the secret, edit, a disabled webhook,
+// the deliveries of a test, the history and delete. acme/team/api is
+// shared with the group partners (globex): its Sharing tab names the
+// group, and globex's Shared Images say it comes through it.
 func TestConsoleAccessibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -241,6 +243,41 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.openDialog(t, `#robots-body tr[data-robot="ci"] button[data-action="rotate"]`, "rotate-dialog")
 		p.checkScreen(t, "Rotate secret dialog")
 		p.closeDialog(t, "rotate-cancel", "rotate-dialog")
+
+		p.do(t, "open Webhooks", chromedp.Click(chromedp.ID("nav-webhooks")))
+		p.waitFor(t, "no webhook", `!document.getElementById('webhooks-empty').hidden && document.getElementById('webhooks-empty').textContent.includes('no webhooks')`)
+		p.checkScreen(t, "Webhooks, none")
+		p.openDialog(t, "#webhook-create-open", "webhook-dialog")
+		p.checkScreen(t, "Add webhook dialog")
+		p.do(t, "submit it empty", chromedp.Click(chromedp.ID("webhook-submit")))
+		p.waitFor(t, "the error", `document.getElementById('webhook-url-error').textContent !== ''`)
+		p.checkScreen(t, "Add webhook dialog with an error")
+		p.do(t, "add a webhook", chromedp.SendKeys(chromedp.ID("webhook-url"), hookURL), chromedp.Click(chromedp.ID("webhook-submit")))
+		p.waitFor(t, "the secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		p.checkScreen(t, "A new webhook's secret")
+		p.closeDialog(t, "secret-done", "secret-dialog")
+		p.waitFor(t, "the webhook", `document.querySelector('#webhooks-body tr[data-webhook]')`)
+		p.checkScreen(t, "Webhooks")
+		p.openDialog(t, `#webhooks-body button[data-action="edit"]`, "webhook-dialog")
+		p.checkScreen(t, "Edit webhook dialog")
+		p.closeDialog(t, "webhook-cancel", "webhook-dialog")
+		p.do(t, "disable it", chromedp.Click(chromedp.CSS(`#webhooks-body button[data-action="toggle"]`)))
+		p.waitFor(t, "its note", `!document.getElementById('webhooks-disabled-note').hidden`)
+		p.checkScreen(t, "Webhooks with a disabled one")
+		p.do(t, "enable it", chromedp.Click(chromedp.CSS(`#webhooks-body button[data-action="toggle"]`)))
+		p.waitFor(t, "the test enabled", `document.getElementById('webhooks-disabled-note').hidden && (document.querySelector('#webhooks-body button[data-action="test"]') || {disabled: true}).disabled === false`)
+		p.openDialog(t, `#webhooks-body button[data-action="test"]`, "deliveries-dialog")
+		p.waitFor(t, "the test's delivery", `document.querySelector('#deliveries-body tr.current')`)
+		p.waitForAttempt(t, eval[string](t, p, `document.querySelector('#deliveries-body tr.current').dataset.event`))
+		p.checkScreen(t, "Deliveries with a test")
+		p.closeDialog(t, "deliveries-close", "deliveries-dialog")
+		p.openDialog(t, `#webhooks-body button[data-action="history"]`, "history-dialog")
+		p.waitFor(t, "its events", `document.querySelectorAll('#history-list > li').length === 3`)
+		p.checkScreen(t, "Webhook history")
+		p.closeDialog(t, "history-close", "history-dialog")
+		p.openDialog(t, `#webhooks-body button[data-action="delete"]`, "confirm-dialog")
+		p.checkScreen(t, "Delete webhook dialog")
+		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
 	})
 	as("gina", func(t *testing.T, p *page) {
 		p.do(t, "open Shared Images", chromedp.Click(chromedp.ID("tab-shared")))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,9 +101,12 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 // shared at once with several recipients, a refused bulk share, the
 // Namespaces tab, Share namespace and a prefix's Sharing page, a
 // recipient's image page, a share with a group (its Sharing tab and its
-// chip in Share image), the Groups page and its dialogs and a recipient's
-// Shared Images through a group, the idle warning and the login after the
-// idle end. Then the language switch redraws the page shown in English.
+// chip in Share image), the Webhooks page and its dialogs (add with
+// errors and refused by the API, the secret, edit, a disabled webhook, the
+// deliveries of a test after an attempt, history, delete), the Groups page
+// and its dialogs and a recipient's Shared Images through a group, the
+// idle warning and the login after the idle end. Then the language switch
+// redraws the page shown in English.
 func TestConsoleI18nScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -130,6 +134,7 @@ func TestConsoleI18nScreens(t *testing.T) {
 	step("Share image, Edit, Revoke and History", alice, func(t *testing.T) { x.dialogs(t, alice) })
 	step("Share selected, a refused bulk share and Namespaces", alice, func(t *testing.T) { x.wider(t, alice) })
 	step("a share with a group", alice, func(t *testing.T) { x.groupShare(t, alice) })
+	step("Webhooks and their dialogs", alice, func(t *testing.T) { x.webhooks(t, alice) })
 	step("Shared Images and a recipient's image", gina, func(t *testing.T) { x.shared(t, gina) })
 	root := b.tab(t, "root")
 	root.emulateLanguage(t, "zh-CN")
@@ -316,6 +321,70 @@ func (x *i18nScreens) groupShare(t *testing.T, p *page) {
 	p.openDialog(t, `#sharing-body tr[data-domain="@partners"] [data-action="revoke"]`, "revoke-dialog")
 	x.chinese(t, p, "Revoke a group's share")
 	p.closeDialog(t, "revoke-cancel", "revoke-dialog")
+}
+
+// webhooks shows acme's Webhooks page to its manager and every dialog of
+// it: Add webhook (empty, a private address the API refuses, no event),
+// the secret, the list, Edit, a disabled webhook, the deliveries of a test
+// once an attempt failed (the deliverer's error is data, in English), the
+// history and Delete.
+func (x *i18nScreens) webhooks(t *testing.T, p *page) {
+	p.goTo(t, "#/webhooks")
+	p.waitFor(t, "the empty list", `document.getElementById('webhooks-empty').textContent === '该租户还没有 Webhook。添加一个即可接收其共享事件。'`)
+	x.chinese(t, p, "Webhooks, none")
+	p.openDialog(t, "#webhook-create-open", "webhook-dialog")
+	x.chinese(t, p, "Add webhook")
+	p.do(t, "submit it empty", chromedp.Click(chromedp.ID("webhook-submit")))
+	p.waitFor(t, "the error", `document.getElementById('webhook-url-error').textContent === '请输入接收事件的 URL。'`)
+	x.chinese(t, p, "Add webhook with an error")
+	p.do(t, "a private address", chromedp.SendKeys(chromedp.ID("webhook-url"), "https://10.1.2.3/hook"), chromedp.Click(chromedp.ID("webhook-submit")))
+	p.waitFor(t, "the API's refusal", `document.getElementById('webhook-url-error').textContent.startsWith('regshare 不向该地址发送')`)
+	x.chinese(t, p, "Add webhook refused by the API")
+	eval[string](t, p, fmt.Sprintf(`document.getElementById('webhook-url').value = %q`, hookURL))
+	p.do(t, "untick every event", chromedp.Click(chromedp.ID("webhook-events-all")), chromedp.Click(chromedp.ID("webhook-submit")))
+	p.waitFor(t, "the events' error", `document.getElementById('webhook-events-error').textContent === '请至少选择一项事件。'`)
+	x.chinese(t, p, "Add webhook without an event")
+	p.do(t, "add it", chromedp.Click(chromedp.ID("webhook-events-all")), chromedp.Click(chromedp.ID("webhook-submit")))
+	p.waitFor(t, "the secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+	if got := p.text(t, "#secret-title"); got != "已添加 Webhook" {
+		t.Errorf("the secret dialog's title: %q", got)
+	}
+	x.chinese(t, p, "a new webhook's secret")
+	p.closeDialog(t, "secret-done", "secret-dialog")
+	p.waitFor(t, "the webhook", `document.querySelector('#webhooks-body tr[data-webhook]')`)
+	row := `#webhooks-body tr[data-webhook]`
+	if got := p.rowCells(t, row); got["事件"] != "全部事件" || got["状态"] != "已启用" || !strings.Contains(got["更新时间"], "由 alice 更新") {
+		t.Errorf("the webhook's row: %q", got)
+	}
+	x.chinese(t, p, "Webhooks")
+	p.openDialog(t, rowButton(row, "edit"), "webhook-dialog")
+	if got := p.text(t, "#webhook-title"); got != "编辑 Webhook" {
+		t.Errorf("the edit dialog's title: %q", got)
+	}
+	p.do(t, "untick an event", chromedp.Click(chromedp.CSS(`#webhook-events input[value="share.updated"]`)))
+	x.chinese(t, p, "Edit webhook")
+	p.do(t, "save", chromedp.Click(chromedp.ID("webhook-submit")))
+	p.waitFor(t, "four events", `!document.getElementById('webhook-dialog').open && document.querySelectorAll('#webhooks-body tr[data-webhook] td[data-label="事件"] li').length === 4`)
+	p.do(t, "disable it", chromedp.Click(chromedp.CSS(rowButton(row, "toggle"))))
+	p.waitFor(t, "the note", `!document.getElementById('webhooks-disabled-note').hidden && document.getElementById('status').textContent.endsWith('已停用。')`)
+	x.chinese(t, p, "Webhooks with a disabled webhook")
+	p.do(t, "enable it", chromedp.Click(chromedp.CSS(rowButton(row, "toggle"))))
+	p.waitFor(t, "the test enabled", `(document.querySelector('`+rowButton(row, "test")+`') || {disabled: true}).disabled === false`)
+	p.openDialog(t, rowButton(row, "test"), "deliveries-dialog")
+	p.waitFor(t, "the test's delivery", `document.querySelector('#deliveries-body tr.current')`)
+	p.waitForAttempt(t, eval[string](t, p, `document.querySelector('#deliveries-body tr.current').dataset.event`))
+	if got := p.rowCells(t, `#deliveries-body tr.current`); got["类型"] != "webhook.test" || !slices.Contains([]string{"待投递", "投递失败"}, got["状态"]) {
+		t.Errorf("the test's delivery: %q", got)
+	}
+	x.chinese(t, p, "the deliveries of a test")
+	p.closeDialog(t, "deliveries-close", "deliveries-dialog")
+	p.openDialog(t, rowButton(row, "history"), "history-dialog")
+	p.waitFor(t, "its four events", `document.querySelectorAll('#history-list > li').length === 4`)
+	x.chinese(t, p, "a webhook's history")
+	p.closeDialog(t, "history-close", "history-dialog")
+	p.openDialog(t, rowButton(row, "delete"), "confirm-dialog")
+	x.chinese(t, p, "Delete webhook")
+	p.closeDialog(t, "confirm-cancel", "confirm-dialog")
 }
 
 // groups shows an administrator's Groups page and its dialogs (create
