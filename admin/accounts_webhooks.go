@@ -198,6 +198,9 @@ func deliveryObject(d grants.Delivery) shareapi.Delivery {
 
 // listDeliveries lists an endpoint's deliveries, newest first.
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
+	if err := a.grants.Readable(r.Context()); err != nil {
+		return err
+	}
 	ds, err := a.grants.Deliveries(u, r.PathValue("domain"), r.PathValue("webhook"))
 	if err != nil {
 		return err
@@ -217,6 +220,9 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, u grants.Pr
 // who asked for it).
 func (a *API) testWebhook(w http.ResponseWriter, r *http.Request, u grants.Principal) error {
 	domain, id := r.PathValue("domain"), r.PathValue("webhook")
+	if err := a.grants.Readable(r.Context()); err != nil {
+		return err
+	}
 	v, err := a.grants.Webhook(u, domain, id)
 	if err != nil {
 		return err
