@@ -54,6 +54,9 @@ func members(g shareapi.Group) string {
 	if g.Members != nil || g.NumMembers == 0 {
 		return strings.Join(g.Members, ",")
 	}
+	if g.NumMembers == 1 {
+		return "1 domain"
+	}
 	return strconv.Itoa(g.NumMembers) + " domains"
 }
 

@@ -58,7 +58,7 @@ func TestGroupShareEndToEnd(t *testing.T) {
 	if out, err := e.cli("alice", "shared-by-me"); err != nil || !strings.Contains(out, "@partners (until forever, valid)") {
 		t.Errorf("acme's shared-by-me: %v\n%s", err, out)
 	}
-	if out, err := e.cli("alice", "group", "list"); err != nil || !strings.Contains(out, "@partners") || !strings.Contains(out, "1 domains") {
+	if out, err := e.cli("alice", "group", "list"); err != nil || !strings.Contains(out, "@partners") || !strings.Contains(out, "1 domain ") {
 		t.Errorf("a manage user's group list (members counted, not named): %v\n%s", err, out)
 	}
 
