@@ -91,20 +91,13 @@ func pushName(repository string) string { return strings.ReplaceAll(repository, 
 // under its mutex.
 type pullBook struct {
 	mu     sync.RWMutex
-	counts map[Key]versioned[PullCount] // Key: repository, pulling domain
-	pushes map[string]versioned[PushInfo]
+	counts map[Key]Versioned[PullCount] // Key: repository, pulling domain
+	pushes map[string]Versioned[PushInfo]
 	seen   map[string]time.Time // event id -> its batch's time
 	ids    map[string]EventIDs  // batch name -> its ids
 	revs   map[string]int64     // batch name -> version
 	loaded bool
 }
-
-type versioned[T any] struct {
-	v   T
-	rev int64
-}
-
-func decodeInto(r Record, v any) error { return json.Unmarshal(r.Value, v) }
 
 // isPullRecord reports whether r is one of pullBook's.
 func isPullRecord(r Record) bool {
@@ -117,7 +110,7 @@ func (b *pullBook) apply(load bool, recs []Record) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if load || b.counts == nil {
-		b.counts, b.pushes, b.seen, b.ids, b.revs = map[Key]versioned[PullCount]{}, map[string]versioned[PushInfo]{}, map[string]time.Time{}, map[string]EventIDs{}, map[string]int64{}
+		b.counts, b.pushes, b.seen, b.ids, b.revs = map[Key]Versioned[PullCount]{}, map[string]Versioned[PushInfo]{}, map[string]time.Time{}, map[string]EventIDs{}, map[string]int64{}
 	}
 	b.loaded = b.loaded || load
 	for _, r := range recs {
@@ -125,19 +118,19 @@ func (b *pullBook) apply(load bool, recs []Record) {
 		case KindPulls:
 			k, ok := parsePullsName(r.Name)
 			var c PullCount
-			if r.Value == nil || !ok || decodeInto(r, &c) != nil {
+			if r.Value == nil || !ok || json.Unmarshal(r.Value, &c) != nil {
 				delete(b.counts, k)
 				continue
 			}
-			b.counts[k] = versioned[PullCount]{c, r.Rev}
+			b.counts[k] = Versioned[PullCount]{V: c, Name: r.Name, Rev: r.Rev}
 		case KindPush:
 			repo := strings.ReplaceAll(r.Name, ":", "/")
 			var p PushInfo
-			if r.Value == nil || decodeInto(r, &p) != nil {
+			if r.Value == nil || json.Unmarshal(r.Value, &p) != nil {
 				delete(b.pushes, repo)
 				continue
 			}
-			b.pushes[repo] = versioned[PushInfo]{p, r.Rev}
+			b.pushes[repo] = Versioned[PushInfo]{V: p, Name: r.Name, Rev: r.Rev}
 		case KindEventID:
 			for _, id := range b.ids[r.Name].IDs {
 				delete(b.seen, id)
@@ -145,7 +138,7 @@ func (b *pullBook) apply(load bool, recs []Record) {
 			delete(b.ids, r.Name)
 			delete(b.revs, r.Name)
 			var e EventIDs
-			if r.Value == nil || decodeInto(r, &e) != nil {
+			if r.Value == nil || json.Unmarshal(r.Value, &e) != nil {
 				continue
 			}
 			b.ids[r.Name], b.revs[r.Name] = e, r.Rev
@@ -160,7 +153,7 @@ func (b *pullBook) apply(load bool, recs []Record) {
 func (g *Grants) PullCountOf(repository, domain string) PullCount {
 	g.pulls.mu.RLock()
 	defer g.pulls.mu.RUnlock()
-	return g.pulls.counts[Key{repository, domain}].v
+	return g.pulls.counts[Key{repository, domain}].V
 }
 
 // PullCounts sums the counts of the repositories match accepts by the
@@ -171,9 +164,9 @@ func (g *Grants) PullCounts(match func(repository string) bool, domain func(stri
 	var sum PullCount
 	for k, c := range g.pulls.counts {
 		if match(k.Repository) && domain(k.Recipient) {
-			sum.Count += c.v.Count
-			if c.v.LastPull.After(sum.LastPull) {
-				sum.LastPull, sum.LastPuller = c.v.LastPull, c.v.LastPuller
+			sum.Count += c.V.Count
+			if c.V.LastPull.After(sum.LastPull) {
+				sum.LastPull, sum.LastPuller = c.V.LastPull, c.V.LastPuller
 			}
 		}
 	}
@@ -206,7 +199,7 @@ func (g *Grants) LastPush(repository string) (PushInfo, bool) {
 	g.pulls.mu.RLock()
 	defer g.pulls.mu.RUnlock()
 	p, ok := g.pulls.pushes[repository]
-	return p.v, ok
+	return p.V, ok
 }
 
 // ErrNotLoaded: pull counts are not loaded from the store yet.
@@ -293,7 +286,7 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 		}
 		cur, ok := counts[k]
 		if !ok {
-			cur = b.counts[k].v
+			cur = b.counts[k].V
 		}
 		cur.Count++
 		if !p.Time.Before(cur.LastPull) {
@@ -312,7 +305,7 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 		}
 		cur, ok := pushed[p.Repository]
 		if !ok {
-			cur = b.pushes[p.Repository].v
+			cur = b.pushes[p.Repository].V
 		}
 		if !p.Time.Before(cur.LastPush) {
 			cur.LastPush, cur.Pusher = p.Time.UTC(), p.Pusher
@@ -324,10 +317,10 @@ func (g *Grants) usageChange(pulls []Pull, pushes []Push, now time.Time) (c Reco
 		return c, got, rest, restPush, nil
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(counts), compareKeys) {
-		c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindPulls, pullsName(k.Repository, k.Recipient)}, Value: mustJSON(counts[k]), Expect: b.counts[k].rev})
+		c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindPulls, pullsName(k.Repository, k.Recipient)}, Value: mustJSON(counts[k]), Expect: b.counts[k].Rev})
 	}
 	for _, repo := range slices.Sorted(maps.Keys(pushed)) {
-		c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindPush, pushName(repo)}, Value: mustJSON(pushed[repo]), Expect: b.pushes[repo].rev})
+		c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindPush, pushName(repo)}, Value: mustJSON(pushed[repo]), Expect: b.pushes[repo].Rev})
 	}
 	batch := fmt.Sprintf("%020d-%s", now.UnixNano(), strings.ToLower(rand.Text()[:8]))
 	c.Writes = append(c.Writes, RecordWrite{Ref: Ref{KindEventID, batch}, Value: mustJSON(EventIDs{Time: now.UTC(), IDs: ids}), Expect: 0})

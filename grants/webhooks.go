@@ -86,16 +86,20 @@ func (g *Grants) Webhooks(p Principal, domain string) ([]WebhookRecord, error) {
 
 // Webhook returns one endpoint, as Webhooks does.
 func (g *Grants) Webhook(p Principal, domain, id string) (WebhookRecord, error) {
-	ws, err := g.Webhooks(p, domain)
-	if err != nil {
+	if err := g.mayManage(p, domain); err != nil {
 		return WebhookRecord{}, err
 	}
-	for _, w := range ws {
-		if w.ID == id {
-			return w, nil
-		}
+	w, ok := g.dir.Load().webhook(domain, id)
+	if !ok {
+		return WebhookRecord{}, fmt.Errorf("%w: webhook %s in domain %s", ErrNoAccount, id, domain)
 	}
-	return WebhookRecord{}, fmt.Errorf("%w: webhook %s in domain %s", ErrNoAccount, id, domain)
+	return *w, nil
+}
+
+// Hook is the endpoint in force whose record name (WebhookName) is name.
+func (d *Directory) Hook(name string) (*WebhookRecord, bool) {
+	domain, id, _ := strings.Cut(name, robotSeparator)
+	return d.webhook(domain, id)
 }
 
 // HooksOf are the endpoints of a domain in force, for the deliverer.

@@ -157,9 +157,13 @@ func (d *Deliverer) work(ctx context.Context, lost <-chan struct{}) {
 // next delivery falls due (zero: none waits) and a channel closed at the
 // next change of the bookkeeping.
 func (d *Deliverer) step(ctx context.Context) (time.Time, <-chan struct{}) {
-	outbox, _, _, _ := d.g.HookBook()
+	outbox, have, _, _ := d.g.HookBook()
+	exists := make(map[string]bool, len(have))
+	for _, dl := range have {
+		exists[dl.Name] = true
+	}
 	for _, o := range outbox {
-		if err := d.fanOut(ctx, o); err != nil && ctx.Err() == nil && !errors.Is(err, grants.ErrConflict) {
+		if err := d.fanOut(ctx, o, exists); err != nil && ctx.Err() == nil && !errors.Is(err, grants.ErrConflict) {
 			d.log.Warn("webhooks: cannot work out an outbox record's deliveries; trying again", "outbox", o.Name, "err", err)
 		}
 	}

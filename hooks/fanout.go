@@ -16,8 +16,9 @@ const maxWrites = 100
 // change (as the histories hold them) or its own, each to every endpoint
 // that hears it; the record is removed with the last of them. A change
 // the histories do not hold is waited for within the grace, then taken
-// as never made.
-func (d *Deliverer) fanOut(ctx context.Context, o grants.Versioned[grants.Outbox]) error {
+// as never made. exists holds the names of the deliveries made already,
+// to which it adds its own.
+func (d *Deliverer) fanOut(ctx context.Context, o grants.Versioned[grants.Outbox], exists map[string]bool) error {
 	events := o.V.Events
 	if o.V.ChangeID != "" {
 		evs, pending, err := d.changeEvents(ctx, o.V)
@@ -28,11 +29,6 @@ func (d *Deliverer) fanOut(ctx context.Context, o grants.Versioned[grants.Outbox
 			return nil // perhaps still under way
 		}
 		events = evs
-	}
-	_, have, _, _ := d.g.HookBook()
-	exists := map[string]bool{}
-	for _, dl := range have {
-		exists[dl.Name] = true
 	}
 	dir := d.g.Directory()
 	now := d.now()
@@ -104,8 +100,8 @@ func endpoints(dir *grants.Directory, ev grants.HookEvent) []string {
 		}
 	}
 	if ev.Type == grants.HookTest {
-		if domain, _, ok := cutDomain(ev.Endpoint); ok {
-			add(domain)
+		if w, ok := dir.Hook(ev.Endpoint); ok {
+			add(w.Domain)
 		}
 		return out
 	}
@@ -120,16 +116,6 @@ func endpoints(dir *grants.Directory, ev grants.HookEvent) []string {
 		add(ev.Key.Recipient)
 	}
 	return out
-}
-
-// cutDomain splits an endpoint's record name (domain+"+"+id).
-func cutDomain(name string) (domain, id string, ok bool) {
-	for i := range len(name) {
-		if name[i] == '+' {
-			return name[:i], name[i+1:], true
-		}
-	}
-	return "", "", false
 }
 
 // shareData is a share as a payload writes it.

@@ -19,7 +19,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl grants.Versioned[grants.Deli
 	ctx = context.WithoutCancel(ctx)
 	v := dl.V
 	now := d.now()
-	ep := endpoint(d.g.Directory(), v.Endpoint)
+	ep, _ := d.g.Directory().Hook(v.Endpoint)
 	var res webhook.Result
 	switch secret, err := secretOf(ep); {
 	case ep == nil || ep.Disabled:
@@ -44,20 +44,6 @@ func (d *Deliverer) attempt(ctx context.Context, dl grants.Versioned[grants.Deli
 		d.log.Warn("webhooks: a delivery failed for good", "endpoint", v.Endpoint, "event", v.Event.ID, "attempts", v.Attempts, "err", res.Err)
 	}
 	d.write(ctx, grants.RecordWrite{Ref: grants.Ref{Kind: grants.KindDelivery, Name: dl.Name}, Value: mustJSON(v), Expect: dl.Rev})
-}
-
-// endpoint finds an endpoint by its record name.
-func endpoint(dir *grants.Directory, name string) *grants.WebhookRecord {
-	domain, id, ok := cutDomain(name)
-	if !ok {
-		return nil
-	}
-	for _, w := range dir.HooksOf(domain) {
-		if w.ID == id {
-			return w
-		}
-	}
-	return nil
 }
 
 func secretOf(ep *grants.WebhookRecord) ([]byte, error) {

@@ -126,7 +126,11 @@ func (h *Handler) tally(bt *batch, pulls []grants.Pull, pushes []grants.Push) {
 	take := func(id string) bool {
 		ok := counted[id]
 		delete(counted, id)
-		h.events.WithLabelValues(map[bool]string{true: resultCounted, false: resultDuplicate}[ok]).Inc()
+		res := resultDuplicate
+		if ok {
+			res = resultCounted
+		}
+		h.events.WithLabelValues(res).Inc()
 		return ok
 	}
 	for _, p := range pulls {
