@@ -167,9 +167,12 @@ func (a *API) authed(h handler) http.Handler {
 			a.writeError(w, toAPIError(err))
 			return
 		}
-		if u.IsRobot() {
+		switch {
+		case u.IsRobot():
 			err = errRobotAPI
-		} else {
+		case u.ViaToken():
+			err = errTokenAPI
+		default:
 			err = h(w, r, u)
 		}
 		if err != nil {

@@ -51,6 +51,7 @@ var (
 	errNoRepository      = newError(404, 2, "the repository does not exist in the registry")
 	errRegistryDown      = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
 	errRobotAPI          = newError(403, 9, "a robot account cannot use the management API: log in as a user of the domain")
+	errTokenAPI          = newError(403, 16, "a personal access token is for docker login and the registry's clients, not for the management API: log in to the console")
 )
 
 // ruleErrors maps each rule of the grants package to its code. The first
@@ -87,6 +88,10 @@ var ruleErrors = []struct {
 	{err: grants.ErrRobotPermission, status: 403, n: 8, account: true},
 	{err: grants.ErrSelf, status: 403, n: 10, account: true},
 	{err: grants.ErrWrongPassword, status: 403, n: 11, account: true},
+	{err: grants.ErrProviderManaged, status: 403, n: 12, account: true},
+	{err: grants.ErrTokenOwner, status: 403, n: 13, account: true},
+	{err: grants.ErrLocalName, status: 403, n: 14, account: true},
+	{err: grants.ErrDisabled, status: 403, n: 15, account: true},
 	{err: grants.ErrForbidden, status: 403, n: 2},
 	{err: grants.ErrNotFound, status: 404, n: 1},
 	{err: grants.ErrNoAccount, status: 404, n: 3, account: true},

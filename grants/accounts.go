@@ -37,6 +37,13 @@ type UserRecord struct {
 	Created      time.Time `json:"created"`
 	Updated      time.Time `json:"updated"`
 	UpdatedBy    string    `json:"updated_by,omitempty"`
+	// Source names the identity provider that manages the user ("ldap",
+	// "oidc:corp"); empty for a local user. Its domain and role follow the
+	// provider's groups at each login.
+	Source string `json:"source,omitempty"`
+	// Groups are the provider's groups of the user at the last login that
+	// changed the record: a renewal maps them again.
+	Groups []string `json:"groups,omitempty"`
 }
 
 // RobotRecord is a robot account: a machine login of a domain with a list
@@ -149,6 +156,8 @@ func decodeRecord(r Record) (any, error) {
 		v = &GroupRecord{}
 	case KindWebhook:
 		v = &WebhookRecord{}
+	case KindAccessToken:
+		v = &AccessTokenRecord{}
 	default:
 		return nil, fmt.Errorf("unknown record kind %q", r.Kind)
 	}

@@ -70,6 +70,7 @@ func merge(static *Directory, rs records) *Directory {
 		groups:     map[string]groupInfo{},
 		memberOf:   map[string][]string{},
 		webhooks:   map[string][]*WebhookRecord{},
+		tokens:     map[string][]*AccessTokenRecord{},
 		revs:       make(map[Ref]int64, len(rs)),
 	}
 	for ref, r := range rs {
@@ -90,7 +91,8 @@ func merge(static *Directory, rs records) *Directory {
 		case *UserRecord:
 			if _, taken := d.users[ref.Name]; !taken && d.HasDomain(v.Domain) {
 				d.users[ref.Name] = User{Name: v.Name, Domain: v.Domain, Role: v.Role, PasswordHash: []byte(v.PasswordHash),
-					Disabled: v.Disabled, Created: v.Created, Updated: v.Updated, UpdatedBy: v.UpdatedBy, ver: uint64(r.rev)}
+					Disabled: v.Disabled, Created: v.Created, Updated: v.Updated, UpdatedBy: v.UpdatedBy, Source: v.Source, Groups: v.Groups,
+					ver: uint64(r.rev)}
 			}
 		case *RobotRecord:
 			if _, ok := d.domains[v.Domain]; ok {
@@ -108,6 +110,8 @@ func merge(static *Directory, rs records) *Directory {
 			if d.HasDomain(v.Domain) {
 				d.webhooks[v.Domain] = append(d.webhooks[v.Domain], v)
 			}
+		case *AccessTokenRecord:
+			d.addToken(v)
 		}
 	}
 	for _, gs := range d.memberOf {

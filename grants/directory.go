@@ -88,6 +88,10 @@ type User struct {
 	UpdatedBy string
 	// Robot is the robot's record (never modified), nil for a person.
 	Robot *RobotRecord
+	// Source names the identity provider managing the user (see
+	// UserRecord); Groups its groups there.
+	Source string
+	Groups []string
 	// ver tells versions of the user's record apart (see Principal).
 	ver uint64
 }
@@ -106,6 +110,7 @@ type Directory struct {
 	groups     map[string]groupInfo
 	memberOf   map[string][]string // domain -> the recipients of its groups ("@name"), sorted
 	webhooks   map[string][]*WebhookRecord
+	tokens     map[string][]*AccessTokenRecord // by owner
 	// revs are the store's versions of its records, for the Expect of writes.
 	revs map[Ref]int64
 	// cost is the bcrypt cost most of the users' hashes have.

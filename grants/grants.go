@@ -246,8 +246,14 @@ func (g *Grants) Authorize(p Principal, req []Access, now time.Time) []Decision 
 				continue
 			}
 			out[i].Actions, out[i].Shared, out[i].Deadline = g.decideRepository(dir, p.User, a, shares, now)
+			if p.Token != nil {
+				out[i].Actions, out[i].Deadline = narrowByToken(p.Token, a.Name, out[i].Actions, out[i].Deadline)
+				out[i].Shared = out[i].Shared && out[i].Actions != nil
+			}
 		case TypeRegistry:
-			if a.Name == NameCatalog && p.Superuser && slices.Contains(a.Actions, ActionAll) {
+			// A token with permissions of its own is for those repositories.
+			narrowed := p.Token != nil && len(p.Token.Permissions) > 0
+			if a.Name == NameCatalog && p.Superuser && !narrowed && slices.Contains(a.Actions, ActionAll) {
 				out[i].Actions = []string{ActionAll}
 			}
 		}

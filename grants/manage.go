@@ -80,6 +80,9 @@ const (
 	EventUpdateRobot   = "update_robot"
 	EventRotateRobot   = "rotate_robot"
 	EventDeleteRobot   = "delete_robot"
+	EventCreateToken   = "create_token"
+	EventRevokeToken   = "revoke_token"
+	EventProvisionUser = "provision_user"
 )
 
 // maxConflictRetries bounds how often a change is built again after

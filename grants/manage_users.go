@@ -56,7 +56,7 @@ func userOf(dir *Directory, domain, name string) (User, error) {
 
 func userRecord(u User) UserRecord {
 	return UserRecord{Name: u.Name, Domain: u.Domain, Role: u.Role, PasswordHash: string(u.PasswordHash), Disabled: u.Disabled,
-		Created: u.Created, Updated: u.Updated, UpdatedBy: u.UpdatedBy}
+		Created: u.Created, Updated: u.Updated, UpdatedBy: u.UpdatedBy, Source: u.Source, Groups: u.Groups}
 }
 
 // CreateUser adds a user to a domain; a manage user of it or an
@@ -125,6 +125,9 @@ func (g *Grants) UpdateUser(ctx context.Context, p Principal, domain, name strin
 		return User{}, ErrSelf
 	}
 	return g.changeUser(ctx, p, domain, name, EventUpdateUser, now, up, func(u *User) error {
+		if up.Role != nil && *up.Role != u.Role && u.Source != "" {
+			return ErrProviderManaged
+		}
 		if up.Role != nil {
 			u.Role = *up.Role
 		}
@@ -170,6 +173,9 @@ func (g *Grants) ResetPassword(ctx context.Context, p Principal, domain, name st
 		return "", err
 	}
 	_, err = g.changeUser(ctx, p, domain, name, EventPasswordReset, now, nil, func(u *User) error {
+		if u.Source != "" {
+			return ErrProviderManaged
+		}
 		u.PasswordHash = []byte(hash)
 		return nil
 	})
@@ -186,6 +192,9 @@ func (g *Grants) ChangePassword(ctx context.Context, p Principal, current, next 
 	}
 	if p.Static {
 		return fmt.Errorf("your user: %w", ErrStatic)
+	}
+	if p.Source != "" {
+		return ErrProviderManaged
 	}
 	if bcrypt.CompareHashAndPassword(p.PasswordHash, []byte(current)) != nil {
 		return ErrWrongPassword
@@ -219,7 +228,8 @@ func (g *Grants) DeleteUser(ctx context.Context, p Principal, domain, name strin
 		if _, err := userOf(dir, domain, name); err != nil {
 			return RecordChange{}, err
 		}
-		return RecordChange{Writes: []RecordWrite{del(dir, ref)}, Event: event(p, now, EventDeleteUser, ref, nil)}, nil
+		writes := append([]RecordWrite{del(dir, ref)}, ownerTokenWrites(dir, name)...)
+		return RecordChange{Writes: writes, Event: event(p, now, EventDeleteUser, ref, nil)}, nil
 	})
 	return err
 }

@@ -9,7 +9,11 @@ package grants
 // Other changes of the directory leave it valid.
 type Principal struct {
 	User
-	dir *Directory
+	// Token is the personal access token the person logged in with (never
+	// modified), nil otherwise: it narrows what they are granted.
+	Token    *AccessTokenRecord
+	tokenRev int64
+	dir      *Directory
 }
 
 // Principal returns the user or robot of that login name as a principal
@@ -43,5 +47,11 @@ func (d *Directory) holds(p Principal) bool {
 		return true
 	}
 	u, ok := d.User(p.Name)
+	if p.Token != nil && d.revs[tokenRef(p.Name, p.Token.ID)] != p.tokenRev {
+		return false // revoked or rewritten
+	}
 	return ok && !u.Disabled && u.ver == p.ver && u.Domain == p.Domain
 }
+
+// ViaToken reports whether p logged in with a personal access token.
+func (p Principal) ViaToken() bool { return p.Token != nil }

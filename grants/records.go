@@ -109,7 +109,7 @@ func (c RecordChange) Validate() error {
 // except in a robot use, and a known kind.
 func validRef(r Ref) error {
 	switch r.Kind {
-	case KindDomain, KindNamespace, KindUser, KindRobot, KindRobotUse, KindGroup, KindPulls, KindPush, KindEventID, KindWebhook, KindOutbox, KindDelivery, KindHookMark:
+	case KindDomain, KindNamespace, KindUser, KindRobot, KindRobotUse, KindGroup, KindPulls, KindPush, KindEventID, KindWebhook, KindOutbox, KindDelivery, KindHookMark, KindAccessToken:
 	default:
 		return fmt.Errorf("%w: record kind %q", ErrInvalid, r.Kind)
 	}

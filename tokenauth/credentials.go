@@ -70,7 +70,14 @@ type Credentials struct {
 	tokens *boundTokens
 	audit  *slog.Logger
 	realm  string
+	// renewable, when set, is asked before a session is renewed: a
+	// provider-managed user's groups are mapped again.
+	renewable func(grants.Principal) error
 }
+
+// CheckRenewals has every renewal of a session ask check first; an error
+// ends the session (ErrUnauthorized).
+func (c *Credentials) CheckRenewals(check func(grants.Principal) error) { c.renewable = check }
 
 // Authenticate returns the principal cred names, bound to the directory
 // snapshot it was checked against. Errors: ErrNoCredentials,
@@ -84,9 +91,13 @@ func (c *Credentials) Authenticate(r *http.Request, cred Credential) (grants.Pri
 	case NoCredential:
 		return grants.Principal{}, ErrNoCredentials
 	case Password:
-		if grants.IsRobotLogin(cred.Name) {
+		switch {
+		case grants.IsRobotLogin(cred.Name):
 			p, err = c.authn.AuthenticateRobot(r, cred.Name, cred.Secret)
-		} else {
+		case grants.WellFormedSecret(cred.Secret):
+			// A personal access token: its checksum tells it from a password.
+			p, err = c.authn.AuthenticateAccessToken(r, cred.Name, cred.Secret)
+		default:
 			p, err = c.authn.AuthenticateRequest(r, cred.Name, cred.Secret)
 		}
 	case APIToken, RefreshToken:
@@ -145,6 +156,11 @@ func (c *Credentials) Logout(r *http.Request, p grants.Principal, cred Credentia
 func (c *Credentials) Renew(p grants.Principal, cred Credential) (Renewed, error) {
 	if cred.Kind != APIToken || c.tokens == nil {
 		return Renewed{}, ErrNotASession
+	}
+	if c.renewable != nil {
+		if err := c.renewable(p); err != nil {
+			return Renewed{}, ErrUnauthorized
+		}
 	}
 	return c.tokens.renewAPI(p, cred.Secret)
 }

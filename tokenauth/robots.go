@@ -17,6 +17,20 @@ type RobotUses interface {
 // cache. The failed-login limits bound it as they bound passwords: past
 // them it is refused unchecked, and a wrong secret counts as a failure.
 func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string) (grants.Principal, error) {
+	return a.authenticateSecret(r, login, secret, (*grants.Directory).RobotPrincipal)
+}
+
+// AuthenticateAccessToken checks a person's login name and one of their
+// personal access tokens, which have the robot secrets' format: checked
+// the same way, under the same limits.
+func (a *Authenticator) AuthenticateAccessToken(r *http.Request, login, secret string) (grants.Principal, error) {
+	return a.authenticateSecret(r, login, secret, (*grants.Directory).TokenPrincipal)
+}
+
+// secretCheck finds the principal a login and secret name in a snapshot.
+type secretCheck func(d *grants.Directory, login, secret string, now time.Time) (grants.Principal, bool)
+
+func (a *Authenticator) authenticateSecret(r *http.Request, login, secret string, check secretCheck) (grants.Principal, error) {
 	now := a.now()
 	client := ClientAddr(r, a.trusted)
 	var at attempt
@@ -25,12 +39,12 @@ func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string)
 		at = attempt{guard: a.guard, keys: ks, pair: pair, seen: seen, now: now}
 		if err := a.guard.check(ks[:], now); err != nil {
 			// As for a cached password: a client without failures of its
-			// own is let in with the right secret past the robot's limit,
+			// own is let in with the right secret past the login's limit,
 			// so that strangers cannot lock a CI runner out; it pays a
 			// failure for trying, so it gets one such try.
 			if a.guard.clean(ks[1], now) {
-				if p, ok := a.dirs.Directory().RobotPrincipal(login, secret, now); ok {
-					return a.robotIn(p, at, client, now), nil
+				if p, ok := check(a.dirs.Directory(), login, secret, now); ok {
+					return a.secretIn(p, at, client, now), nil
 				}
 			}
 			a.guard.charge(ks[1], now)
@@ -40,7 +54,7 @@ func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string)
 	// No reservation before the check, as bcrypt needs: a digest is
 	// checked in a microsecond, so a failure is charged after it, and a
 	// success creates no bucket.
-	p, ok := a.dirs.Directory().RobotPrincipal(login, secret, now)
+	p, ok := check(a.dirs.Directory(), login, secret, now)
 	if !ok {
 		if at.guard != nil {
 			at.guard.charge(at.keys[0], now)
@@ -48,13 +62,13 @@ func (a *Authenticator) AuthenticateRobot(r *http.Request, login, secret string)
 		}
 		return grants.Principal{}, ErrUnauthorized
 	}
-	return a.robotIn(p, at, client, now), nil
+	return a.secretIn(p, at, client, now), nil
 }
 
-// robotIn records a robot's successful login.
-func (a *Authenticator) robotIn(p grants.Principal, at attempt, client string, now time.Time) grants.Principal {
+// secretIn records a successful login by secret (a robot's last use).
+func (a *Authenticator) secretIn(p grants.Principal, at attempt, client string, now time.Time) grants.Principal {
 	at.succeeded()
-	if u, ok := a.dirs.(RobotUses); ok {
+	if u, ok := a.dirs.(RobotUses); ok && p.IsRobot() {
 		u.RobotUsed(p, client, now)
 	}
 	return p

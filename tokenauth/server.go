@@ -300,7 +300,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, p grants.Principa
 	refresh := req.refresh
 	// A robot's secret is checked as fast as a token, and a token bound to
 	// it would outlive a rotation's grace: docker keeps the secret instead.
-	if req.offline && !p.IsZero() && !p.IsRobot() {
+	if req.offline && !p.IsZero() && !p.IsRobot() && !p.ViaToken() {
 		if refresh, err = s.bound.refreshToken(p.User, now); err != nil {
 			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -322,6 +322,10 @@ func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, p grants.Princ
 	}
 	if p.IsRobot() {
 		s.fail(w, r, p.Name, &requestError{http.StatusForbidden, "unauthorized_client", "a robot account cannot use regshare's API", 0})
+		return
+	}
+	if p.ViaToken() {
+		s.fail(w, r, p.Name, &requestError{http.StatusForbidden, "unauthorized_client", "a personal access token is for the registry's clients (docker login), not for regshare's API", 0})
 		return
 	}
 	now := s.now()
