@@ -19,6 +19,7 @@ import (
 	"github.com/regshare/regshare/grants/bolt"
 	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/hooks"
+	"github.com/regshare/regshare/identity"
 	"github.com/regshare/regshare/notify"
 	"github.com/regshare/regshare/tokenauth"
 	"github.com/regshare/regshare/webhook"
@@ -261,6 +262,10 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	if err != nil {
 		return err
 	}
+	// The one path from any identity provider to a principal; a session's
+	// renewal maps a provider-managed user's groups again.
+	prov := &identity.Provisioner{Rules: cfg.Identity.Rules, Users: g, Now: now}
+	tokens.Credentials().CheckRenewals(prov.Check)
 	// One registry client for the API and the console.
 	var registry admin.Registry
 	if cfg.Registry.URL != "" {

@@ -60,6 +60,8 @@ type Config struct {
 	Notifications NotificationsConfig `yaml:"notifications"`
 	// Webhooks is how the domains' webhooks are sent.
 	Webhooks WebhooksConfig `yaml:"webhooks"`
+	// Identity is single sign-on: OIDC providers, LDAP, and their rules.
+	Identity IdentityConfig `yaml:"identity"`
 	// The directory: domains, their namespaces and users, superusers.
 	grants.DirectoryConfig `yaml:",inline"`
 }
@@ -222,10 +224,8 @@ func (c *Config) resolvePaths(base string) {
 	if e := c.Store.Etcd; e != nil {
 		paths = append(paths, &e.CAFile, &e.CertFile, &e.KeyFile, &e.PasswordFile)
 	}
-	for _, p := range paths {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(base, *p)
-		}
+	for _, p := range append(paths, c.identityPaths()...) {
+		resolveIn(base, p)
 	}
 }
 
@@ -236,7 +236,7 @@ func (c *Config) Validate() error {
 	for _, check := range []func() []error{
 		c.validateKeys, c.validateStore, c.validateListen,
 		c.validateTrustedProxies, c.validateLoginLimit, c.validateRegistry, c.validateConsole, c.validateNotifications,
-		c.validateWebhooks,
+		c.validateWebhooks, c.validateIdentity,
 	} {
 		errs = append(errs, check()...)
 	}
