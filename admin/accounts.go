@@ -29,6 +29,7 @@ var accountOps = []string{
 	grants.EventCreateRobot, grants.EventUpdateRobot, grants.EventRotateRobot, grants.EventDeleteRobot,
 	grants.EventCreateGroup, grants.EventUpdateGroup, grants.EventDeleteGroup,
 	grants.EventCreateWebhook, grants.EventUpdateWebhook, grants.EventDeleteWebhook,
+	grants.EventCreateToken, grants.EventRevokeToken,
 }
 
 // registerAccounts adds the account routes to mux.
@@ -50,6 +51,9 @@ func (a *API) registerAccounts(mux *http.ServeMux) {
 	mux.Handle("DELETE "+user, a.authed(a.deleteUser))
 	mux.Handle("GET "+user+"/history", a.authed(a.accountHistory(grants.KindUser)))
 	mux.Handle("POST /v2/manage/user/password", a.authed(a.changePassword))
+	mux.Handle("GET /v2/manage/user/tokens", a.authed(a.listTokens))
+	mux.Handle("POST /v2/manage/user/tokens", a.authed(a.createToken))
+	mux.Handle("DELETE /v2/manage/user/tokens/{id}", a.authed(a.revokeToken))
 
 	const robots, robot = domain + "/robots", domain + "/robots/{robot}"
 	mux.Handle("GET "+robots, a.authed(a.listRobots))
@@ -132,7 +136,7 @@ func domainObject(v grants.DomainView) shareapi.Domain {
 // accountObject is a user as the API writes it.
 func accountObject(u grants.User) shareapi.Account {
 	return shareapi.Account{
-		Name: u.Name, Domain: u.Domain, Role: string(u.Role), Disabled: u.Disabled, Static: u.Static, Superuser: u.Superuser,
+		Name: u.Name, Domain: u.Domain, Role: string(u.Role), Disabled: u.Disabled, Static: u.Static, Superuser: u.Superuser, Source: u.Source,
 		Created: formatTime(u.Created), Updated: formatTime(u.Updated), UpdatedBy: u.UpdatedBy,
 	}
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// IdleTimeout is how long the console waits, unused, before it ends
 	// its session; 0: DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// TokenMaxLifetime bounds personal access tokens' expiry; 0: the
+	// default (grants.DefaultTokenMaxLifetime).
+	TokenMaxLifetime time.Duration
 	// WebhookURLCheck checks a webhook endpoint's URL when it is set (the
 	// webhook package's Client.CheckURL: no private address unless
 	// allowed); nil: only its form, an absolute http or https URL.

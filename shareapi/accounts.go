@@ -69,7 +69,10 @@ type Account struct {
 	// Static: declared in the configuration file, read-only here.
 	Static bool `json:"static"`
 	// Superuser: an administrator (configuration key superusers).
-	Superuser bool    `json:"superuser"`
+	Superuser bool `json:"superuser"`
+	// Source names the identity provider that manages the user ("ldap",
+	// "oidc:NAME"); empty for a local user.
+	Source    string  `json:"source"`
 	Created   *string `json:"created"`
 	Updated   *string `json:"updated"`
 	UpdatedBy string  `json:"updated_by"`

@@ -191,6 +191,9 @@ type User struct {
 	// IdleTimeout is how many seconds the console waits, with nobody
 	// using it, before it ends the session.
 	IdleTimeout int `json:"idle_timeout"`
+	// Source names the identity provider that manages the user; empty
+	// for a local user.
+	Source string `json:"source"`
 }
 
 // Session is the answer of POST /v2/manage/session/renew: a new API token

@@ -273,7 +273,7 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 			Client: &http.Client{Timeout: 5 * time.Second}, Now: now}
 	}
 	shares, err := admin.New(admin.Config{RegistryHost: cfg.Registry.Host, CheckRepository: registry != nil, Metrics: reg, Audit: audit,
-		IdleTimeout: cfg.Console.IdleTimeout,
+		IdleTimeout: cfg.Console.IdleTimeout, TokenMaxLifetime: cfg.Identity.TokenMaxLifetime,
 		// The delivery client's check: no private address unless allowed.
 		WebhookURLCheck: webhook.NewClient(webhook.ClientConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}).CheckURL},
 		g, tokens.Credentials(), registry, now, log)
