@@ -86,6 +86,10 @@ func isCompactJWS(s string) bool {
 // and more than half its life remains, else a new one.
 func (s *Server) token(p grants.Principal, scopes []string, now time.Time) (issuedToken, error) {
 	key := p.Name + "\x00" + strings.Join(scopes, "\x00")
+	if p.Token != nil {
+		// A token's decisions are its own, not its owner's: never shared.
+		key = "\x01" + p.Token.ID + "\x00" + key
+	}
 	// Only usual questions are remembered (a pull asks one scope, a push
 	// two): a request naming many long scopes is answered, not kept.
 	remember := len(key) <= maxRememberedKey

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/regshare/regshare/grants"
+	"github.com/regshare/regshare/shareapi"
 )
 
 // The account commands (domain, user, robot) talk to the API's
@@ -293,6 +295,10 @@ func source(static bool) string {
 	}
 	return "run time"
 }
+
+// userSource is where a user comes from: the file, run time, or the
+// identity provider that manages it ("ldap", "oidc:corp").
+func userSource(u shareapi.Account) string { return cmp.Or(u.Source, source(u.Static)) }
 
 func yes(b bool) string {
 	if b {

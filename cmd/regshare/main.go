@@ -45,7 +45,9 @@ Usage:
                                    manage a domain's robot accounts, the logins of CI
   regshare webhook list|show|create|update|delete|deliveries|test|history DOMAIN ...
                                    manage the endpoints that hear of a domain's share events
-regshare share|domain|group|user|robot|webhook --help shows the usage of each.
+  regshare token list|create|revoke ...
+                                   manage your personal access tokens, for docker login
+regshare share|domain|group|user|robot|webhook|token --help shows the usage of each.
 `
 
 func main() {
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return robotCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "webhook":
 		return webhookCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

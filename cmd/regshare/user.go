@@ -61,7 +61,7 @@ func userRow(u shareapi.Account) []string {
 	if u.Disabled {
 		status = "Disabled"
 	}
-	return []string{u.Name, u.Role, yes(u.Superuser), status, source(u.Static), orBlank(u.Updated), u.UpdatedBy}
+	return []string{u.Name, u.Role, yes(u.Superuser), status, userSource(u), orBlank(u.Updated), u.UpdatedBy}
 }
 
 // userRows is one user as a table.
