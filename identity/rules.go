@@ -49,9 +49,9 @@ type Rules []Rule
 // ErrNoRule refuses a person whose groups no rule maps to a domain.
 var ErrNoRule = errors.New("none of your groups gives access to a domain here; ask your administrator to map one of them")
 
-// Validate checks the rules' shape; whether their domains exist is known
-// only at login, since domains are made at run time.
-func (rs Rules) Validate() error {
+// Validate checks the rules' shape, a problem each; whether their domains
+// exist is known only at login, since domains are made at run time.
+func (rs Rules) Validate() []error {
 	var errs []error
 	for i, r := range rs {
 		switch {
@@ -63,7 +63,7 @@ func (rs Rules) Validate() error {
 			errs = append(errs, fmt.Errorf("identity.rules[%d]: role %q must be one of manage, write, read", i, r.Role))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Map returns what the first rule matching id grants, or ErrNoRule.

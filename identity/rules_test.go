@@ -38,15 +38,15 @@ func TestMap(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	if err := (Rules{{Group: "a", Domain: "acme", Role: grants.RoleRead}}).Validate(); err != nil {
-		t.Fatal(err)
+	if errs := (Rules{{Group: "a", Domain: "acme", Role: grants.RoleRead}}).Validate(); errs != nil {
+		t.Fatal(errs)
 	}
 	for _, r := range []Rule{
 		{Domain: "acme", Role: grants.RoleRead},
 		{Group: "a", Role: grants.RoleRead},
 		{Group: "a", Domain: "acme", Role: "admin"},
 	} {
-		if err := (Rules{r}).Validate(); err == nil {
+		if errs := (Rules{r}).Validate(); len(errs) != 1 {
 			t.Errorf("%+v: accepted", r)
 		}
 	}

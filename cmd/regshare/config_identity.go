@@ -31,11 +31,8 @@ type IdentityConfig struct {
 func (c IdentityConfig) on() bool { return len(c.OIDC) > 0 || c.LDAP != nil }
 
 func (c *Config) validateIdentity() []error {
-	var errs []error
 	id := c.Identity
-	if err := id.Rules.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs := id.Rules.Validate()
 	if id.on() && len(id.Rules) == 0 {
 		errs = append(errs, errors.New("identity.rules: an identity provider is configured, but no rule maps its groups to a domain, so nobody could log in through it"))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/grants/etcd"
+	"github.com/regshare/regshare/identity"
 
 	"github.com/regshare/regshare/tokenauth"
 )
@@ -67,6 +68,12 @@ func TestValidate(t *testing.T) {
 		{"no webhook leads", func(c *Config) { c.Webhooks.Leads = nil }, nil},
 		{"webhook retries of zero", func(c *Config) { c.Webhooks.Retry = WebhookRetryConfig{Max: -time.Second} },
 			[]string{"webhooks.retry.initial", "webhooks.retry.max", "webhooks.retry.give"}},
+		{"a rule without a group", func(c *Config) { c.Identity.Rules = identity.Rules{{Domain: "acme", Role: grants.RoleRead}} },
+			[]string{"identity.rules[0]: group is required"}},
+		{"rules of a bad role and no domain", func(c *Config) {
+			c.Identity.Rules = identity.Rules{{Group: "a", Domain: "acme", Role: "admin"}, {Group: "b", Role: grants.RoleRead}}
+		}, []string{`identity.rules[0]: role "admin"`, "identity.rules[1]: domain is required"}},
+		{"a negative token lifetime", func(c *Config) { c.Identity.TokenMaxLifetime = -time.Hour }, []string{"identity.token_max_lifetime"}},
 		{"every problem at once", func(c *Config) {
 			c.Keys.SigningCert = ""
 			c.Store.Type = "sqlite"
