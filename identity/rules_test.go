@@ -1,8 +1,11 @@
 package identity
 
 import (
+	"context"
 	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/regshare/regshare/grants"
 )
@@ -49,5 +52,53 @@ func TestValidate(t *testing.T) {
 		if errs := (Rules{r}).Validate(); len(errs) != 1 {
 			t.Errorf("%+v: accepted", r)
 		}
+	}
+}
+
+type users struct{ spec grants.ProvisionSpec }
+
+func (u *users) ProvisionUser(_ context.Context, s grants.ProvisionSpec, _ time.Time) (grants.Principal, error) {
+	u.spec = s
+	return grants.Principal{}, nil
+}
+
+func TestProvisionerMaps(t *testing.T) {
+	u := &users{}
+	pr := &Provisioner{Rules: Rules{{Group: "dev", Domain: "acme", Role: grants.RoleWrite}}, Users: u, Now: time.Now}
+	if _, err := pr.Provision(context.Background(), Identity{Source: "ldap", Name: "lee", Groups: []string{"dev"}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := (grants.ProvisionSpec{Source: "ldap", Name: "lee", Groups: []string{"dev"}, Domain: "acme", Role: grants.RoleWrite}); !reflect.DeepEqual(u.spec, want) {
+		t.Errorf("provisioned %+v, want %+v", u.spec, want)
+	}
+	u.spec = grants.ProvisionSpec{}
+	if _, err := pr.Provision(context.Background(), Identity{Source: "ldap", Name: "max", Groups: []string{"ops"}}); !errors.Is(err, ErrNoRule) || u.spec.Name != "" {
+		t.Errorf("an unmapped person: %v, provisioned %+v", err, u.spec)
+	}
+}
+
+func TestProvisionerChecksRenewals(t *testing.T) {
+	pr := &Provisioner{Rules: Rules{{Group: "dev", Domain: "acme", Role: grants.RoleWrite}}}
+	user := func(source, domain string, role grants.Role, groups ...string) grants.Principal {
+		return grants.Principal{User: grants.User{Name: "lee", Source: source, Domain: domain, Role: role, Groups: groups}}
+	}
+	for _, tc := range []struct {
+		name string
+		p    grants.Principal
+		want error
+	}{
+		{"a local user", user("", "globex", grants.RoleManage), nil},
+		{"still mapped so", user("ldap", "acme", grants.RoleWrite, "dev"), nil},
+		{"the rule now gives another role", user("ldap", "acme", grants.RoleManage, "dev"), ErrChanged},
+		{"the rule now gives another domain", user("ldap", "globex", grants.RoleWrite, "dev"), ErrChanged},
+		{"no rule maps the groups any more", user("ldap", "acme", grants.RoleWrite, "ops"), ErrChanged},
+	} {
+		if err := pr.Check(tc.p); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	var none *Provisioner
+	if err := none.Check(user("ldap", "acme", grants.RoleWrite, "dev")); !errors.Is(err, ErrChanged) {
+		t.Errorf("no provider configured: %v", err)
 	}
 }

@@ -48,3 +48,24 @@ func TestRobotLoginLimits(t *testing.T) {
 	f.advance(5 * time.Minute)
 	want(t, "the right secret after the wait", f.attempt("198.51.100.7:1", login, secret), http.StatusOK, 0)
 }
+
+// TestAccessTokenLoginLimits: a person's access tokens are checked as
+// robot secrets are, under the same limits; the password keeps working.
+func TestAccessTokenLoginLimits(t *testing.T) {
+	f := newLimitedFixture(t, tokenauth.LoginLimits{FailuresPerMinute: 1, Burst: 3})
+	alice, _ := f.grants.Directory().Principal("alice")
+	_, secret, err := f.grants.CreateAccessToken(context.Background(), alice, grants.AccessTokenSpec{Label: "ci"}, 0, f.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "the token", f.attempt("192.0.2.1:1", "alice", secret), http.StatusOK, 0)
+	for range 3 {
+		want(t, "a wrong token", f.attempt("198.51.100.7:1", "alice", grants.NewRobotSecret()), http.StatusUnauthorized, 0)
+	}
+	want(t, "a guess past the limit", f.attempt("198.51.100.7:1", "alice", grants.NewRobotSecret()), http.StatusTooManyRequests, 0)
+	want(t, "the token from a clean client", f.attempt("203.0.113.9:1", "alice", secret), http.StatusOK, 0)
+	want(t, "another user's name with the token", f.attempt("203.0.113.10:1", "bob", secret), http.StatusUnauthorized, 0)
+	if strings.Contains(f.audit.String(), secret) || strings.Contains(f.log.String(), secret) {
+		t.Error("a log holds an access token")
+	}
+}
