@@ -70,7 +70,7 @@ func fields(t *testing.T, b []byte) string {
 // The member names of the account objects, as the README lists them.
 const (
 	domainFields  = "created name namespaces robot_max_lifetime robot_never_expires robots static updated updated_by users"
-	accountFields = "created disabled domain name role static superuser updated updated_by"
+	accountFields = "created disabled domain name role source static superuser updated updated_by"
 	robotFields   = "created description disabled domain expired expires_at last_used name permissions robot rotation_grace_until updated updated_by"
 )
 

@@ -235,8 +235,8 @@ func TestAccountAudit(t *testing.T) {
 	if strings.Contains(audit.String(), password) {
 		t.Error("the audit log holds a password")
 	}
-	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 54 {
-		t.Errorf("account series: %d %v, want 18 × 3", n, err)
+	if n, err := testutil.GatherAndCount(e.metrics, "regshare_account_operations_total"); err != nil || n != 60 {
+		t.Errorf("account series: %d %v, want 20 × 3", n, err)
 	}
 }
 

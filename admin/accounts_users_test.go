@@ -20,7 +20,7 @@ func TestUsers(t *testing.T) {
 	e, _ := newAccountsEnv(t)
 	// A password drawn by the server is answered once.
 	r := e.do("alice", "POST", usersPath("acme"), `{"name":"bob","role":"write"}`)
-	if got := fields(t, r.body); got != "created disabled domain name password role static superuser updated updated_by" {
+	if got := fields(t, r.body); got != "created disabled domain name password role source static superuser updated updated_by" {
 		t.Errorf("a created user has fields %q", got)
 	}
 	var bob shareapi.CreatedAccount
