@@ -102,6 +102,7 @@ func RunReopenTests(t *testing.T, open func(t *testing.T, dir string) grants.Sto
 	t.Run("ReopenNamespaceShares", func(t *testing.T) { testReopenNamespaceShares(t, open) })
 	t.Run("ReopenGroupShares", func(t *testing.T) { testReopenGroupShares(t, open) })
 	t.Run("ReopenPullCounts", func(t *testing.T) { testReopenPullCounts(t, open) })
+	t.Run("ReopenIdentity", func(t *testing.T) { testReopenIdentity(t, open) })
 	t.Run("Reopen", func(t *testing.T) {
 		dir := t.TempDir()
 		st := open(t, dir)
