@@ -34,7 +34,9 @@ FUZZ := \
 	./grants:FuzzGroupShare \
 	./webhook:FuzzParseSecret \
 	./webhook:FuzzVerify \
-	./notify:FuzzNotification
+	./notify:FuzzNotification \
+	./ldapauth:FuzzTemplate \
+	./ldapauth:FuzzUserFilter
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

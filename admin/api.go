@@ -145,7 +145,12 @@ func (a *API) authenticate(r *http.Request) (grants.Principal, error) {
 	if rl, ok := errors.AsType[*tokenauth.RateLimitedError](err); ok {
 		return p, errRateLimited(rl.RetryAfter)
 	}
+	if re, ok := errors.AsType[*tokenauth.RefusedError](err); ok {
+		return p, errLoginRefused(re)
+	}
 	switch {
+	case errors.Is(err, tokenauth.ErrUnavailable):
+		return p, errLoginUnavailable
 	case errors.Is(err, tokenauth.ErrNoCredentials):
 		return p, errUnauthenticated
 	case err != nil && cred.Kind == tokenauth.APIToken:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regshare/regshare/grants"
 	"github.com/regshare/regshare/shareapi"
+	"github.com/regshare/regshare/tokenauth"
 )
 
 // apiError is an SWR-shaped error: the HTTP status and a stable code
@@ -52,7 +53,18 @@ var (
 	errRegistryDown      = newError(502, 1, "the registry did not answer; cannot check that the repository exists")
 	errRobotAPI          = newError(403, 9, "a robot account cannot use the management API: log in as a user of the domain")
 	errTokenAPI          = newError(403, 16, "a personal access token is for docker login and the registry's clients, not for the management API: log in to the console")
+	errLoginUnavailable  = newError(503, 5, "%s", tokenauth.ErrUnavailable.Error())
 )
+
+// errLoginRefused refuses a person their identity provider verified:
+// the codes of a name taken by a local user and of a user disabled here,
+// else (no rule maps their groups, their domain does not exist) its own.
+func errLoginRefused(re *tokenauth.RefusedError) *apiError {
+	if errors.Is(re, grants.ErrLocalName) || errors.Is(re, grants.ErrDisabled) {
+		return toAPIError(re.Err)
+	}
+	return newError(403, 17, "%s", re.Error())
+}
 
 // ruleErrors maps each rule of the grants package to its code. The first
 // row err matches (errors.Is, or as) wins, and many rules wrap another:

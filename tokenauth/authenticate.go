@@ -2,6 +2,7 @@ package tokenauth
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -70,6 +71,9 @@ type Authenticator struct {
 	// X-Forwarded-For names the client.
 	guard   *loginGuard
 	trusted []netip.Prefix
+	// ext checks the passwords of names that are no local user's (nil:
+	// none, see UsePasswordSource).
+	ext *external
 
 	// dummies holds a hash per bcrypt cost, compared when the user does not
 	// exist, so the answer takes the same work (a typical user's) either
@@ -128,15 +132,21 @@ func (a *Authenticator) key(name, password string) cacheKey {
 // Authenticate returns the principal whose name and password these are,
 // without the failed-login limits (see AuthenticateRequest).
 func (a *Authenticator) Authenticate(name, password string) (grants.Principal, error) {
+	return a.authenticate(context.Background(), name, password)
+}
+
+func (a *Authenticator) authenticate(ctx context.Context, name, password string) (grants.Principal, error) {
 	l := a.lookup(name, password)
 	if l.cached {
 		return l.p, nil
 	}
-	return a.verify(l, password, attempt{})
+	return a.verify(ctx, l, password, attempt{})
 }
 
 // login is one credential looked up in one directory snapshot.
 type login struct {
+	name   string // as the login is known (see route)
+	ext    bool   // checked by the password source
 	p      grants.Principal
 	known  bool
 	hash   []byte // the user's hash, or the dummy of a typical cost
@@ -146,7 +156,8 @@ type login struct {
 
 func (a *Authenticator) lookup(name, password string) login {
 	dir := a.dirs.Directory()
-	l := login{key: a.key(name, password)}
+	name, ext := a.route(dir, name)
+	l := login{name: name, ext: ext, key: a.key(name, password)}
 	l.p, l.known = dir.Principal(name)
 	if !l.known {
 		l.hash = a.dummy(dir.HashCost())
@@ -157,13 +168,17 @@ func (a *Authenticator) lookup(name, password string) login {
 	return l
 }
 
-// verify checks the password with bcrypt. at reserves a failure before
-// bcrypt runs, given back on success.
+// verify checks the password with bcrypt (a provider's login: with the
+// provider, see verifyExternal). at reserves a failure before bcrypt
+// runs, given back on success.
 //
 // Concurrent attempts with the same credentials share one bcrypt and one
 // reservation, known user or not: a burst of identical logins, as a CI
 // fleet's, is one attempt, and the answers do not tell who exists.
-func (a *Authenticator) verify(l login, password string, at attempt) (grants.Principal, error) {
+func (a *Authenticator) verify(ctx context.Context, l login, password string, at attempt) (grants.Principal, error) {
+	if l.ext {
+		return a.verifyExternal(ctx, l, password, at)
+	}
 	// Keyed by the hash too: a caller who looked up a reloaded user must
 	// not share a check made against the previous hash.
 	_, err, _ := a.flight.Do(string(l.key[:])+string(l.hash), func() (any, error) {

@@ -81,7 +81,10 @@ func (c *Credentials) CheckRenewals(check func(grants.Principal) error) { c.rene
 
 // Authenticate returns the principal cred names, bound to the directory
 // snapshot it was checked against. Errors: ErrNoCredentials,
-// ErrUnauthorized (never saying why), or *RateLimitedError.
+// ErrUnauthorized (never saying why), *RateLimitedError, and for a
+// password an identity provider checks, ErrUnavailable (it could not be
+// asked) or *RefusedError (it verified the person, regshare refuses
+// them).
 func (c *Credentials) Authenticate(r *http.Request, cred Credential) (grants.Principal, error) {
 	var (
 		p   grants.Principal
@@ -113,9 +116,7 @@ func (c *Credentials) Authenticate(r *http.Request, cred Credential) (grants.Pri
 	}
 	if err != nil {
 		c.auditFailure(r, cred, err)
-		if _, ok := errors.AsType[*RateLimitedError](err); !ok {
-			err = ErrUnauthorized
-		}
+		err = publicError(err)
 	}
 	return p, err
 }
@@ -132,6 +133,15 @@ func (c *Credentials) auditFailure(r *http.Request, cred Credential, err error) 
 	}
 	if _, ok := errors.AsType[*RateLimitedError](err); ok {
 		c.audit.WarnContext(r.Context(), "login refused", "actor", cred.Name, "client", c.Client(r), "action", action, "result", "rate_limited")
+		return
+	}
+	if re, ok := errors.AsType[*RefusedError](err); ok {
+		c.audit.InfoContext(r.Context(), "login refused", "actor", cred.Name, "client", c.Client(r), "action", action, "result", "refused", "reason", re.Error())
+		return
+	}
+	if errors.Is(err, ErrUnavailable) {
+		// Why the provider could not be asked, which the caller is not told.
+		c.audit.WarnContext(r.Context(), "login failed", "actor", cred.Name, "client", c.Client(r), "action", action, "result", "unavailable", "reason", err.Error())
 		return
 	}
 	c.audit.InfoContext(r.Context(), "login failed", "actor", cred.Name, "client", c.Client(r), "action", action, "result", result)

@@ -232,11 +232,11 @@ func (a *Authenticator) LimitLogins(l LoginLimits) {
 // *RateLimitedError without running bcrypt; a success spends nothing.
 func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password string) (grants.Principal, error) {
 	if a.guard == nil {
-		return a.Authenticate(name, password)
+		return a.authenticate(r.Context(), name, password)
 	}
 	l := a.lookup(name, password)
 	now := a.now()
-	ks, pair, seen := a.guard.keys(name, ClientAddr(r, a.trusted), now)
+	ks, pair, seen := a.guard.keys(l.name, ClientAddr(r, a.trusted), now)
 	at := attempt{guard: a.guard, keys: ks, pair: pair, seen: seen, now: now}
 	// Past the limit, even the right password is refused: guessing stays
 	// bounded. A credential verified before cannot fail, so it takes
@@ -259,7 +259,7 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request, name, password stri
 		at.succeeded()
 		return l.p, nil
 	}
-	return a.verify(l, password, at)
+	return a.verify(r.Context(), l, password, at)
 }
 
 // attempt is the failed-login accounting of one login; without a guard

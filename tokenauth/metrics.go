@@ -16,6 +16,7 @@ const (
 	outcomeBadCredentials = "bad_credentials"
 	outcomeBadRequest     = "bad_request"
 	outcomeRateLimited    = "rate_limited"
+	outcomeUnavailable    = "unavailable"
 	outcomeError          = "error"
 )
 
@@ -39,7 +40,7 @@ func newMetrics(reg prometheus.Registerer, authn *Authenticator) (*metrics, erro
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "regshare_token_requests_total",
-			Help: "Token requests by outcome: issued, bad_credentials, bad_request, rate_limited, error.",
+			Help: "Token requests by outcome: issued, bad_credentials, bad_request, rate_limited, unavailable (an identity provider could not check the password), error.",
 		}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "regshare_token_issue_duration_seconds",
@@ -69,7 +70,7 @@ func newMetrics(reg prometheus.Registerer, authn *Authenticator) (*metrics, erro
 	// Resolving the children also makes every outcome and kind visible
 	// from the start, at zero.
 	m.outcomes = map[string]prometheus.Counter{}
-	for _, o := range []string{outcomeIssued, outcomeBadCredentials, outcomeBadRequest, outcomeRateLimited, outcomeError} {
+	for _, o := range []string{outcomeIssued, outcomeBadCredentials, outcomeBadRequest, outcomeRateLimited, outcomeUnavailable, outcomeError} {
 		m.outcomes[o] = m.requests.WithLabelValues(o)
 	}
 	m.own, m.shared, m.denied = m.decisions.WithLabelValues("own"), m.decisions.WithLabelValues("shared"), m.decisions.WithLabelValues("denied")
@@ -114,6 +115,8 @@ func (m *metrics) instrument(h http.HandlerFunc) http.HandlerFunc {
 			outcome = outcomeBadRequest
 		case http.StatusTooManyRequests:
 			outcome = outcomeRateLimited
+		case http.StatusServiceUnavailable:
+			outcome = outcomeUnavailable
 		}
 		m.outcomes[outcome].Inc()
 	}

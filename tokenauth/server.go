@@ -174,7 +174,7 @@ type requestError struct {
 	status     int
 	code       string // OAuth2 error code
 	msg        string
-	retryAfter time.Duration // for 429
+	retryAfter time.Duration // for 429 and 503
 }
 
 func (e *requestError) Error() string { return e.msg }
@@ -184,6 +184,10 @@ func badRequest(format string, args ...any) error {
 }
 
 var errUnauthorized = &requestError{http.StatusUnauthorized, "invalid_grant", ErrUnauthorized.Error(), 0}
+
+// unavailableRetry is the Retry-After of a login its identity provider
+// could not check.
+const unavailableRetry = 10 * time.Second
 
 // tokenRequest is one question to the token endpoint, GET or POST.
 type tokenRequest struct {
@@ -204,6 +208,12 @@ func (s *Server) authenticate(r *http.Request, cred Credential) (grants.Principa
 	p, err := s.creds.Authenticate(r, cred)
 	if rl, ok := errors.AsType[*RateLimitedError](err); ok {
 		return p, &requestError{http.StatusTooManyRequests, "slow_down", rl.Error(), rl.RetryAfter}
+	}
+	if re, ok := errors.AsType[*RefusedError](err); ok {
+		return p, &requestError{http.StatusForbidden, "access_denied", re.Error(), 0}
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return p, &requestError{http.StatusServiceUnavailable, "temporarily_unavailable", ErrUnavailable.Error(), unavailableRetry}
 	}
 	if err != nil {
 		return p, errUnauthorized
@@ -230,7 +240,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, "", errUnauthorized)
 			return
 		}
-		if acct != p.Name {
+		if !sameAccount(acct, p) {
 			s.fail(w, r, p.Name, badRequest("account %q does not match the authenticated user", acct))
 			return
 		}
@@ -369,6 +379,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, user string, err e
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.cfg.Realm))
 	case http.StatusTooManyRequests:
 		code = "TOOMANYREQUESTS"
+		w.Header().Set("Retry-After", strconv.Itoa(int(re.retryAfter.Round(time.Second)/time.Second)))
+	case http.StatusServiceUnavailable:
+		code = "UNAVAILABLE"
 		w.Header().Set("Retry-After", strconv.Itoa(int(re.retryAfter.Round(time.Second)/time.Second)))
 	}
 	s.log.InfoContext(r.Context(), "token refused", "user", user, "status", re.status, "reason", re.msg)

@@ -20,6 +20,7 @@ import (
 	"github.com/regshare/regshare/grants/etcd"
 	"github.com/regshare/regshare/hooks"
 	"github.com/regshare/regshare/identity"
+	"github.com/regshare/regshare/ldapauth"
 	"github.com/regshare/regshare/notify"
 	"github.com/regshare/regshare/tokenauth"
 	"github.com/regshare/regshare/webhook"
@@ -77,13 +78,17 @@ func newApp(ctx context.Context, cfg *Config, now func() time.Time, log *slog.Lo
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	if err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg); err != nil {
+	ldap, err := registerAPIs(mux, cfg, keys, a.grants, audit, now, log, reg)
+	if err != nil {
 		return nil, err
 	}
 	if err := a.registerNotifications(mux, cfg.Notifications, now, log, reg); err != nil {
 		return nil, err
 	}
-	registerHealth(mux, a.grants, cfg.Store.ReadyWhenUntrusted)
+	registerHealth(mux, a.grants, cfg.Store.ReadyWhenUntrusted, ldapReadiness(ldap))
+	if ldap != nil {
+		a.background(ldap.Run)
+	}
 	waitEtcdLoaded(ctx, cfg.Store, a.grants, log)
 	a.now, a.log = now, log
 	// Shares of domains removed while regshare was down end once the
@@ -232,11 +237,11 @@ func openGrants(ctx context.Context, cfg StoreConfig, dir *grants.Directory, now
 }
 
 // registerAPIs puts the token endpoint, the share API and the console on
-// mux.
-func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *grants.Grants, audit *slog.Logger, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) error {
+// mux; it returns the LDAP directory's verifier, if one is configured.
+func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *grants.Grants, audit *slog.Logger, now func() time.Time, log *slog.Logger, reg *prometheus.Registry) (*ldapauth.Verifier, error) {
 	trustedProxies, errs := cfg.trustedPrefixes()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, err
 	}
 	authn := tokenauth.NewAuthenticator(g, tokenauth.CacheConfig{TTL: cfg.AuthCache.TTL, Size: cfg.AuthCache.Size}, now)
 	authn.LimitLogins(tokenauth.LoginLimits{
@@ -260,12 +265,16 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 		TokenEnds:  g,
 	}, keys, authn, g, now, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The one path from any identity provider to a principal; a session's
 	// renewal maps a provider-managed user's groups again.
 	prov := &identity.Provisioner{Rules: cfg.Identity.Rules, Users: g, Now: now}
 	tokens.Credentials().CheckRenewals(prov.Check)
+	ldap, err := useLDAP(cfg.Identity.LDAP, authn, prov, reg, now, log)
+	if err != nil {
+		return nil, err
+	}
 	// One registry client for the API and the console.
 	var registry admin.Registry
 	if cfg.Registry.URL != "" {
@@ -278,12 +287,12 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 		WebhookURLCheck: webhook.NewClient(webhook.ClientConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}).CheckURL},
 		g, tokens.Credentials(), registry, now, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tokens.Register(mux)
 	shares.Register(mux)
 	shares.RegisterConsole(mux, tokens.APIService())
-	return nil
+	return ldap, nil
 }
 
 // startHooks runs the webhook deliverer in the background; it works
@@ -326,8 +335,9 @@ func (a *app) registerNotifications(mux *http.ServeMux, cfg NotificationsConfig,
 // the keys read once newApp returns: alive. A store that feeds the index
 // (etcd) may still be loading it: ready only once loaded, and not while it
 // is cut off from the store past stale_after (it grants nothing through
-// shares then), unless untrustedReady.
-func registerHealth(mux *http.ServeMux, g *grants.Grants, untrustedReady bool) {
+// shares then), unless untrustedReady. Each note adds a line on what does
+// not make the replica unready (empty: nothing to say).
+func registerHealth(mux *http.ServeMux, g *grants.Grants, untrustedReady bool, notes ...func() string) {
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }
 	mux.HandleFunc("GET /healthz", ok)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -346,6 +356,11 @@ func registerHealth(mux *http.ServeMux, g *grants.Grants, untrustedReady bool) {
 			}
 		default:
 			ok(w, r)
+		}
+		for _, note := range notes {
+			if s := note(); s != "" {
+				fmt.Fprintln(w, s)
+			}
 		}
 	})
 }
