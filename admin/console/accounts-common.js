@@ -4,11 +4,13 @@
 // with the helpers app.js hands in (accountCommon(h)). As in app.js, what
 // the API returns is always set as text, never parsed as HTML. Every
 // string comes from i18n.js.
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_NAME = 64;
 const DEFAULT_LIFETIME_DAYS = 90;
+const DAY = 86400000;
+const SOON = 7 * DAY; // a robot or token expiring within this "expires soon"
 
 export function accountCommon(h) {
   const { $, el, api } = h;
@@ -54,6 +56,16 @@ export function accountCommon(h) {
   // read-only.
   function sourceEl(o, title) {
     return o.static ? badge(t('accounts.badge.configFile'), 'static', title) : t('accounts.source.console');
+  }
+
+  // expiryEl shows when o (a robot, a token) expires: its time, marked
+  // expired, or expiring soon.
+  function expiryEl(o, now) {
+    const when = whenEl(o.expires_at);
+    const left = new Date(o.expires_at).getTime() - now;
+    if (o.expired || left <= 0) return [when, ' ', badge(t('robots.badge.expired'), 'expired')];
+    if (left < SOON) return [when, ' ', badge(t('robots.badge.soon'), 'warn', tn('robots.soon', SOON / DAY))];
+    return when;
   }
 
   const statusBadge = (o) => (o.disabled ? badge(t('accounts.badge.disabled'), 'expired') : badge(t('accounts.badge.enabled'), 'valid'));
@@ -266,7 +278,7 @@ export function accountCommon(h) {
 
   return {
     cell, change, domainPath, admin, manages, nameProblem, apiMessage,
-    badge, whenEl, updatedEl, sourceEl, statusBadge, actionButton, toggleButton, deleteButton, refocus, listFailed, crumbs,
+    badge, whenEl, expiryEl, updatedEl, sourceEl, statusBadge, actionButton, toggleButton, deleteButton, refocus, listFailed, crumbs,
     clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays, wholeNumber,
     showSecret, confirmAction, closeDialogs, reset, init,
   };
