@@ -52,9 +52,19 @@ export function accountCommon(h) {
     return [when, el('span', { class: 'sub' }, t('accounts.updatedBy', { name: o.updated_by }))];
   }
 
-  // sourceEl says where o is managed; title, why a config-file one is
-  // read-only.
+  // sourceName names a user's identity provider: "ldap", or "oidc:NAME"
+  // (single sign-on through the OpenID provider NAME).
+  function sourceName(source) {
+    if (source === 'ldap') return t('accounts.badge.ldap');
+    if (source.startsWith('oidc:')) return t('accounts.badge.sso', { name: source.slice(5) });
+    return source;
+  }
+
+  // sourceEl says where o is managed: its identity provider, for a
+  // provider-managed user; else the configuration file (title, why a
+  // config-file one is read-only) or the console.
   function sourceEl(o, title) {
+    if (o.source) return badge(sourceName(o.source), 'provider', t('accounts.providerTitle'));
     return o.static ? badge(t('accounts.badge.configFile'), 'static', title) : t('accounts.source.console');
   }
 

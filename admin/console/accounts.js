@@ -56,7 +56,8 @@ export function accountPages(h) {
     $('nav-webhooks').hidden = !manager;
     $('nav-domains').hidden = !(me && me.superuser);
     $('nav-groups').hidden = !(me && me.superuser);
-    $('password-open').hidden = !me;
+    // A provider-managed user's password is their provider's.
+    $('password-open').hidden = !me || Boolean(me.source);
   }
 
   const pages = [common, users, robots, webhooks, domains, groups];
