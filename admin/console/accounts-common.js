@@ -1,9 +1,9 @@
 // regshare console: what the account pages (users.js, robots.js,
-// domains.js, groups.js) share: account changes, who manages a domain, row pieces,
-// field errors, and the confirm and secret dialogs. accounts.js builds it
-// with the helpers app.js hands in (accountCommon(h)). As in app.js, what
-// the API returns is always set as text, never parsed as HTML. Every
-// string comes from i18n.js.
+// domains.js, groups.js, webhooks.js, tokens.js) share: account changes,
+// who manages a domain, row pieces, field errors, and the confirm and
+// secret dialogs. accounts.js builds it with the helpers app.js hands in
+// (accountCommon(h)). As in app.js, what the API returns is always set as
+// text, never parsed as HTML. Every string comes from i18n.js.
 import { t, tn } from './i18n.js';
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;

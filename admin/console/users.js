@@ -8,7 +8,7 @@ const MIN_PASSWORD = 8;
 const MAX_PASSWORD_BYTES = 72;
 
 // roleName is a role as the user's language says it.
-function roleName(role) {
+export function roleName(role) {
   const names = { read: t('users.role.read'), write: t('users.role.write'), manage: t('users.role.manage') };
   return names[role] || role;
 }
