@@ -1,14 +1,16 @@
 // regshare console: what the account pages (users.js, robots.js,
-// domains.js, groups.js) share: account changes, who manages a domain, row pieces,
-// field errors, and the confirm and secret dialogs. accounts.js builds it
-// with the helpers app.js hands in (accountCommon(h)). As in app.js, what
-// the API returns is always set as text, never parsed as HTML. Every
-// string comes from i18n.js.
-import { t } from './i18n.js';
+// domains.js, groups.js, webhooks.js, tokens.js) share: account changes,
+// who manages a domain, row pieces, field errors, and the confirm and
+// secret dialogs. accounts.js builds it with the helpers app.js hands in
+// (accountCommon(h)). As in app.js, what the API returns is always set as
+// text, never parsed as HTML. Every string comes from i18n.js.
+import { t, tn } from './i18n.js';
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_NAME = 64;
 const DEFAULT_LIFETIME_DAYS = 90;
+const DAY = 86400000;
+const SOON = 7 * DAY; // a robot or token expiring within this "expires soon"
 
 export function accountCommon(h) {
   const { $, el, api } = h;
@@ -50,10 +52,30 @@ export function accountCommon(h) {
     return [when, el('span', { class: 'sub' }, t('accounts.updatedBy', { name: o.updated_by }))];
   }
 
-  // sourceEl says where o is managed; title, why a config-file one is
-  // read-only.
+  // sourceName names a user's identity provider: "ldap", or "oidc:NAME"
+  // (single sign-on through the OpenID provider NAME).
+  function sourceName(source) {
+    if (source === 'ldap') return t('accounts.badge.ldap');
+    if (source.startsWith('oidc:')) return t('accounts.badge.sso', { name: source.slice(5) });
+    return source;
+  }
+
+  // sourceEl says where o is managed: its identity provider, for a
+  // provider-managed user; else the configuration file (title, why a
+  // config-file one is read-only) or the console.
   function sourceEl(o, title) {
+    if (o.source) return badge(sourceName(o.source), 'provider', t('accounts.providerTitle'));
     return o.static ? badge(t('accounts.badge.configFile'), 'static', title) : t('accounts.source.console');
+  }
+
+  // expiryEl shows when o (a robot, a token) expires: its time, marked
+  // expired, or expiring soon.
+  function expiryEl(o, now) {
+    const when = whenEl(o.expires_at);
+    const left = new Date(o.expires_at).getTime() - now;
+    if (o.expired || left <= 0) return [when, ' ', badge(t('robots.badge.expired'), 'expired')];
+    if (left < SOON) return [when, ' ', badge(t('robots.badge.soon'), 'warn', tn('robots.soon', SOON / DAY))];
+    return when;
   }
 
   const statusBadge = (o) => (o.disabled ? badge(t('accounts.badge.disabled'), 'expired') : badge(t('accounts.badge.enabled'), 'valid'));
@@ -266,7 +288,7 @@ export function accountCommon(h) {
 
   return {
     cell, change, domainPath, admin, manages, nameProblem, apiMessage,
-    badge, whenEl, updatedEl, sourceEl, statusBadge, actionButton, toggleButton, deleteButton, refocus, listFailed, crumbs,
+    badge, whenEl, expiryEl, updatedEl, sourceEl, statusBadge, actionButton, toggleButton, deleteButton, refocus, listFailed, crumbs,
     clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays, wholeNumber,
     showSecret, confirmAction, closeDialogs, reset, init,
   };

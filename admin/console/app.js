@@ -172,7 +172,8 @@ function route(focus) {
   const r = parseHash();
   for (const v of VIEWS) $(`view-${v}`).hidden = r.view !== v;
   const nav = r.view === 'image' ? (owns(r.repo) ? 'images' : '') : r.view;
-  setCurrent($('main-nav').querySelectorAll('a'), nav ? $(`nav-${nav}`) : null);
+  // Access tokens (#nav-tokens) is a link of the user's, beside the main nav.
+  setCurrent(document.querySelectorAll('#main-nav a, #who a'), nav ? $(`nav-${nav}`) : null);
   let heading;
   if (accounts.views.includes(r.view)) {
     heading = accounts.show(r, gen);

@@ -16,9 +16,10 @@
 // under about 800 lines (it is data); past that, its groups would move
 // to modules of their own in this folder (strings-<group>.js), merged
 // here: the Groups page's are in strings-groups.js, the Webhooks page's in
-// strings-webhooks.js.
+// strings-webhooks.js, the Access tokens page's in strings-tokens.js.
 
 import { STRINGS as GROUP_STRINGS } from './strings-groups.js';
+import { STRINGS as TOKEN_STRINGS } from './strings-tokens.js';
 import { STRINGS as WEBHOOK_STRINGS } from './strings-webhooks.js';
 
 const LANG_KEY = 'regshare.lang';
@@ -64,6 +65,8 @@ export const STRINGS = {
   'accounts.badge.configFile': { en: 'Config file', zh: '配置文件' },
   'accounts.badge.disabled': { en: 'Disabled', zh: '已停用' },
   'accounts.badge.enabled': { en: 'Enabled', zh: '已启用' },
+  'accounts.badge.ldap': { en: 'LDAP', zh: 'LDAP' },
+  'accounts.badge.sso': { en: 'SSO: {name}', zh: '单点登录：{name}' },
   'accounts.cancel': { en: 'Cancel', zh: '取消' },
   'accounts.col.actions': { en: 'Actions', zh: '操作' },
   'accounts.col.managedIn': { en: 'Managed in', zh: '管理方式' },
@@ -87,6 +90,7 @@ export const STRINGS = {
   'accounts.inDomain': { en: 'In domain {domain}', zh: '所属租户：{domain}' },
   'accounts.listSeparator': { en: ', ', zh: '、' },
   'accounts.nameInvalid': { en: "The name must be 1 to {max} lower-case letters and digits, joined by single '.', '_' or '-'.", zh: '名称须为 1 到 {max} 个小写字母或数字，用单个“.”、“_”或“-”连接。' },
+  'accounts.providerTitle': { en: 'Managed by an identity provider: its groups give the user their domain and role', zh: '由身份提供方管理：用户的租户和角色由其在身份提供方中的组决定' },
   'accounts.save': { en: 'Save', zh: '保存' },
   'accounts.secret.copyLogin': { en: 'Copy the docker login command', zh: '复制 docker login 命令' },
   'accounts.secret.copyPassword': { en: 'Copy the password', zh: '复制密码' },
@@ -251,6 +255,7 @@ export const STRINGS = {
   'users.newPasswordLead': { en: '{name} logs in with this password from now on. Give it to them over a safe channel.', zh: '从现在起，{name} 使用此密码登录。请通过安全渠道交给对方。' },
   'users.newPasswordTitle': { en: 'New password of {name}', zh: '{name} 的新密码' },
   'users.noAccess': { en: 'Managing users needs the manage role in the domain.', zh: '管理用户需要您在该租户中的角色为“管理”。' },
+  'users.providerNote': { en: 'Managed by your identity provider: change their groups there.', zh: '由您的身份提供方管理：请在身份提供方修改其所属组。' },
   'users.resetAria': { en: 'Reset password of {name}', zh: '重置密码：{name}' },
   'users.resetText': { en: 'Give {name} a new password? The old one stops working at once, with their sessions and docker logins.', zh: '要为 {name} 生成新密码吗？旧密码将立即失效，其会话和 docker 登录也随之失效。' },
   'users.role.manage': { en: 'manage', zh: '管理' },
@@ -655,7 +660,7 @@ export const STRINGS = {
   'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 // The groups kept in modules of their own.
-Object.assign(STRINGS, GROUP_STRINGS, WEBHOOK_STRINGS);
+Object.assign(STRINGS, GROUP_STRINGS, WEBHOOK_STRINGS, TOKEN_STRINGS);
 
 let lang = chooseLanguage();
 

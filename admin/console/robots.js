@@ -3,28 +3,21 @@
 // it (robotsPage(h, c)) with app.js's helpers h and the account pages'
 // shared pieces c (accounts-common.js).
 import { formatNumber, t, tn, tParts } from './i18n.js';
+import { permissionEditor, permissionsEl } from './permissions.js';
 
 const MAX_ROBOT_DESCRIPTION = 200;
 const MAX_GRACE_HOURS = 168;
-const DAY = 86400000;
-const SOON = 7 * DAY; // a robot expiring within this "expires soon"
-const ACTIONS = ['pull', 'push', 'delete'];
-
-// actionName is a permission's action as the user's language says it.
-function actionName(a) {
-  const names = { pull: t('robots.action.pull'), push: t('robots.action.push'), delete: t('robots.action.delete') };
-  return names[a] || a;
-}
 
 export function robotsPage(h, c) {
   const { $, el, api, announce } = h;
   const {
-    cell, change, domainPath, manages, nameProblem, apiMessage, badge, whenEl, statusBadge, actionButton, toggleButton,
+    cell, change, domainPath, manages, nameProblem, apiMessage, whenEl, expiryEl, statusBadge, actionButton, toggleButton,
     deleteButton, refocus, listFailed, crumbs, clearErrors, fieldError, focusInvalid, createFailed, lifetimeDays,
     wholeNumber, showSecret, confirmAction,
   } = c;
 
   let robots = { domain: '', info: null, list: [] };
+  const perms = permissionEditor(h, { box: 'robot-perms', list: 'robot-repos', describedBy: 'robot-perms-hint robot-perms-error', addButton: 'robot-perm-add' });
 
   async function renderRobots(domain, gen) {
     robots = { domain, info: null, list: [] };
@@ -54,15 +47,6 @@ export function robotsPage(h, c) {
     h.fill($('robots-body'), robots.list.map(robotRow), $('robots-empty'), t('robots.empty'));
   }
 
-  function expiryEl(r, now) {
-    if (!r.expires_at) return t('robots.neverExpires');
-    const when = whenEl(r.expires_at);
-    const left = new Date(r.expires_at).getTime() - now;
-    if (r.expired || left <= 0) return [when, ' ', badge(t('robots.badge.expired'), 'expired')];
-    if (left < SOON) return [when, ' ', badge(t('robots.badge.soon'), 'warn', tn('robots.soon', SOON / DAY))];
-    return when;
-  }
-
   function robotRow(r) {
     const now = Date.now();
     const short = r.robot || r.name.slice(r.name.indexOf('+') + 1);
@@ -71,11 +55,8 @@ export function robotsPage(h, c) {
     return el('tr', { 'data-robot': short },
       cell(t('robots.col.login'), el('code', { class: 'login' }, r.name)),
       el('td', { 'data-label': t('robots.col.description'), class: 'desc' }, r.description || '—'),
-      cell(t('robots.col.permissions'), el('ul', { class: 'plain perms', 'aria-label': t('robots.permissionsOf', { name: r.name }) },
-        (r.permissions || []).map((p) => el('li', {}, tParts('robots.perm', {
-          repository: el('code', {}, p.repository), actions: p.actions.map(actionName).join(t('accounts.listSeparator')),
-        }))))),
-      cell(t('robots.col.expires'), expiryEl(r, now)),
+      cell(t('robots.col.permissions'), permissionsEl(el, r.permissions || [], t('robots.permissionsOf', { name: r.name }))),
+      cell(t('robots.col.expires'), r.expires_at ? expiryEl(r, now) : t('robots.neverExpires')),
       cell(t('accounts.col.status'), statusBadge(r),
         grace ? el('span', { class: 'sub' }, tParts('robots.graceUntil', { time: whenEl(r.rotation_grace_until) })) : null),
       cell(t('robots.col.lastUsed'), used ? [whenEl(used.time), used.client ? el('span', { class: 'sub' }, used.client) : null] : t('robots.neverUsed')),
@@ -98,45 +79,12 @@ export function robotsPage(h, c) {
   const maxDays = () => lifetimeDays(robots.info && robots.info.robot_max_lifetime);
   const neverAllowed = () => Boolean(robots.info && robots.info.robot_never_expires);
 
-  let permSeq = 0;
-
-  function addPermission(repository, actions) {
-    const n = ++permSeq;
-    const id = `perm-${n}`;
-    const row = el('div', { class: 'perm-row', 'data-perm': String(n) },
-      el('label', { for: `${id}-repo`, class: 'perm-label' }, t('robots.permRepository'), el('span', { class: 'sr-only' }, t('robots.permNumber', { n }))),
-      el('input', {
-        id: `${id}-repo`, class: 'perm-repo mono', list: 'robot-repos', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
-        'aria-describedby': 'robot-perms-hint robot-perms-error', value: repository || '',
-      }),
-      el('span', { class: 'perm-actions', role: 'group', 'aria-label': t('robots.permActions', { n }) },
-        ACTIONS.map((a) => el('label', { class: 'check' },
-          el('input', { type: 'checkbox', value: a, checked: (actions || ['pull']).includes(a) }), ` ${actionName(a)}`))),
-      el('button', {
-        type: 'button', class: 'link danger', 'aria-label': t('robots.permRemoveAria', { n }),
-        onclick: () => {
-          row.remove();
-          const first = $('robot-perms').querySelector('.perm-repo');
-          (first || $('robot-perm-add')).focus();
-        },
-      }, t('robots.permRemove')));
-    $('robot-perms').append(row);
-    return row;
-  }
-
   // suggest fills the repository field's suggestions: the domain's
   // namespaces as prefixes, and for one's own domain the repositories
   // shared with it.
-  async function suggest(domain) {
+  function suggest(domain) {
     const ns = (robots.info && robots.info.namespaces) || (domain === h.me().domain ? h.me().namespaces : []);
-    const names = ns.map((n) => `${n}/`);
-    $('robot-repos').replaceChildren(...names.map((v) => el('option', { value: v })));
-    if (domain !== h.me().domain) return;
-    try {
-      const res = await api('GET', '/v2/manage/shared-repositories?center=thirdparty&limit=1000&order_column=name&order_type=asc');
-      for (const o of res.data || []) if (o.status) names.push(`${o.namespace}/${o.name}`);
-      $('robot-repos').replaceChildren(...names.map((v) => el('option', { value: v })));
-    } catch { /* suggestions only */ }
+    return perms.suggest(ns, domain === h.me().domain);
   }
 
   function syncLogin() {
@@ -161,8 +109,8 @@ export function robotsPage(h, c) {
     $('robot-domain').textContent = t('accounts.inDomain', { domain: robots.domain });
     $('robot-name').value = '';
     $('robot-description').value = '';
-    $('robot-perms').replaceChildren();
-    addPermission('', ['pull']);
+    perms.clear();
+    perms.add('', ['pull']);
     $('robot-days').max = String(max);
     $('robot-days').value = String(Math.min(30, max));
     $('robot-never').checked = false;
@@ -177,23 +125,8 @@ export function robotsPage(h, c) {
   }
 
   function readPermissions() {
-    const perms = [];
-    let bad = null;
-    for (const row of $('robot-perms').querySelectorAll('.perm-row')) {
-      const input = row.querySelector('.perm-repo');
-      const repository = input.value.trim();
-      const actions = [...row.querySelectorAll('input[type="checkbox"]:checked')].map((c) => c.value);
-      if (!repository && !actions.length) continue;
-      if (!repository || !actions.length || /\s/.test(repository)) {
-        input.setAttribute('aria-invalid', 'true');
-        bad = bad || (repository ? t('robots.permNoAction', { repository }) : t('robots.permNoRepository'));
-        if (/\s/.test(repository)) bad = t('robots.permSpace', { repository });
-        continue;
-      }
-      perms.push({ repository, actions });
-    }
-    if (!bad && !perms.length) bad = t('robots.permNone');
-    return { perms, bad };
+    const { perms: list, bad } = perms.read();
+    return { perms: list, bad: bad || (list.length ? '' : t('robots.permNone')) };
   }
 
   async function submitRobot(ev) {
@@ -205,7 +138,7 @@ export function robotsPage(h, c) {
     const problem = nameProblem(name, t('robots.nameMissing'));
     if (problem) fieldError('robot-name', problem);
     if (h.runeCount(description) > MAX_ROBOT_DESCRIPTION) fieldError('robot-description', t('robots.descriptionLong', { max: formatNumber(MAX_ROBOT_DESCRIPTION) }));
-    const { perms, bad } = readPermissions();
+    const { perms: permissions, bad } = readPermissions();
     if (bad) {
       $('robot-perms-error').textContent = bad;
       const first = $('robot-perms').querySelector('.perm-repo');
@@ -218,7 +151,7 @@ export function robotsPage(h, c) {
       focusInvalid('robot-form', 'robot-name');
       return;
     }
-    const body = { name, description, permissions: perms };
+    const body = { name, description, permissions };
     if (never) body.never_expires = true; else body.expires_in = `${days}d`;
     const submit = $('robot-submit');
     submit.disabled = true;
@@ -338,7 +271,7 @@ export function robotsPage(h, c) {
     $('robot-name').addEventListener('input', syncLogin);
     $('robot-description').addEventListener('input', syncDescription);
     $('robot-never').addEventListener('change', syncNever);
-    $('robot-perm-add').addEventListener('click', () => addPermission('', ['pull']).querySelector('.perm-repo').focus());
+    $('robot-perm-add').addEventListener('click', () => perms.add('', ['pull']).querySelector('.perm-repo').focus());
     $('rotate-form').addEventListener('submit', submitRotate);
     $('rotate-cancel').addEventListener('click', () => { rotating = null; $('rotate-dialog').close(); });
   }

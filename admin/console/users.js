@@ -8,7 +8,7 @@ const MIN_PASSWORD = 8;
 const MAX_PASSWORD_BYTES = 72;
 
 // roleName is a role as the user's language says it.
-function roleName(role) {
+export function roleName(role) {
   const names = { read: t('users.role.read'), write: t('users.role.write'), manage: t('users.role.manage') };
   return names[role] || role;
 }
@@ -54,10 +54,13 @@ export function usersPage(h, c) {
 
   function userRow(u) {
     const self = u.name === h.me().name;
-    // The page's note says why a config-file user is read-only.
+    // The page's note says why a config-file user is read-only; the row's,
+    // why one cannot change oneself, and that a provider-managed user's
+    // role and password are their identity provider's.
     const note = u.static ? 'users-static-note' : `user-note-${u.name}`;
-    const why = !u.static && self ? t('users.selfNote') : '';
+    const why = u.static ? '' : [self ? t('users.selfNote') : '', u.source ? t('users.providerNote') : ''].filter(Boolean).join(' ');
     const locked = { disabled: u.static || self, note };
+    const managed = { disabled: u.static || self || Boolean(u.source), note };
     return el('tr', { 'data-user': u.name },
       cell(t('accounts.col.name'), el('strong', {}, u.name), self ? [' ', badge(t('users.badge.you'), 'neutral')] : null,
         u.superuser ? [' ', badge(t('users.badge.admin'), 'info')] : null),
@@ -66,9 +69,9 @@ export function usersPage(h, c) {
       cell(t('accounts.col.managedIn'), sourceEl(u, t('users.staticTitle'))),
       cell(t('users.col.updated'), updatedEl(u)),
       cell(t('accounts.col.actions'), el('div', { class: 'row-actions wrap' },
-        actionButton(t('users.actionRole'), t('users.roleAria', { name: u.name }), 'role', () => openRole(u), locked),
+        actionButton(t('users.actionRole'), t('users.roleAria', { name: u.name }), 'role', () => openRole(u), managed),
         toggleButton(u, u.name, () => toggleUser(u), locked),
-        actionButton(t('users.actionReset'), t('users.resetAria', { name: u.name }), 'reset', () => confirmReset(u), locked),
+        actionButton(t('users.actionReset'), t('users.resetAria', { name: u.name }), 'reset', () => confirmReset(u), managed),
         deleteButton(u.name, () => confirmDeleteUser(u), locked)),
       why ? el('p', { class: 'sub', id: note }, why) : null));
   }
@@ -202,7 +205,8 @@ export function usersPage(h, c) {
 
   function openPassword() {
     const me = h.me();
-    if (!me) return;
+    // A provider-managed user has no password here (the entry is hidden).
+    if (!me || me.source) return;
     clearErrors('password-form');
     for (const id of PASSWORDS) {
       $(id).value = '';

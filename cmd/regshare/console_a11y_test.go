@@ -116,7 +116,9 @@ func (p *page) checkScreen(t *testing.T, where string) {
 // its dialogs: add (with an error), the secret, edit, a disabled webhook,
 // the deliveries of a test, the history and delete. acme/team/api is
 // shared with the group partners (globex): its Sharing tab names the
-// group, and globex's Shared Images say it comes through it.
+// group, and globex's Shared Images say it comes through it. gina's
+// Access tokens page is seen with its dialogs: create (empty, refused on
+// the permissions), the secret, the list and revoke.
 func TestConsoleAccessibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -295,6 +297,26 @@ func TestConsoleAccessibility(t *testing.T) {
 		p.goTo(t, "#/image/acme/team/api")
 		p.waitFor(t, "the tags", `document.querySelector('#tags-body tr')`)
 		p.checkScreen(t, "A shared image's tags")
+
+		p.do(t, "open Access tokens", chromedp.Click(chromedp.ID("nav-tokens")))
+		p.waitFor(t, "no token", `!document.getElementById('tokens-empty').hidden && document.getElementById('tokens-empty').textContent.includes('no access tokens')`)
+		p.checkScreen(t, "Access tokens, none")
+		p.openDialog(t, "#token-create-open", "token-dialog")
+		p.checkScreen(t, "Create access token dialog")
+		p.do(t, "ask for push on a shared image", chromedp.SendKeys(chromedp.ID("token-label"), "laptop"),
+			chromedp.Click(chromedp.ID("token-perm-add")), chromedp.SendKeys(chromedp.CSS(`#token-perms .perm-repo`), "acme/web"),
+			chromedp.Click(chromedp.CSS(`#token-perms input[value="push"]`)), chromedp.Click(chromedp.ID("token-submit")))
+		p.waitFor(t, "the refusal", `document.getElementById('token-perms-error').textContent !== ''`)
+		p.checkScreen(t, "Create access token dialog, refused")
+		p.do(t, "pull only", chromedp.Click(chromedp.CSS(`#token-perms input[value="push"]`)), chromedp.Click(chromedp.ID("token-submit")))
+		p.waitFor(t, "the secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+		p.checkScreen(t, "A new access token's secret")
+		p.closeDialog(t, "secret-done", "secret-dialog")
+		p.waitFor(t, "the token", `document.querySelector('#tokens-body tr[data-token]')`)
+		p.checkScreen(t, "Access tokens")
+		p.openDialog(t, `#tokens-body button[data-action="revoke"]`, "confirm-dialog")
+		p.checkScreen(t, "Revoke access token dialog")
+		p.closeDialog(t, "confirm-cancel", "confirm-dialog")
 	})
 	as("root", func(t *testing.T, p *page) {
 		p.do(t, "open Domains", chromedp.Click(chromedp.ID("nav-domains")))

@@ -103,10 +103,12 @@ func setupI18nScreens(t *testing.T, d *devSystem) *i18nScreens {
 // recipient's image page, a share with a group (its Sharing tab and its
 // chip in Share image), the Webhooks page and its dialogs (add with
 // errors and refused by the API, the secret, edit, a disabled webhook, the
-// deliveries of a test after an attempt, history, delete), the Groups page
-// and its dialogs and a recipient's Shared Images through a group, the
-// idle warning and the login after the idle end. Then the language switch
-// redraws the page shown in English.
+// deliveries of a test after an attempt, history, delete), the Access
+// tokens page and its dialogs (create with errors and refused by the API,
+// the secret, revoke), the Groups page and its dialogs and a recipient's
+// Shared Images through a group, the idle warning and the login after
+// the idle end. Then the language switch redraws the page shown in
+// English.
 func TestConsoleI18nScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry and a browser")
@@ -136,6 +138,7 @@ func TestConsoleI18nScreens(t *testing.T) {
 	step("a share with a group", alice, func(t *testing.T) { x.groupShare(t, alice) })
 	step("Webhooks and their dialogs", alice, func(t *testing.T) { x.webhooks(t, alice) })
 	step("Shared Images and a recipient's image", gina, func(t *testing.T) { x.shared(t, gina) })
+	step("Access tokens and their dialogs", gina, func(t *testing.T) { x.tokens(t, gina) })
 	root := b.tab(t, "root")
 	root.emulateLanguage(t, "zh-CN")
 	step("Groups, their dialogs, and Shared Images through a group", root, func(t *testing.T) { x.groups(t, root) })
@@ -385,6 +388,50 @@ func (x *i18nScreens) webhooks(t *testing.T, p *page) {
 	p.openDialog(t, rowButton(row, "delete"), "confirm-dialog")
 	x.chinese(t, p, "Delete webhook")
 	p.closeDialog(t, "confirm-cancel", "confirm-dialog")
+}
+
+// tokens shows gina's Access tokens page and its dialogs: the empty list,
+// Create access token (a missing label; a push on a shared image, which
+// the API refuses on the permissions), the secret, the list and Revoke.
+func (x *i18nScreens) tokens(t *testing.T, p *page) {
+	p.goTo(t, "#/tokens")
+	p.waitFor(t, "the empty list", `document.getElementById('tokens-empty').textContent === '您还没有访问令牌。可以创建一个用于 docker 登录。'`)
+	if got := p.text(t, "#nav-tokens") + " " + eval[string](t, p, `document.title`); got != "访问令牌 访问令牌 · regshare" {
+		t.Errorf("the page's link and title: %q", got)
+	}
+	x.chinese(t, p, "Access tokens, none")
+	p.openDialog(t, "#token-create-open", "token-dialog")
+	x.chinese(t, p, "Create access token")
+	p.do(t, "submit it empty", chromedp.Click(chromedp.ID("token-submit")))
+	p.waitFor(t, "the error", `document.getElementById('token-label-error').textContent === '请输入令牌的标签。'`)
+	x.chinese(t, p, "Create access token with an error")
+	p.do(t, "ask for push on a shared image until a date",
+		chromedp.SendKeys(chromedp.ID("token-label"), "笔记本电脑"),
+		chromedp.Click(chromedp.CSS(`input[name="token-expiry"][value="date"]`)),
+		chromedp.Click(chromedp.ID("token-perm-add")),
+		chromedp.SendKeys(chromedp.CSS(`#token-perms .perm-repo`), "acme/web"),
+		chromedp.Click(chromedp.CSS(`#token-perms input[value="push"]`)),
+		chromedp.Click(chromedp.ID("token-submit")))
+	p.waitFor(t, "the API's refusal", `document.getElementById('token-perms-error').textContent.startsWith('acme/web 超出了您的租户 globex 的权限')`)
+	x.chinese(t, p, "Create access token refused by the API")
+	p.do(t, "pull only", chromedp.Click(chromedp.CSS(`#token-perms input[value="push"]`)), chromedp.Click(chromedp.ID("token-submit")))
+	p.waitFor(t, "the secret", `document.getElementById('secret-dialog').open && document.getElementById('secret-value').textContent !== ''`)
+	if got := p.text(t, "#secret-title"); got != "已创建访问令牌 笔记本电脑" {
+		t.Errorf("the secret dialog's title: %q", got)
+	}
+	x.chinese(t, p, "a new access token's secret")
+	p.closeDialog(t, "secret-done", "secret-dialog")
+	p.waitFor(t, "the token", `document.querySelector('#tokens-body tr[data-token]')`)
+	if got := p.rowCells(t, `#tokens-body tr[data-token]`); got["标签"] != "笔记本电脑" || got["权限"] != "acme/web：拉取" {
+		t.Errorf("the token's row: %q", got)
+	}
+	x.chinese(t, p, "Access tokens")
+	p.openDialog(t, `#tokens-body button[data-action="revoke"]`, "confirm-dialog")
+	x.chinese(t, p, "Revoke access token")
+	p.do(t, "revoke it", chromedp.Click(chromedp.ID("confirm-submit")))
+	p.waitFor(t, "the empty list again", `!document.getElementById('confirm-dialog').open && !document.querySelector('#tokens-body tr') &&
+		document.getElementById('status').textContent === '访问令牌 笔记本电脑 已撤销。'`)
+	x.chinese(t, p, "Access tokens, one revoked")
 }
 
 // groups shows an administrator's Groups page and its dialogs (create
