@@ -310,7 +310,10 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, p grants.Principa
 	refresh := req.refresh
 	// A robot's secret is checked as fast as a token, and a token bound to
 	// it would outlive a rotation's grace: docker keeps the secret instead.
-	if req.offline && !p.IsZero() && !p.IsRobot() && !p.ViaToken() {
+	// So it does a personal access token, and a provider-managed user's
+	// password, which only the provider can tell is still good: a refresh
+	// token would outlive a person removed there.
+	if req.offline && !p.IsZero() && !p.IsRobot() && !p.ViaToken() && p.Source == "" {
 		if refresh, err = s.bound.refreshToken(p.User, now); err != nil {
 			s.log.ErrorContext(r.Context(), "sign refresh token", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)

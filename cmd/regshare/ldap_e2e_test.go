@@ -120,6 +120,11 @@ func TestLDAPEndToEnd(t *testing.T) {
 	if u, ok := e.app.grants.Directory().User("lena"); !ok || u.Source != "ldap" || u.Domain != "acme" || u.Role != grants.RoleWrite {
 		t.Fatalf("lena in the directory: %+v %v", u, ok)
 	}
+	// docker login gets no identity token that would outlive her removal
+	// from the directory: docker keeps the password, checked again.
+	if rt, status := e.login("lena", "lena-ldap-pw"); status != http.StatusOK || rt != "" {
+		t.Errorf("lena's docker login: status %d, refresh token %q", status, rt)
+	}
 	status, token := e.apiLogin("lena", "lena-ldap-pw")
 	if status != 200 || e.apiList(token) != 200 {
 		t.Fatalf("lena's console login: %d; API with its token", status)
