@@ -139,7 +139,8 @@ func (c *console) user(w http.ResponseWriter, _ *http.Request, u grants.Principa
 		ns = []string{}
 	}
 	writeJSON(w, http.StatusOK, shareapi.User{Name: u.Name, Domain: u.Domain, Role: string(u.Role), CanShare: u.Role.CanShare(), Namespaces: ns,
-		Registry: c.cfg.RegistryHost, Superuser: u.Superuser, Static: u.Static, IdleTimeout: int(c.cfg.IdleTimeout / time.Second), Source: u.Source})
+		Registry: c.cfg.RegistryHost, Superuser: u.Superuser, Static: u.Static, IdleTimeout: int(c.cfg.IdleTimeout / time.Second), Source: u.Source,
+		TokenMaxDays: int(cmp.Or(c.cfg.TokenMaxLifetime, grants.DefaultTokenMaxLifetime) / (24 * time.Hour))})
 	return nil
 }
 

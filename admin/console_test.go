@@ -150,8 +150,8 @@ func TestConsoleUser(t *testing.T) {
 	for _, c := range []struct {
 		user, want string
 	}{
-		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800,"source":""}`},
-		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800,"source":""}`},
+		{"rita", `{"name":"rita","domain":"acme","role":"read","can_share":false,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800,"source":"","token_max_days":365}`},
+		{"alice", `{"name":"alice","domain":"acme","role":"manage","can_share":true,"namespaces":["acme"],"registry":"registry.test:5000","superuser":false,"static":true,"idle_timeout":1800,"source":"","token_max_days":365}`},
 	} {
 		r := e.do(c.user, "GET", "/v2/manage/user", "")
 		if r.status != 200 || strings.TrimSpace(string(r.body)) != c.want {

@@ -194,6 +194,9 @@ type User struct {
 	// Source names the identity provider that manages the user; empty
 	// for a local user.
 	Source string `json:"source"`
+	// TokenMaxDays is the longest a personal access token may live here,
+	// in whole days (identity.token_max_lifetime).
+	TokenMaxDays int `json:"token_max_days"`
 }
 
 // Session is the answer of POST /v2/manage/session/renew: a new API token

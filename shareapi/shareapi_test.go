@@ -35,7 +35,7 @@ func TestFieldNamesAreStable(t *testing.T) {
 		{"CreateGroup", shareapi.CreateGroup{}, shareapi.CreateGroup{Description: s}, "members name", "description"},
 		{"UpdateGroup", shareapi.UpdateGroup{}, shareapi.UpdateGroup{Description: &s, Members: &[]string{}, AddMembers: []string{s}, RemoveMembers: []string{s}},
 			"", "add_members description members remove_members"},
-		{"User", shareapi.User{}, nil, "can_share domain idle_timeout name namespaces registry role source static superuser", ""},
+		{"User", shareapi.User{}, nil, "can_share domain idle_timeout name namespaces registry role source static superuser token_max_days", ""},
 		{"Session", shareapi.Session{}, nil, "expires_in session_ends token", ""},
 		{"Repository", shareapi.Repository{}, nil, "domain_name expired_shares name namespace num_images path shared_with shares updated", ""},
 		{"Tag", shareapi.Tag{}, nil, "Tag created digest path pull_command size", ""},

@@ -16,12 +16,11 @@ import { roleName } from './users.js';
 
 const TOKENS = '/v2/manage/user/tokens';
 // The limits of grants/tokens.go: a label's length, how many tokens a
-// person has, and the longest lifetime a server allows unless its
-// identity.token_max_lifetime is shorter (then it refuses, and the
-// dialog says so on the expiry).
+// person has; the longest lifetime is the server's (token_max_days of
+// GET /v2/manage/user, identity.token_max_lifetime), 365 days by default.
 const MAX_LABEL = 100;
 const MAX_TOKENS = 20;
-const MAX_DAYS = 365;
+const maxDays = (me) => me.token_max_days || 365;
 const DEFAULT_DAYS = '30';
 
 // dayDate is a YYYY-MM-DD local day as a Date, to show it.
@@ -104,9 +103,9 @@ export function tokensPage(h, c) {
     for (const r of expiryChoices()) r.checked = r.value === DEFAULT_DAYS;
     const today = localToday();
     $('token-date').min = today;
-    $('token-date').max = addDays(today, MAX_DAYS - 1);
+    $('token-date').max = addDays(today, maxDays(me) - 1);
     $('token-date').value = addDays(today, Number(DEFAULT_DAYS));
-    $('token-expiry-hint').textContent = t('tokens.expiryHint', { zone: timeZone(), days: tn('accounts.days', MAX_DAYS) });
+    $('token-expiry-hint').textContent = t('tokens.expiryHint', { zone: timeZone(), days: tn('accounts.days', maxDays(me)) });
     syncExpiry();
     perms.clear();
     perms.suggest(me.namespaces || [], true);
