@@ -266,6 +266,9 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	// renewal maps a provider-managed user's groups again.
 	prov := &identity.Provisioner{Rules: cfg.Identity.Rules, Users: g, Now: now}
 	tokens.Credentials().CheckRenewals(prov.Check)
+	if err := registerOIDC(mux, cfg, keys, tokens, prov, audit, now, log, reg); err != nil {
+		return err
+	}
 	// One registry client for the API and the console.
 	var registry admin.Registry
 	if cfg.Registry.URL != "" {
