@@ -121,3 +121,34 @@ identity:
 		t.Fatalf("oidcProviders = %+v, %v; want the secret read, without its newline", got, err)
 	}
 }
+
+// TestOIDCReadmeExamples: each regshare configuration the README's
+// OpenID Connect section shows decodes (known keys only) and passes the
+// checks of identity.oidc.
+func TestOIDCReadmeExamples(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n### OpenID Connect\n")
+	section, _, _ = strings.Cut(section, "\n### ")
+	n := 0
+	for _, block := range strings.Split(section, "```yaml\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if !strings.HasPrefix(block, "identity:") {
+			continue // the provider's own configuration
+		}
+		n++
+		cfg, err := decodeConfig([]byte(block))
+		if err != nil {
+			t.Errorf("README example %d: %v\n%s", n, err, block)
+			continue
+		}
+		if errs := cfg.validateOIDC(); len(errs) > 0 {
+			t.Errorf("README example %d: %q", n, errs)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d regshare examples in the README's OpenID Connect section, want 4 (dex, Keycloak, Entra ID, Google)", n)
+	}
+}
