@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -156,5 +157,29 @@ func TestOIDCRolesFollow(t *testing.T) {
 	}
 	if status := renew(token); status != http.StatusUnauthorized {
 		t.Errorf("renew the session of ann disabled: %d, want 401", status)
+	}
+}
+
+// TestOIDCProviderDown: a provider that does not answer at regshare's
+// start does not stop it; a login through it is refused with a clear
+// code, and the password login keeps working.
+func TestOIDCProviderDown(t *testing.T) {
+	e := newE2E(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close() // nothing listens there any more
+	e.cfg.Identity = IdentityConfig{Rules: oidcRules, OIDC: []OIDCProviderConfig{{Name: "down", Issuer: down, ClientID: "regshare",
+		RedirectURL: e.server + "/console/oidc/down/callback"}}}
+	e.start()
+	o := &oidcE2E{e2e: e}
+	u := o.get(oidcBrowser(), e.server+"/console/oidc/down/login")
+	if v, _ := url.ParseQuery(u.Fragment); u.Path != "/" || v.Get("oidc") != "unreachable" || v.Get("provider") != "down" {
+		t.Errorf("a login through a provider that is down goes to %s, want the console told oidc=unreachable", u)
+	}
+	if c, _ := e.token("alice", "repository:acme/web:pull"); c.Subject != "alice" {
+		t.Errorf("the password login beside it: %+v", c)
 	}
 }
