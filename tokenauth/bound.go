@@ -95,10 +95,19 @@ func (b *boundTokens) claims(u grants.User, audience string, now, exp time.Time)
 // apiToken signs a token for regshare's own API: the first of a session
 // that starts now.
 func (b *boundTokens) apiToken(u grants.User, now time.Time) (string, error) {
-	c := b.claims(u, b.apiService, now, now.Add(min(b.apiTTL, b.sessionMax)))
-	c.AuthTime = jwt.NewNumericDate(now)
-	return b.keys.Sign(c)
+	return b.keys.Sign(b.apiClaims(u, now))
 }
+
+// apiClaims are the claims of the first API token of a session that
+// starts now.
+func (b *boundTokens) apiClaims(u grants.User, now time.Time) boundClaims {
+	c := b.claims(u, b.apiService, now, now.Add(b.apiLifetime()))
+	c.AuthTime = jwt.NewNumericDate(now)
+	return c
+}
+
+// apiLifetime is how long an API token lives.
+func (b *boundTokens) apiLifetime() time.Duration { return min(b.apiTTL, b.sessionMax) }
 
 // refreshToken signs a refresh token.
 func (b *boundTokens) refreshToken(u grants.User, now time.Time) (string, error) {

@@ -96,7 +96,7 @@ func (s *Server) sign(subject string, decisions []grants.Decision, now time.Time
 		},
 		Access: access,
 	}
-	token, err := s.keys.signPayload(claims.appendJSON(make([]byte, 0, 512)))
+	token, err := s.keys.signPayload(s.keys.head, claims.appendJSON(make([]byte, 0, 512)))
 	return token, claims.ExpiresAt.Time, access, err
 }
 

@@ -329,16 +329,8 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, p grants.Principa
 // issueAPI answers with a token for regshare's own API: it names the user
 // and grants no registry access.
 func (s *Server) issueAPI(w http.ResponseWriter, r *http.Request, p grants.Principal) {
-	if p.IsZero() {
-		s.fail(w, r, "", errUnauthorized)
-		return
-	}
-	if p.IsRobot() {
-		s.fail(w, r, p.Name, &requestError{http.StatusForbidden, "unauthorized_client", "a robot account cannot use regshare's API", 0})
-		return
-	}
-	if p.ViaToken() {
-		s.fail(w, r, p.Name, &requestError{http.StatusForbidden, "unauthorized_client", "a personal access token is for the registry's clients (docker login), not for regshare's API", 0})
+	if err := apiRefusal(p); err != nil {
+		s.fail(w, r, p.Name, err)
 		return
 	}
 	now := s.now()

@@ -29,6 +29,8 @@ type Keys struct {
 	// most of a token, and encoding it for each token cost a tenth of a
 	// cold login.
 	head string
+	// bare is the header without the chain, for tokens no registry reads.
+	bare string
 	// es256 is the key when it signs ES256 (see signES256).
 	es256 *ecdsa.PrivateKey
 	jwk   jose.JSONWebKey
@@ -84,13 +86,18 @@ func LoadKeys(keyPath, certPath string) (*Keys, error) {
 }
 
 // encodeHead encodes the header every token carries: alg, typ, kid and,
-// unless omitted, x5c.
+// unless omitted, x5c; and the bare one, without x5c.
 func (k *Keys) encodeHead() error {
 	h := map[string]any{"alg": k.method.Alg(), "typ": "JWT", "kid": k.kid}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	k.bare = base64.RawURLEncoding.EncodeToString(b)
 	if k.x5c != nil {
 		h["x5c"] = k.x5c
 	}
-	b, err := json.Marshal(h)
+	b, err = json.Marshal(h)
 	k.head = base64.RawURLEncoding.EncodeToString(b)
 	return err
 }
@@ -127,14 +134,26 @@ func (k *Keys) Sign(claims jwt.Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return k.signPayload(c)
+	return k.signPayload(k.head, c)
 }
 
-// signPayload returns the compact JWS of the claims encoded as c.
-func (k *Keys) signPayload(c []byte) (string, error) {
+// SignBare is Sign without x5c in the header, for a token that only
+// regshare verifies and that must be small: one carried in a cookie
+// (browsers keep at most 4 KiB), which a certificate chain may exceed.
+func (k *Keys) SignBare(claims jwt.Claims) (string, error) {
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return k.signPayload(k.bare, c)
+}
+
+// signPayload returns the compact JWS of the claims encoded as c, under
+// the encoded header head.
+func (k *Keys) signPayload(head string, c []byte) (string, error) {
 	n := base64.RawURLEncoding.EncodedLen(len(c))
-	b := make([]byte, 0, len(k.head)+1+n+1+base64.RawURLEncoding.EncodedLen(512))
-	b = append(append(b, k.head...), '.')
+	b := make([]byte, 0, len(head)+1+n+1+base64.RawURLEncoding.EncodedLen(512))
+	b = append(append(b, head...), '.')
 	b = base64.RawURLEncoding.AppendEncode(b, c)
 	var sig []byte
 	var err error

@@ -16,6 +16,7 @@ import { initImages, renderPrivate, renderShared, resetSelection } from './image
 import { initNamespaces, renderNamespaces, showNamespacesTab } from './namespaces.js';
 import { initSession, startSession, stopSession, tokenExpiry } from './session.js';
 import { closeShareDialogs, initShare } from './share.js';
+import { drawProviders, handOver, loadProviders, refusal, takeResult } from './sso.js';
 
 // ---- login ----------------------------------------------------------
 
@@ -25,8 +26,10 @@ function openLogin(user, expired) {
   $('login-expired').hidden = !expired;
   $('login-expired').textContent = typeof expired === 'string' ? expired : t('login.expired');
   $('login-error').textContent = '';
+  $('login-sso-error').textContent = '';
   $('login-user').value = user || '';
   $('login-password').value = '';
+  drawProviders();
   if (!d.open) d.showModal();
   (user ? $('login-password') : $('login-user')).focus();
 }
@@ -37,6 +40,7 @@ async function login(ev) {
   const password = $('login-password').value;
   const error = $('login-error');
   error.textContent = '';
+  $('login-sso-error').textContent = '';
   if (!user || !password) {
     error.textContent = t('login.missing');
     (user ? $('login-password') : $('login-user')).focus();
@@ -93,6 +97,33 @@ async function login(ev) {
   } finally {
     submit.disabled = false;
   }
+}
+
+// finishSSO ends a login through an OpenID provider, whose result the
+// URL brought: it takes the session's token, or says why there is none.
+async function finishSSO(result) {
+  const refused = (message) => { openLogin('', false); $('login-sso-error').textContent = message; };
+  if (!result.ok) {
+    refused(refusal(result));
+    return;
+  }
+  const tok = await handOver();
+  if (!tok) {
+    refused(t('oidc.error.handover'));
+    return;
+  }
+  setSession({ token: tok.token, user: '', expires: tokenExpiry(tok.expires_in) });
+  try {
+    state.me = (await api('GET', '/v2/manage/user')).data;
+  } catch (e) {
+    setSession(null);
+    refused(humanError(e));
+    return;
+  }
+  setSession({ ...state.session, user: state.me.name });
+  startSession(false);
+  showUser();
+  route(false);
 }
 
 // logout ends this tab's API token on the server too (on every
@@ -243,6 +274,12 @@ function init() {
   accounts.init();
   window.addEventListener('hashchange', () => route(true));
 
+  loadProviders();
+  const sso = takeResult();
+  if (sso) {
+    finishSSO(sso);
+    return;
+  }
   const s = loadSession();
   if (!s) {
     openLogin('', false);

@@ -16,9 +16,11 @@
 // under about 800 lines (it is data); past that, its groups would move
 // to modules of their own in this folder (strings-<group>.js), merged
 // here: the Groups page's are in strings-groups.js, the Webhooks page's in
-// strings-webhooks.js, the Access tokens page's in strings-tokens.js.
+// strings-webhooks.js, the Access tokens page's in strings-tokens.js, the
+// single sign-on's in strings-oidc.js.
 
 import { STRINGS as GROUP_STRINGS } from './strings-groups.js';
+import { STRINGS as OIDC_STRINGS } from './strings-oidc.js';
 import { STRINGS as TOKEN_STRINGS } from './strings-tokens.js';
 import { STRINGS as WEBHOOK_STRINGS } from './strings-webhooks.js';
 
@@ -660,7 +662,7 @@ export const STRINGS = {
   'a11y.required': { en: '* required', zh: '* 为必填项' },
 };
 // The groups kept in modules of their own.
-Object.assign(STRINGS, GROUP_STRINGS, WEBHOOK_STRINGS, TOKEN_STRINGS);
+Object.assign(STRINGS, GROUP_STRINGS, OIDC_STRINGS, WEBHOOK_STRINGS, TOKEN_STRINGS);
 
 let lang = chooseLanguage();
 

@@ -275,6 +275,9 @@ func registerAPIs(mux *http.ServeMux, cfg *Config, keys *tokenauth.Keys, g *gran
 	if err != nil {
 		return nil, err
 	}
+	if err := registerOIDC(mux, cfg, keys, tokens, prov, audit, now, log, reg); err != nil {
+		return nil, err
+	}
 	// One registry client for the API and the console.
 	var registry admin.Registry
 	if cfg.Registry.URL != "" {
