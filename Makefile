@@ -36,7 +36,9 @@ FUZZ := \
 	./webhook:FuzzVerify \
 	./notify:FuzzNotification \
 	./ldapauth:FuzzTemplate \
-	./ldapauth:FuzzUserFilter
+	./ldapauth:FuzzUserFilter \
+	./oidclogin:FuzzClaims \
+	./oidclogin:FuzzLoginCookie
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

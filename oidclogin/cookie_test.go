@@ -13,7 +13,7 @@ import (
 	"github.com/regshare/regshare/tokenauth"
 )
 
-func testKeys(t *testing.T) *tokenauth.Keys {
+func testKeys(t testing.TB) *tokenauth.Keys {
 	t.Helper()
 	dir := t.TempDir()
 	if err := tokenauth.GenerateKeys(dir, tokenauth.AlgES256, time.Now()); err != nil {

@@ -152,6 +152,11 @@ func (p *provider) identityOf(t *oidc.IDToken) (identity.Identity, error) {
 	if err := t.Claims(&c); err != nil {
 		return identity.Identity{}, fmt.Errorf("%w: %w", errToken, err)
 	}
+	return p.identityFromClaims(c)
+}
+
+// identityFromClaims is the person of a verified ID token's claims.
+func (p *provider) identityFromClaims(c map[string]any) (identity.Identity, error) {
 	name, claim := p.username(c)
 	if name == "" {
 		return identity.Identity{}, errNoName
