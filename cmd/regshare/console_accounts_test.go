@@ -127,15 +127,7 @@ func TestConsoleAccounts(t *testing.T) {
 	d.share(t, "alice", "acme", "web", "globex")
 	b := newBrowser(t, exe, d.info.API)
 
-	step := func(name string, pages []*page, f func(t *testing.T)) {
-		t.Helper()
-		if !t.Run(name, func(t *testing.T) {
-			defer shotOnFailure(t, pages...)
-			f(t)
-		}) {
-			t.FailNow()
-		}
-	}
+	step := steps(t)
 
 	const xss = `<img src=x onerror=alert(1)>`
 	const login = "robot$globex+ci"

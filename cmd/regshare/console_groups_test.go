@@ -66,15 +66,7 @@ func TestConsoleGroups(t *testing.T) {
 	d.share(t, "alice", "acme", "web", "initech")
 	b := newBrowser(t, exe, d.info.API)
 
-	step := func(name string, pages []*page, f func(t *testing.T)) {
-		t.Helper()
-		if !t.Run(name, func(t *testing.T) {
-			defer shotOnFailure(t, pages...)
-			f(t)
-		}) {
-			t.FailNow()
-		}
-	}
+	step := steps(t)
 
 	const description = "SDK partners"
 	root := b.tab(t, "root")

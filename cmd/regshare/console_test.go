@@ -396,15 +396,7 @@ func TestConsole(t *testing.T) {
 	const description = "For globex's nightly integration tests"
 	alice := b.tab(t, "alice")
 
-	step := func(name string, pages []*page, f func(t *testing.T)) {
-		t.Helper()
-		if !t.Run(name, func(t *testing.T) {
-			defer shotOnFailure(t, pages...)
-			f(t)
-		}) {
-			t.FailNow()
-		}
-	}
+	step := steps(t)
 
 	step("1 owner shares with globex", []*page{alice}, func(t *testing.T) {
 		alice.login(t, "alice", d.users["alice"].Password)
@@ -658,4 +650,18 @@ func TestConsole(t *testing.T) {
 			t.Errorf("the console's token after logging out: %d, want 401", got)
 		}
 	})
+}
+
+// steps runs the steps of a console test as subtests: a failed one keeps
+// a screenshot of its pages and ends the test, as later steps build on it.
+func steps(t *testing.T) func(name string, pages []*page, f func(t *testing.T)) {
+	return func(name string, pages []*page, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, func(t *testing.T) {
+			defer shotOnFailure(t, pages...)
+			f(t)
+		}) {
+			t.FailNow()
+		}
+	}
 }

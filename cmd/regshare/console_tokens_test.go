@@ -57,15 +57,7 @@ func TestConsoleTokens(t *testing.T) {
 	}
 	b := newBrowser(t, exe, e.server)
 
-	step := func(name string, pages []*page, f func(t *testing.T)) {
-		t.Helper()
-		if !t.Run(name, func(t *testing.T) {
-			defer shotOnFailure(t, pages...)
-			f(t)
-		}) {
-			t.FailNow()
-		}
-	}
+	step := steps(t)
 	focused := func(t *testing.T, p *page) string {
 		t.Helper()
 		return eval[string](t, p, `document.activeElement.id || document.activeElement.getAttribute('data-action') || document.activeElement.tagName`)

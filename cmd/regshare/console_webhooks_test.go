@@ -77,15 +77,7 @@ func TestConsoleWebhooks(t *testing.T) {
 	d := startDev(t)
 	b := newBrowser(t, exe, d.info.API)
 
-	step := func(name string, pages []*page, f func(t *testing.T)) {
-		t.Helper()
-		if !t.Run(name, func(t *testing.T) {
-			defer shotOnFailure(t, pages...)
-			f(t)
-		}) {
-			t.FailNow()
-		}
-	}
+	step := steps(t)
 	focused := func(t *testing.T, p *page) string {
 		t.Helper()
 		return eval[string](t, p, `(document.activeElement.id || document.activeElement.getAttribute('data-action') || document.activeElement.tagName)`)
