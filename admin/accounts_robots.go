@@ -73,15 +73,21 @@ func expiry(req shareapi.CreateRobot, now time.Time) (time.Time, error) {
 	if given != 1 {
 		return time.Time{}, fmt.Errorf("%w: give exactly one of expires_at (an RFC 3339 time), expires_in (such as 30d) and never_expires (true)", grants.ErrInvalid)
 	}
+	return expiryOf(req.ExpiresAt, req.ExpiresIn, now)
+}
+
+// expiryOf reads an expiry given as expires_at (RFC 3339) or expires_in
+// (a DURATION from now), at most one of them; neither is zero.
+func expiryOf(at, in string, now time.Time) (time.Time, error) {
 	switch {
-	case req.ExpiresAt != "":
-		t, err := time.Parse(time.RFC3339, req.ExpiresAt)
+	case at != "":
+		t, err := time.Parse(time.RFC3339, at)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%w: expires_at %q is not an RFC 3339 time", grants.ErrInvalid, req.ExpiresAt)
+			return time.Time{}, fmt.Errorf("%w: expires_at %q is not an RFC 3339 time", grants.ErrInvalid, at)
 		}
 		return t.UTC(), nil
-	case req.ExpiresIn != "":
-		d, err := duration("expires_in", req.ExpiresIn)
+	case in != "":
+		d, err := duration("expires_in", in)
 		if err != nil {
 			return time.Time{}, err
 		}

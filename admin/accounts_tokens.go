@@ -78,23 +78,10 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request, u grants.Princ
 // tokenExpiry reads a token's expiry: at most one of expires_at and
 // expires_in (zero: the default).
 func tokenExpiry(req shareapi.CreateAccessToken, now time.Time) (time.Time, error) {
-	switch {
-	case req.ExpiresAt != "" && req.ExpiresIn != "":
+	if req.ExpiresAt != "" && req.ExpiresIn != "" {
 		return time.Time{}, fmt.Errorf("%w: give at most one of expires_at (an RFC 3339 time) and expires_in (such as 30d)", grants.ErrInvalid)
-	case req.ExpiresAt != "":
-		t, err := time.Parse(time.RFC3339, req.ExpiresAt)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%w: expires_at %q is not an RFC 3339 time", grants.ErrInvalid, req.ExpiresAt)
-		}
-		return t.UTC(), nil
-	case req.ExpiresIn != "":
-		d, err := duration("expires_in", req.ExpiresIn)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return now.Add(d).UTC(), nil
 	}
-	return time.Time{}, nil
+	return expiryOf(req.ExpiresAt, req.ExpiresIn, now)
 }
 
 // tokenObject is a token as the API writes it, as of now.

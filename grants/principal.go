@@ -11,7 +11,10 @@ type Principal struct {
 	User
 	// Token is the personal access token the person logged in with (never
 	// modified), nil otherwise: it narrows what they are granted.
-	Token    *AccessTokenRecord
+	Token *AccessTokenRecord
+	// tokenRef and tokenRev are the token's record and the version it was
+	// checked at: a revocation or rewrite ends the principal.
+	tokenRef Ref
 	tokenRev int64
 	dir      *Directory
 }
@@ -47,7 +50,7 @@ func (d *Directory) holds(p Principal) bool {
 		return true
 	}
 	u, ok := d.User(p.Name)
-	if p.Token != nil && d.revs[tokenRef(p.Name, p.Token.ID)] != p.tokenRev {
+	if p.Token != nil && d.revs[p.tokenRef] != p.tokenRev {
 		return false // revoked or rewritten
 	}
 	return ok && !u.Disabled && u.ver == p.ver && u.Domain == p.Domain

@@ -47,8 +47,15 @@ func WellFormedSecret(s string) bool {
 
 // SecretDigest is what a robot record keeps of its secret.
 func SecretDigest(secret string) string {
+	d := secretDigest(secret)
+	return string(d[:])
+}
+
+// secretDigest is SecretDigest without an allocation, for the login path.
+func secretDigest(secret string) (hexDigest [2 * sha256.Size]byte) {
 	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
+	hex.Encode(hexDigest[:], sum[:])
+	return hexDigest
 }
 
 // RobotPrincipal returns the robot of login as a principal when secret is
@@ -56,9 +63,7 @@ func SecretDigest(secret string) string {
 // neither disabled nor expired at now. Digests are compared in constant
 // time; a robot that does not exist costs the same hash.
 func (d *Directory) RobotPrincipal(login, secret string, now time.Time) (Principal, bool) {
-	sum := sha256.Sum256([]byte(secret))
-	var given [2 * sha256.Size]byte
-	hex.Encode(given[:], sum[:])
+	given := secretDigest(secret)
 	u, ok := d.robots[login]
 	if !ok {
 		return Principal{}, false

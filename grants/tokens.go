@@ -3,9 +3,7 @@ package grants
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -185,9 +183,7 @@ func ownerTokenWrites(dir *Directory, owner string) []RecordWrite {
 // principal acting through it, when secret is a token of login's in force
 // at now and the owner is enabled. Digests are compared in constant time.
 func (d *Directory) TokenPrincipal(login, secret string, now time.Time) (Principal, bool) {
-	sum := sha256.Sum256([]byte(secret))
-	var given [2 * sha256.Size]byte
-	hex.Encode(given[:], sum[:])
+	given := secretDigest(secret)
 	u, ok := d.users[login]
 	if !ok || u.Disabled {
 		return Principal{}, false
@@ -197,7 +193,8 @@ func (d *Directory) TokenPrincipal(login, secret string, now time.Time) (Princip
 			if !now.Before(t.Expires) {
 				return Principal{}, false
 			}
-			return Principal{User: u, dir: d, Token: t, tokenRev: d.revs[tokenRef(login, t.ID)]}, true
+			ref := tokenRef(login, t.ID)
+			return Principal{User: u, dir: d, Token: t, tokenRef: ref, tokenRev: d.revs[ref]}, true
 		}
 	}
 	return Principal{}, false
@@ -206,7 +203,7 @@ func (d *Directory) TokenPrincipal(login, secret string, now time.Time) (Princip
 // addToken files a token under its owner, if the owner is the account it
 // was made for.
 func (d *Directory) addToken(t *AccessTokenRecord) {
-	if u, ok := d.users[t.Owner]; ok && u.Robot == nil && u.Created.Equal(t.OwnerCreated) {
+	if u, ok := d.users[t.Owner]; ok && u.Created.Equal(t.OwnerCreated) {
 		d.tokens[t.Owner] = append(d.tokens[t.Owner], t)
 	}
 }

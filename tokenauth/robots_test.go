@@ -11,17 +11,18 @@ import (
 	"github.com/regshare/regshare/tokenauth"
 )
 
-// robotSecret makes acme's robot ci, with pull on acme/web, in f's store.
-func robotSecret(t *testing.T, f *limitedFixture) string {
+// robotSecret makes acme's robot ci, with pull on acme/web for a day
+// from now, in g's store.
+func robotSecret(t *testing.T, g *grants.Grants, now time.Time) string {
 	t.Helper()
-	alice, ok := f.grants.Directory().Principal("alice")
+	alice, ok := g.Directory().Principal("alice")
 	if !ok {
 		t.Fatal("no alice")
 	}
-	_, secret, err := f.grants.CreateRobot(context.Background(), alice, grants.RobotSpec{
+	_, secret, err := g.CreateRobot(context.Background(), alice, grants.RobotSpec{
 		Domain: "acme", Name: "ci", Permissions: []grants.Permission{{Repository: "acme/web", Actions: []string{"pull"}}},
-		Expires: f.now().Add(24 * time.Hour),
-	}, f.now())
+		Expires: now.Add(24 * time.Hour),
+	}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func robotSecret(t *testing.T, f *limitedFixture) string {
 // still gets in with the right secret, and the guessing client does not.
 func TestRobotLoginLimits(t *testing.T) {
 	f := newLimitedFixture(t, tokenauth.LoginLimits{FailuresPerMinute: 1, Burst: 3})
-	secret := robotSecret(t, f)
+	secret := robotSecret(t, f.grants, f.now())
 	const login = "robot$acme+ci"
 	want(t, "the right secret", f.attempt("192.0.2.1:1", login, secret), http.StatusOK, 0)
 	for range 3 {

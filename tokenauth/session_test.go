@@ -1,7 +1,6 @@
 package tokenauth_test
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"log/slog"
@@ -48,13 +47,7 @@ func TestStartSession(t *testing.T) {
 		t.Fatalf("renew the session: %v", err)
 	}
 
-	_, secret, err := f.grants.CreateRobot(context.Background(), alice, grants.RobotSpec{
-		Domain: "acme", Name: "ci", Permissions: []grants.Permission{{Repository: "acme/web", Actions: []string{"pull"}}},
-		Expires: f.now().Add(24 * time.Hour),
-	}, f.now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret := robotSecret(t, f.grants, f.now())
 	robot, ok := f.grants.Directory().RobotPrincipal("robot$acme+ci", secret, f.now())
 	if !ok {
 		t.Fatal("no robot ci")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,11 +168,16 @@ func (p *permFlags) add(actions ...string) func(string) error {
 	}
 }
 
+// register adds --pull, --push and --delete to fs, collected into p.
+func (p *permFlags) register(fs *flag.FlagSet) {
+	fs.Func("pull", "let it pull REPO (repeatable; REPO/ for all below a namespace)", p.add("pull"))
+	fs.Func("push", "let it pull and push REPO (repeatable)", p.add("pull", "push"))
+	fs.Func("delete", "let it pull, push and delete in REPO (repeatable)", p.add("pull", "push", "delete"))
+}
+
 func (a *acct) robotCreate(args []string) error {
 	var perms permFlags
-	a.fs.Func("pull", "let it pull REPO (repeatable; REPO/ for all below a namespace)", perms.add("pull"))
-	a.fs.Func("push", "let it pull and push REPO (repeatable)", perms.add("pull", "push"))
-	a.fs.Func("delete", "let it pull, push and delete in REPO (repeatable)", perms.add("pull", "push", "delete"))
+	perms.register(a.fs)
 	expires := a.fs.String("expires", "", "valid for DURATION: 720h, 30d")
 	never := a.fs.Bool("never-expires", false, "valid until deleted, where the domain allows it")
 	description := a.fs.String("description", "", "what the robot is for")

@@ -54,9 +54,7 @@ func tokenRows(list shareapi.AccessTokens) [][]string {
 
 func (a *acct) tokenCreate(args []string) error {
 	var perms permFlags
-	a.fs.Func("pull", "let it pull REPO only (repeatable; REPO/ for all below a namespace)", perms.add("pull"))
-	a.fs.Func("push", "let it pull and push REPO (repeatable)", perms.add("pull", "push"))
-	a.fs.Func("delete", "let it pull, push and delete in REPO (repeatable)", perms.add("pull", "push", "delete"))
+	perms.register(a.fs)
 	expires := a.fs.String("expires", "", "valid for DURATION: 720h, 30d (default 30d)")
 	pos, err := a.parse(args, "LABEL")
 	if err != nil {
